@@ -1,0 +1,183 @@
+import {
+  DEFAULT_QUALITY,
+  MAX_NUMBER_DIGITS,
+  MAX_ORIGINAL_KEY_LENGTH,
+  MAX_OUTPUT_DIMENSION,
+  MAX_QUERY_LENGTH,
+  MAX_QUERY_PARAMS,
+  MAX_TENANT_LENGTH,
+  MAX_URI_LENGTH,
+  QUALITY_STEPS,
+} from './limits.ts';
+import {
+  FORMAT_ALIASES,
+  isSourceExtension,
+  negotiateFormat,
+  type OutputFormat,
+  type SourceExtension,
+} from './formats.ts';
+
+/** The only query parameters that reach the cache key; everything else is dropped. */
+export const ALLOWED_PARAMS = ['fmt', 'h', 'q', 'w'] as const;
+
+export interface VariantParams {
+  readonly fmt: OutputFormat;
+  readonly q: number;
+  readonly w?: number;
+  readonly h?: number;
+}
+
+export interface ImageRequest {
+  readonly tenant: string;
+  /** Decoded path below the tenant, extension included: `photos/cat.jpg`. */
+  readonly path: string;
+  readonly source: SourceExtension;
+  readonly params: VariantParams;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly request: ImageRequest }
+  | { readonly ok: false; readonly reason: string };
+
+/** Query parameters in arrival order, names and values still percent-encoded. */
+export type QueryPairs = ReadonlyArray<readonly [name: string, value: string]>;
+
+export interface ParseOptions {
+  /** Client Accept header, consulted only for fmt=auto. */
+  readonly accept?: string;
+  /** Rungs w and h snap up to; omitted at the origin, where values arrive already snapped. */
+  readonly ladder?: readonly number[];
+}
+
+const TENANT = new RegExp(`^[a-z0-9-]{1,${MAX_TENANT_LENGTH}}$`);
+/** Path segment characters after decoding: ASCII word characters, a few punctuation marks, and any non-ASCII letter. */
+const SEGMENT = /^[A-Za-z0-9 _.,~()@+\-\u00a0-\uffff]+$/;
+const DIGITS = /^[0-9]+$/;
+
+const fail = (reason: string): ParseResult => ({ ok: false, reason });
+
+/** Splits a raw query string (`a=1&b=2`) into pairs, without decoding. */
+export function queryPairs(query: string): QueryPairs {
+  if (query === '') return [];
+  return query.split('&').map((part): readonly [string, string] => {
+    const eq = part.indexOf('=');
+    return eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)];
+  });
+}
+
+/**
+ * Parses `/{tenant}/{path}.{ext}` and its query into a canonical ImageRequest,
+ * or a one-line reason for a 400. Never throws.
+ */
+export function parseImageRequest(uri: string, query: QueryPairs, options: ParseOptions = {}): ParseResult {
+  if (uri.length > MAX_URI_LENGTH) return fail('path too long');
+  const slash = uri.indexOf('/', 1);
+  if (uri.charAt(0) !== '/' || slash < 0) return fail('expected /{tenant}/{path}.{ext}');
+  const tenant = uri.slice(1, slash);
+  if (!TENANT.test(tenant)) return fail('bad tenant: expected [a-z0-9-]{1,32}');
+
+  let path: string;
+  try {
+    path = decodeURIComponent(uri.slice(slash + 1));
+  } catch {
+    return fail('malformed percent-encoding in path');
+  }
+  const pathError = checkPath(path);
+  if (pathError) return fail(pathError);
+  if (tenant.length + 1 + path.length > MAX_ORIGINAL_KEY_LENGTH) return fail('path too long');
+  const source = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
+  if (!isSourceExtension(source)) return fail('unknown extension: expected jpg, jpeg, png, webp, gif, avif, tif or tiff');
+
+  const params = parseParams(query, source, options);
+  if (typeof params === 'string') return fail(params);
+  return { ok: true, request: { tenant, path, source, params } };
+}
+
+function checkPath(path: string): string | undefined {
+  if (path.indexOf('\\') >= 0) return 'backslash in path';
+  if (/[\u0000-\u001f\u007f]/.test(path)) return 'control character in path';
+  const segments = path.split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] as string;
+    if (segment === '') return 'empty path segment';
+    if (segment.charAt(0) === '.') return 'path segment starts with a dot';
+    if (!SEGMENT.test(segment)) return 'unsupported character in path';
+  }
+  return undefined;
+}
+
+function parseParams(query: QueryPairs, source: SourceExtension, options: ParseOptions): VariantParams | string {
+  if (query.length > MAX_QUERY_PARAMS) return 'too many query parameters';
+  let length = 0;
+  const seen: Record<string, string> = {};
+  for (let i = 0; i < query.length; i++) {
+    const [name, value] = query[i] as readonly [string, string];
+    length += name.length + value.length + 2;
+    if ((ALLOWED_PARAMS as readonly string[]).indexOf(name) < 0) continue;
+    if (seen[name] !== undefined) return `duplicate parameter ${name}`;
+    seen[name] = value;
+  }
+  if (length > MAX_QUERY_LENGTH) return 'query string too long';
+
+  const fmtName = seen.fmt === undefined ? 'auto' : seen.fmt.toLowerCase();
+  const fmt = FORMAT_ALIASES[fmtName];
+  if (fmt === undefined) return 'fmt must be one of auto, avif, webp, jpeg, jpg, png';
+
+  const q = readNumber(seen.q, 'q', 100);
+  if (typeof q === 'string') return q;
+  const w = readNumber(seen.w, 'w', MAX_OUTPUT_DIMENSION);
+  if (typeof w === 'string') return w;
+  const h = readNumber(seen.h, 'h', MAX_OUTPUT_DIMENSION);
+  if (typeof h === 'string') return h;
+
+  const params: { fmt: OutputFormat; q: number; w?: number; h?: number } = {
+    fmt: fmt === 'auto' ? negotiateFormat(options.accept ?? '', source) : fmt,
+    q: snapUp(q ?? DEFAULT_QUALITY, QUALITY_STEPS),
+  };
+  if (w !== undefined) params.w = options.ladder ? snapUp(w, options.ladder) : w;
+  if (h !== undefined) params.h = options.ladder ? snapUp(h, options.ladder) : h;
+  return params;
+}
+
+/** A positive integer clamped to `max`; undefined when absent; a reason string when malformed. */
+function readNumber(raw: string | undefined, name: string, max: number): number | undefined | string {
+  if (raw === undefined) return undefined;
+  if (!DIGITS.test(raw)) return `${name} must be a positive integer`;
+  const n = raw.length > MAX_NUMBER_DIGITS ? max : Number(raw);
+  if (n === 0) return `${name} must be a positive integer`;
+  return n > max ? max : n;
+}
+
+/** The first rung at or above `value`, or the top rung. */
+export function snapUp(value: number, rungs: readonly number[]): number {
+  for (let i = 0; i < rungs.length; i++) {
+    if ((rungs[i] as number) >= value) return rungs[i] as number;
+  }
+  return rungs[rungs.length - 1] as number;
+}
+
+/** `fmt=webp&h=480&q=75&w=640`: the allowlisted params, sorted by name. The cache key's query part. */
+export function canonicalQuery(params: VariantParams): string {
+  let out = `fmt=${params.fmt}`;
+  if (params.h !== undefined) out += `&h=${params.h}`;
+  out += `&q=${params.q}`;
+  if (params.w !== undefined) out += `&w=${params.w}`;
+  return out;
+}
+
+/** The request path re-encoded one way only, so equal requests share one cache key. */
+export function canonicalUri(request: Pick<ImageRequest, 'tenant' | 'path'>): string {
+  return `/${request.tenant}/${request.path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** The original's key, identical in all three originals buckets. */
+export function originalKey(request: Pick<ImageRequest, 'tenant' | 'path'>): string {
+  return `${request.tenant}/${request.path}`;
+}
+
+/** The variant's key in the variants bucket: below its original's key, so one prefix holds all of them. */
+export function variantKey(request: Pick<ImageRequest, 'tenant' | 'path' | 'params'>): string {
+  const { w, h, q, fmt } = request.params;
+  const size = (w !== undefined ? `w${w}_` : '') + (h !== undefined ? `h${h}_` : '');
+  return `${originalKey(request)}/${size}q${q}.${fmt}`;
+}

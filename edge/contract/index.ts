@@ -1,0 +1,3 @@
+export * from './limits.ts';
+export * from './formats.ts';
+export * from './image-request.ts';
