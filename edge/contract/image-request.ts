@@ -69,7 +69,7 @@ export function queryPairs(query: string): QueryPairs {
  * Parses `/{tenant}/{path}.{ext}` and its query into a canonical ImageRequest,
  * or a one-line reason for a 400. Never throws.
  */
-export function parseImageRequest(uri: string, query: QueryPairs, options: ParseOptions = {}): ParseResult {
+export function parseImageRequest(uri: string, query: QueryPairs, options?: ParseOptions): ParseResult {
   if (uri.length > MAX_URI_LENGTH) return fail('path too long');
   const slash = uri.indexOf('/', 1);
   if (uri.charAt(0) !== '/' || slash < 0) return fail('expected /{tenant}/{path}.{ext}');
@@ -88,7 +88,8 @@ export function parseImageRequest(uri: string, query: QueryPairs, options: Parse
   const source = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
   if (!isSourceExtension(source)) return fail('unknown extension: expected jpg, jpeg, png, webp, gif, avif, tif or tiff');
 
-  const params = parseParams(query, source, options);
+  // Not a default argument: cloudfront-js-2.0 (the viewer function) has none.
+  const params = parseParams(query, source, options === undefined ? {} : options);
   if (typeof params === 'string') return fail(params);
   return { ok: true, request: { tenant, path, source, params } };
 }
@@ -111,7 +112,10 @@ function parseParams(query: QueryPairs, source: SourceExtension, options: ParseO
   let length = 0;
   const seen: Record<string, string> = {};
   for (let i = 0; i < query.length; i++) {
-    const [name, value] = query[i] as readonly [string, string];
+    // Indexing, not destructuring: cloudfront-js-2.0 (the viewer function) has no destructuring.
+    const pair = query[i] as readonly [string, string];
+    const name = pair[0];
+    const value = pair[1];
     length += name.length + value.length + 2;
     if ((ALLOWED_PARAMS as readonly string[]).indexOf(name) < 0) continue;
     if (seen[name] !== undefined) return `duplicate parameter ${name}`;
@@ -165,9 +169,14 @@ export function canonicalQuery(params: VariantParams): string {
   return out;
 }
 
+/** A key as a URI path, each segment percent-encoded one way only. */
+export function keyToUri(key: string): string {
+  return `/${key.split('/').map(encodeURIComponent).join('/')}`;
+}
+
 /** The request path re-encoded one way only, so equal requests share one cache key. */
 export function canonicalUri(request: Pick<ImageRequest, 'tenant' | 'path'>): string {
-  return `/${request.tenant}/${request.path.split('/').map(encodeURIComponent).join('/')}`;
+  return keyToUri(originalKey(request));
 }
 
 /** The original's key, identical in all three originals buckets. */
@@ -177,7 +186,11 @@ export function originalKey(request: Pick<ImageRequest, 'tenant' | 'path'>): str
 
 /** The variant's key in the variants bucket: below its original's key, so one prefix holds all of them. */
 export function variantKey(request: Pick<ImageRequest, 'tenant' | 'path' | 'params'>): string {
-  const { w, h, q, fmt } = request.params;
+  const params = request.params; // no destructuring: this file is bundled into the viewer function
+  const w = params.w;
+  const h = params.h;
+  const q = params.q;
+  const fmt = params.fmt;
   const size = (w !== undefined ? `w${w}_` : '') + (h !== undefined ? `h${h}_` : '');
   return `${originalKey(request)}/${size}q${q}.${fmt}`;
 }

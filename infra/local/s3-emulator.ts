@@ -1,0 +1,166 @@
+/**
+ * S3 for the local stack: one s3rver (an in-process S3 emulator) per
+ * "region", each behind a small gate that stands in for what s3rver lacks
+ * or what tests need to provoke:
+ *  - faults: a region that answers 503, or never answers (timeout);
+ *  - conditional writes (`If-None-Match: *` → 412), which S3 has and s3rver ignores;
+ *  - request counters per region (origin fetches in /_local/stats).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+
+export const FAULTS = ['none', 'unavailable', 'timeout'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+/** Requests carrying this User-Agent tag are S3-internal (replication) and not counted. */
+export const INTERNAL_USER_AGENT = 'imgedge-internal';
+
+export interface EndpointCounters {
+  get: number;
+  head: number;
+  put: number;
+  delete: number;
+}
+
+export interface S3ObjectEvent {
+  readonly name: string;
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export interface S3Endpoint {
+  readonly name: string;
+  readonly url: string;
+  readonly buckets: readonly string[];
+  readonly counters: EndpointCounters;
+  fault: Fault;
+  onObjectEvent(listener: (event: S3ObjectEvent) => void): void;
+}
+
+export interface S3Emulator {
+  endpoint(name: string): S3Endpoint;
+  readonly endpoints: readonly S3Endpoint[];
+  stop(): Promise<void>;
+}
+
+export async function startS3Emulator(layout: Readonly<Record<string, readonly string[]>>): Promise<S3Emulator> {
+  const root = await mkdtemp(join(tmpdir(), 'imgedge-s3-'));
+  const started = await Promise.all(
+    Object.entries(layout).map(([name, buckets]) => startEndpoint(name, buckets, join(root, name))),
+  );
+  const byName = new Map(started.map((e) => [e.endpoint.name, e.endpoint]));
+  return {
+    endpoints: started.map((e) => e.endpoint),
+    endpoint(name) {
+      const endpoint = byName.get(name);
+      if (!endpoint) throw new Error(`no S3 endpoint named ${name}`);
+      return endpoint;
+    },
+    async stop() {
+      await Promise.all(started.map((e) => e.stop()));
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What s3rver (a Koa app) offers beyond its published typings. */
+interface S3rverApp {
+  configureBuckets(): Promise<void>;
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  on(event: 'event', listener: (event: S3rverEvent) => void): void;
+  store: { existsObject(bucket: string, key: string): Promise<boolean> };
+}
+interface S3rverEvent {
+  Records: Array<{ eventName: string; s3: { bucket: { name: string }; object: { key: string } } }>;
+}
+
+async function startEndpoint(name: string, buckets: readonly string[], directory: string) {
+  const s3rver = new S3rver({
+    directory,
+    silent: true,
+    configureBuckets: buckets.map((b) => ({ name: b, configs: [] })),
+  }) as unknown as S3rverApp;
+  await s3rver.configureBuckets();
+  const s3 = s3rver.callback();
+  const counters: EndpointCounters = { get: 0, head: 0, put: 0, delete: 0 };
+  const held = new Set<ServerResponse>();
+  const writing = new Map<string, Promise<void>>();
+
+  const endpoint: S3Endpoint = {
+    name,
+    url: '',
+    buckets,
+    counters,
+    fault: 'none',
+    onObjectEvent(listener) {
+      s3rver.on('event', (event) => {
+        for (const record of event.Records) listener({ name: record.eventName, bucket: record.s3.bucket.name, key: record.s3.object.key });
+      });
+    },
+  };
+
+  const server: Server = createServer((req, res) => {
+    if (!String(req.headers['user-agent'] ?? '').includes(INTERNAL_USER_AGENT)) count(counters, req.method);
+    if (endpoint.fault === 'unavailable') return s3Error(res, 503, 'ServiceUnavailable', `region ${name} is down (local fault)`);
+    if (endpoint.fault === 'timeout') {
+      held.add(res);
+      res.on('close', () => held.delete(res));
+      return;
+    }
+    if (req.method === 'PUT' && req.headers['if-none-match'] === '*') return conditionalPut(req, res);
+    s3(req, res);
+  });
+
+  /** One conditional write per key at a time, so check-then-write cannot race. */
+  async function conditionalPut(req: IncomingMessage, res: ServerResponse) {
+    const [bucket, key] = bucketAndKey(req.url ?? '/');
+    const lockKey = `${bucket}/${key}`;
+    while (writing.has(lockKey)) await writing.get(lockKey);
+    let release!: () => void;
+    writing.set(lockKey, new Promise<void>((resolve) => (release = resolve)));
+    res.on('close', () => {
+      writing.delete(lockKey);
+      release();
+    });
+    if (await s3rver.store.existsObject(bucket, key)) {
+      req.resume();
+      return s3Error(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+    }
+    s3(req, res);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  (endpoint as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    endpoint,
+    async stop() {
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function count(counters: EndpointCounters, method: string | undefined) {
+  if (method === 'GET') counters.get++;
+  else if (method === 'HEAD') counters.head++;
+  else if (method === 'PUT') counters.put++;
+  else if (method === 'DELETE') counters.delete++;
+}
+
+function bucketAndKey(url: string): [bucket: string, key: string] {
+  const path = url.split('?')[0] ?? '/';
+  const slash = path.indexOf('/', 1);
+  if (slash < 0) return [decodeURIComponent(path.slice(1)), ''];
+  return [decodeURIComponent(path.slice(1, slash)), decodeURIComponent(path.slice(slash + 1))];
+}
+
+function s3Error(res: ServerResponse, status: number, code: string, message: string) {
+  res.writeHead(status, { 'content-type': 'application/xml' });
+  res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`);
+}

@@ -1,0 +1,120 @@
+/**
+ * The local stack's HTTP face on 127.0.0.1: image URLs go through the local
+ * CloudFront; `/_local/*` is the JSON operations surface of DESIGN.md.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { originalKey, parseImageRequest, tenantConfigKey, type TenantConfig } from '../../edge/contract/index.ts';
+import { MAX_SOURCE_BYTES } from '../../edge/transform/index.ts';
+import type { EdgeResponse } from './cloudfront.ts';
+import { homePage } from './home-page.ts';
+import { FAULTS, type Fault } from './s3-emulator.ts';
+import { PRIMARY_REGION, type LocalStack } from './stack.ts';
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+type Route = (stack: LocalStack, req: IncomingMessage, match: RegExpExecArray) => Promise<EdgeResponse>;
+
+const ROUTES: ReadonlyArray<readonly [method: string, path: RegExp, route: Route]> = [
+  ['GET', /^\/$/, async (stack) => html(await homePage(stack))],
+  ['GET', /^\/_local\/stats$/, async (stack) => json(200, stack.stats())],
+  ['GET', /^\/_local\/faults$/, async (stack) => json(200, currentFaults(stack))],
+  ['POST', /^\/_local\/faults$/, setFault],
+  ['PUT', /^\/_local\/tenants\/([^/]+)$/, putTenant],
+  ['PUT', /^\/_local\/originals(\/.+)$/, putOriginal],
+];
+
+export async function serveLocalStack(stack: LocalStack, port: number): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    route(stack, req)
+      .catch((err: unknown) => (err instanceof HttpError ? json(err.status, { error: err.message }) : json(500, { error: String(err) })))
+      .then((response) => send(req, res, response));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+async function route(stack: LocalStack, req: IncomingMessage): Promise<EdgeResponse> {
+  const url = req.url ?? '/';
+  const path = url.split('?')[0] as string;
+  for (const [method, pattern, handler] of ROUTES) {
+    const match = pattern.exec(path);
+    if (match && req.method === method) return handler(stack, req, match);
+  }
+  if (path.startsWith('/_local/') || path === '/') throw new HttpError(path === '/' ? 405 : 404, `no operation ${req.method} ${path}`);
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'images are read with GET or HEAD');
+  return stack.cloudfront.handle({ method: req.method, url, headers: req.headers, ip: req.socket.remoteAddress ?? '127.0.0.1' });
+}
+
+async function putOriginal(stack: LocalStack, req: IncomingMessage, match: RegExpExecArray): Promise<EdgeResponse> {
+  const parsed = parseImageRequest(match[1] as string, []);
+  if (!parsed.ok) throw new HttpError(400, parsed.reason);
+  const { tenant } = parsed.request;
+  if (!stack.kvs.has(tenantConfigKey(tenant))) throw new HttpError(404, `unknown tenant ${tenant}`);
+  const body = await readBody(req, MAX_SOURCE_BYTES);
+  const key = originalKey(parsed.request);
+  await stack.originals[PRIMARY_REGION].put(key, body, { contentType: req.headers['content-type'] ?? 'application/octet-stream' });
+  return json(201, { key, bytes: body.length, region: PRIMARY_REGION });
+}
+
+async function putTenant(stack: LocalStack, req: IncomingMessage, match: RegExpExecArray): Promise<EdgeResponse> {
+  const config = parseJson<TenantConfig>(await readBody(req, 4096));
+  try {
+    stack.putTenant(match[1] as string, config);
+  } catch (err) {
+    throw new HttpError(400, (err as Error).message);
+  }
+  return json(200, { tenant: match[1], config });
+}
+
+async function setFault(stack: LocalStack, req: IncomingMessage): Promise<EdgeResponse> {
+  const { target, fault } = parseJson<{ target?: string; fault?: Fault }>(await readBody(req, 4096));
+  const endpoint = stack.emulator.endpoints.find((e) => e.name === target);
+  if (!endpoint) throw new HttpError(400, `target must be one of ${stack.emulator.endpoints.map((e) => e.name).join(', ')}`);
+  if (!fault || !FAULTS.includes(fault)) throw new HttpError(400, `fault must be one of ${FAULTS.join(', ')}`);
+  endpoint.fault = fault;
+  return json(200, currentFaults(stack));
+}
+
+function currentFaults(stack: LocalStack): Record<string, Fault> {
+  return Object.fromEntries(stack.emulator.endpoints.map((e) => [e.name, e.fault]));
+}
+
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) throw new HttpError(413, `body larger than ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function parseJson<T>(body: Buffer): T {
+  try {
+    return JSON.parse(body.toString('utf8')) as T;
+  } catch {
+    throw new HttpError(400, 'body must be JSON');
+  }
+}
+
+function json(status: number, value: unknown): EdgeResponse {
+  return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(value, null, 2)) };
+}
+
+function html(page: string): EdgeResponse {
+  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from(page) };
+}
+
+function send(req: IncomingMessage, res: ServerResponse, response: EdgeResponse) {
+  res.writeHead(response.status, { ...response.headers, 'content-length': String(response.body.length) });
+  res.end(req.method === 'HEAD' ? undefined : response.body);
+}

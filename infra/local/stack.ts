@@ -1,0 +1,148 @@
+/**
+ * The embedded local stack: the real artifacts (the built viewer function,
+ * the origin-request handler, the transformer) wired to stand-ins for the
+ * AWS services only. It holds no image rules of its own.
+ */
+import { tenantConfigKey, tenantConfigProblem, type TenantConfig } from '../../edge/contract/index.ts';
+import { createOriginRequestHandler } from '../../edge/origin/origin-request.ts';
+import { byRegion, ORIGINALS_REGIONS, regionsNearestFirst, type OriginalsRegion } from '../../edge/origin/regions.ts';
+import { S3ObjectStore, type ObjectStore } from '../../edge/storage/object-store.ts';
+import { createS3Client } from '../../edge/storage/s3-client.ts';
+import { renderVariant } from '../../edge/transform/index.ts';
+import { loadViewerFunction } from './cloudfront-function-runtime.ts';
+import { createLocalCloudFront, type EdgeResponse, type LocalCloudFront } from './cloudfront.ts';
+import { startReplication, type Replication } from './replication.ts';
+import { INTERNAL_USER_AGENT, startS3Emulator, type S3Emulator } from './s3-emulator.ts';
+
+export const PRIMARY_REGION: OriginalsRegion = 'us-east-1';
+export const VARIANTS_ENDPOINT = 'variants';
+export const VARIANTS_BUCKET = 'imgedge-variants';
+export const originalsBucket = (region: OriginalsRegion): string => `imgedge-originals-${region}`;
+
+/** The local edge cache; small enough that eviction is observable in a long session. */
+const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
+
+export interface LocalStackOptions {
+  /** Replication lag from the primary region to the replicas. */
+  readonly replicationDelayMs?: number;
+  readonly cacheMaxBytes?: number;
+  /** How long the origin handler waits on one originals region before the next. */
+  readonly regionTimeoutMs?: number;
+  /** The region Lambda@Edge "runs in": decides which replica is nearest. */
+  readonly edgeRegion?: string;
+  readonly log?: (entry: Record<string, unknown>) => void;
+}
+
+export interface LocalStats {
+  readonly requests: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly hitRatio: number;
+  readonly collapsed: number;
+  readonly renders: number;
+  readonly functionResponses: number;
+  readonly originRequestInvocations: number;
+  readonly originFailovers: number;
+  readonly originFetches: Readonly<Record<OriginalsRegion, number>>;
+}
+
+export interface LocalStack {
+  readonly cloudfront: LocalCloudFront;
+  readonly emulator: S3Emulator;
+  readonly replication: Replication;
+  readonly kvs: Map<string, string>;
+  readonly originals: Readonly<Record<OriginalsRegion, ObjectStore>>;
+  readonly variants: ObjectStore;
+  /** Mutable at run time, like a CRR rule's observed lag. */
+  replicationDelayMs: number;
+  putTenant(tenant: string, config: TenantConfig): void;
+  stats(): LocalStats;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const emulator = await startS3Emulator({
+    ...Object.fromEntries(ORIGINALS_REGIONS.map((region) => [region, [originalsBucket(region)]])),
+    [VARIANTS_ENDPOINT]: [VARIANTS_BUCKET],
+  });
+  const store = (endpoint: string, bucket: string, extra: { maxAttempts?: number; userAgent?: string } = {}) =>
+    new S3ObjectStore(createS3Client({ region: endpoint === VARIANTS_ENDPOINT ? PRIMARY_REGION : endpoint, endpoint: emulator.endpoint(endpoint).url, ...extra }), bucket);
+
+  const originals = byRegion((region) => store(region, originalsBucket(region)));
+  const variants = store(VARIANTS_ENDPOINT, VARIANTS_BUCKET);
+  const internal = { userAgent: INTERNAL_USER_AGENT, maxAttempts: 1 };
+
+  const stack = { replicationDelayMs: options.replicationDelayMs ?? 0 };
+  const replication = startReplication({
+    source: emulator.endpoint(PRIMARY_REGION),
+    sourceStore: store(PRIMARY_REGION, originalsBucket(PRIMARY_REGION), internal),
+    replicas: ORIGINALS_REGIONS.filter((r) => r !== PRIMARY_REGION).map((r) => store(r, originalsBucket(r), internal)),
+    delayMs: () => stack.replicationDelayMs,
+  });
+
+  let renders = 0;
+  const originRequest = createOriginRequestHandler({
+    variants,
+    originals: regionsNearestFirst(options.edgeRegion ?? PRIMARY_REGION).map((region) => ({
+      region,
+      store: store(region, originalsBucket(region), { maxAttempts: 1 }),
+    })),
+    render: (source, params) => {
+      renders++;
+      return renderVariant(source, params);
+    },
+    regionTimeoutMs: options.regionTimeoutMs,
+    log: options.log ?? (() => undefined),
+  });
+
+  const kvs = new Map<string, string>();
+  const cloudfront = createLocalCloudFront({
+    viewer: await loadViewerFunction({ kvs }),
+    originRequest,
+    fetchFromOrigin: (uri) => fetchVariant(variants, uri),
+    variantsBucketDomain: `${VARIANTS_BUCKET}.s3.${PRIMARY_REGION}.amazonaws.com`,
+    cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_BYTES,
+  });
+
+  return Object.assign(stack, {
+    cloudfront,
+    emulator,
+    replication,
+    kvs,
+    originals,
+    variants,
+    putTenant(tenant: string, config: TenantConfig) {
+      const problem = tenantConfigProblem(config);
+      if (problem) throw new Error(`tenant ${tenant}: ${problem}`);
+      kvs.set(tenantConfigKey(tenant), JSON.stringify(config));
+    },
+    stats(): LocalStats {
+      const cf = cloudfront.stats;
+      const lookups = cf.hits + cf.misses;
+      return {
+        ...cf,
+        hitRatio: lookups === 0 ? 0 : cf.hits / lookups,
+        renders,
+        originFetches: byRegion((region) => emulator.endpoint(region).counters.get),
+      };
+    },
+    async stop() {
+      replication.stop();
+      await emulator.stop();
+    },
+  });
+}
+
+/** CloudFront's GET to the variants bucket (S3 origin, OAC): 404 when missing, 503 when the bucket fails. */
+async function fetchVariant(variants: ObjectStore, uri: string): Promise<EdgeResponse> {
+  const key = uri.slice(1).split('/').map(decodeURIComponent).join('/');
+  try {
+    const object = await variants.get(key, { maxBytes: Number.MAX_SAFE_INTEGER });
+    if (!object) return { status: 404, headers: { 'content-type': 'application/xml' }, body: Buffer.from('<Error><Code>NoSuchKey</Code></Error>') };
+    const headers: Record<string, string> = { 'content-type': object.contentType ?? 'application/octet-stream' };
+    if (object.cacheControl) headers['cache-control'] = object.cacheControl;
+    return { status: 200, headers, body: object.body };
+  } catch {
+    return { status: 503, headers: { 'content-type': 'text/plain' }, body: Buffer.from('variants bucket unavailable') };
+  }
+}
