@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, setFault, upload, type RunningStack } from '../support/local-stack.ts';
+import { rawGet, startTestStack, setFault, upload, type RunningStack } from '../support/local-stack.ts';
 
 const CHROME_ACCEPT = 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8';
 const LANDSCAPE = '/demo/samples/landscape.jpg';
@@ -137,7 +137,8 @@ describe('edge path on the local stack', () => {
   });
 
   it('finds a fresh upload even where it has not replicated yet', async () => {
-    const edge = await startTestStack({ edgeRegion: 'eu-west-1', replicationDelayMs: 60_000 });
+    const edge = await startTestStack({ edgeRegion: 'eu-west-1' });
+    edge.stack.replicationDelayMs = 60_000;
     try {
       await upload(edge, 'demo/fresh.jpg', await photo());
       const before = edge.stack.stats();
@@ -159,9 +160,9 @@ describe('edge path on the local stack', () => {
     const before = stats();
     const cases = ['/demo/../etc/passwd.jpg', '/demo/%2e%2e/x.jpg', '/Demo/a.jpg', '/demo/a.svg', '/demo/a.jpg?w=abc', '/demo/a.jpg?w=1&w=2'];
     for (const path of cases) {
-      const res = await running.request(path);
+      const res = await rawGet(running, path);
       expect(res.status, path).toBe(400);
-      expect((await res.text()).length, path).toBeGreaterThan(0);
+      expect(res.body.length, path).toBeGreaterThan(0);
     }
     expect(stats().originRequestInvocations).toBe(before.originRequestInvocations);
   });

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import { seedDemo } from '../../infra/local/seed.ts';
 import { serveLocalStack } from '../../infra/local/server.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack.ts';
@@ -31,10 +31,25 @@ async function stopAll(server: Server, stack: LocalStack) {
 }
 
 export async function upload(running: RunningStack, key: string, body: Buffer, contentType = 'application/octet-stream'): Promise<Response> {
-  return running.request(`/_local/originals/${key}`, { method: 'PUT', body, headers: { 'content-type': contentType } });
+  return running.request(`/_local/originals/${key}`, { method: 'PUT', body: new Uint8Array(body), headers: { 'content-type': contentType } });
 }
 
 export async function setFault(running: RunningStack, target: string, fault: string): Promise<void> {
   const res = await running.request('/_local/faults', { method: 'POST', body: JSON.stringify({ target, fault }) });
   if (!res.ok) throw new Error(`fault ${target}=${fault}: ${res.status} ${await res.text()}`);
+}
+
+/** A GET with the path sent byte for byte (fetch would resolve `..` and re-encode before sending). */
+export function rawGet(running: RunningStack, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  const { hostname, port } = new URL(running.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname, port, path, headers, method: 'GET' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

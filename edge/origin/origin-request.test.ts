@@ -1,0 +1,176 @@
+import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { VariantParams } from '../contract/index.ts';
+import { UnprocessableSource } from '../errors.ts';
+import { StoreUnavailable } from '../storage/object-store.ts';
+import type { RenderedImage } from '../transform/index.ts';
+import { MemoryStore } from '../../test/support/memory-store.ts';
+import { createOriginRequestHandler, MAX_INLINE_BODY_BYTES, ORIGIN_ROLE_HEADER, type OriginRole } from './origin-request.ts';
+
+function event(uri: string, querystring: string, role: OriginRole): CloudFrontRequestEvent {
+  return {
+    Records: [
+      {
+        cf: {
+          config: { distributionDomainName: 'd.cloudfront.net', distributionId: 'D', eventType: 'origin-request', requestId: 'r' },
+          request: {
+            clientIp: '203.0.113.1',
+            method: 'GET',
+            uri,
+            querystring,
+            headers: {},
+            origin: { s3: { authMethod: 'none', customHeaders: { [ORIGIN_ROLE_HEADER]: [{ key: ORIGIN_ROLE_HEADER, value: role }] }, domainName: 'variants.s3.amazonaws.com', path: '' } },
+          },
+        },
+      },
+    ],
+  };
+}
+
+const asResponse = (result: unknown) => result as CloudFrontResultResponse;
+const asRequest = (result: unknown) => result as CloudFrontRequest;
+
+describe('origin-request handler', () => {
+  let variants: MemoryStore;
+  let near: MemoryStore;
+  let far: MemoryStore;
+  let renders: VariantParams[];
+  let renderedBytes: number;
+
+  const render = async (_source: Buffer, params: VariantParams): Promise<RenderedImage> => {
+    renders.push(params);
+    return { body: Buffer.alloc(renderedBytes, 7), contentType: 'image/webp', format: params.fmt, width: params.w ?? 1, height: 1 };
+  };
+  const handler = () =>
+    createOriginRequestHandler({
+      variants,
+      originals: [
+        { region: 'eu-west-1', store: near },
+        { region: 'us-east-1', store: far },
+      ],
+      render,
+      log: () => undefined,
+    });
+
+  beforeEach(() => {
+    variants = new MemoryStore('variants');
+    near = new MemoryStore('near');
+    far = new MemoryStore('far');
+    renders = [];
+    renderedBytes = 100;
+    near.objects.set('demo/cat.jpg', { body: Buffer.from('jpeg'), contentType: 'image/jpeg', cacheControl: undefined });
+    far.objects.set('demo/cat.jpg', { body: Buffer.from('jpeg'), contentType: 'image/jpeg', cacheControl: undefined });
+  });
+
+  describe('on the variants origin', () => {
+    it('points the request at the variant key without touching any bucket', async () => {
+      const out = asRequest(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75&w=640', 'variants')));
+      expect(out.uri).toBe('/demo/cat.jpg/w640_q75.webp');
+      expect(out.querystring).toBe('');
+      expect([...variants.calls, ...near.calls, ...far.calls]).toEqual([]);
+      expect(renders).toEqual([]);
+    });
+
+    it('keeps the key percent-encoded once', async () => {
+      const out = asRequest(await handler()(event('/demo/a%20b/c%C3%A9.jpg', 'fmt=jpeg&q=75', 'variants')));
+      expect(out.uri).toBe('/demo/a%20b/c%C3%A9.jpg/q75.jpeg');
+    });
+  });
+
+  describe('on the render origin', () => {
+    it('renders from the nearest replica, stores the variant and answers inline', async () => {
+      const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75&w=640', 'render')));
+      expect(out.status).toBe('200');
+      expect(out.bodyEncoding).toBe('base64');
+      expect(Buffer.from(out.body as string, 'base64')).toEqual(Buffer.alloc(100, 7));
+      expect(out.headers?.['content-type']?.[0]?.value).toBe('image/webp');
+      expect(out.headers?.['cache-control']?.[0]?.value).toContain('immutable');
+      expect(out.headers?.['server-timing']?.[0]?.value).toContain('desc="eu-west-1"');
+      expect(near.calls).toEqual(['get demo/cat.jpg']);
+      expect(far.calls).toEqual([]);
+      expect(variants.objects.has('demo/cat.jpg/w640_q75.webp')).toBe(true);
+    });
+
+    it('fails over to the next region when the nearest is unavailable', async () => {
+      near.fail = new StoreUnavailable('down');
+      const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75&w=640', 'render')));
+      expect(out.status).toBe('200');
+      expect(far.calls).toEqual(['get demo/cat.jpg']);
+      expect(out.headers?.['server-timing']?.[0]?.value).toContain('desc="us-east-1"');
+    });
+
+    it('looks in the next region when the nearest has not replicated the original yet', async () => {
+      near.objects.clear();
+      const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75&w=640', 'render')));
+      expect(out.status).toBe('200');
+      expect(far.calls).toEqual(['get demo/cat.jpg']);
+    });
+
+    it('answers 404 when no region has the original', async () => {
+      near.objects.clear();
+      far.objects.clear();
+      const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75', 'render')));
+      expect(out.status).toBe('404');
+      expect(out.headers?.['cache-control']?.[0]?.value).toBe('public, max-age=60');
+    });
+
+    it('answers 503, not cached, when no region can answer', async () => {
+      near.fail = new StoreUnavailable('down');
+      far.fail = new StoreUnavailable('down');
+      const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75', 'render')));
+      expect(out.status).toBe('503');
+      expect(out.headers?.['cache-control']?.[0]?.value).toBe('no-store');
+    });
+
+    it('passes a refused source through as its 4xx without trying other regions', async () => {
+      const failing = createOriginRequestHandler({
+        variants,
+        originals: [{ region: 'eu-west-1', store: near }],
+        render: async () => {
+          throw new UnprocessableSource('image is truncated');
+        },
+        log: () => undefined,
+      });
+      const out = asResponse(await failing(event('/demo/cat.jpg', 'fmt=webp&q=75', 'render')));
+      expect(out.status).toBe('422');
+      expect(out.body).toBe('image is truncated');
+    });
+
+    it('points at the stored object when the variant is too large to inline', async () => {
+      renderedBytes = MAX_INLINE_BODY_BYTES + 1;
+      const out = asRequest(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75&w=3840', 'render')));
+      expect(out.uri).toBe('/demo/cat.jpg/w3840_q75.webp');
+      expect(variants.objects.get('demo/cat.jpg/w3840_q75.webp')?.body.length).toBe(MAX_INLINE_BODY_BYTES + 1);
+    });
+
+    it('inlines a variant exactly at the inline limit', async () => {
+      renderedBytes = MAX_INLINE_BODY_BYTES;
+      const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75', 'render')));
+      expect(out.status).toBe('200');
+    });
+
+    it('still serves inline when the variants bucket cannot store the variant', async () => {
+      variants.fail = new StoreUnavailable('down');
+      const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75', 'render')));
+      expect(out.status).toBe('200');
+    });
+
+    it('answers 503 when the variant is too large to inline and cannot be stored', async () => {
+      variants.fail = new StoreUnavailable('down');
+      renderedBytes = MAX_INLINE_BODY_BYTES + 1;
+      const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75', 'render')));
+      expect(out.status).toBe('503');
+    });
+  });
+
+  it('answers 400 for a URI that is not a valid image request, touching nothing', async () => {
+    const out = asResponse(await handler()(event('/demo/../secret.jpg', 'fmt=webp&q=75', 'render')));
+    expect(out.status).toBe('400');
+    expect([...variants.calls, ...near.calls, ...far.calls]).toEqual([]);
+  });
+
+  it('reads only the tenant’s own key, whatever the URI says', async () => {
+    await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75&bucket=other&key=../x', 'render'));
+    expect(near.calls).toEqual(['get demo/cat.jpg']);
+  });
+});
