@@ -85,7 +85,17 @@ export function parseImageRequest(uri: string, query: QueryPairs, options?: Pars
   const pathError = checkPath(path);
   if (pathError) return fail(pathError);
   if (tenant.length + 1 + path.length > MAX_ORIGINAL_KEY_LENGTH) return fail('path too long');
-  const source = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
+  // The canonical URI must parse again: a lone surrogate has no UTF-8 form (encodeURIComponent
+  // throws), and raw non-ASCII grows up to 9x once percent-encoded.
+  let canonical: string;
+  try {
+    canonical = canonicalUri({ tenant, path });
+  } catch {
+    return fail('malformed unicode in path');
+  }
+  if (canonical.length > MAX_URI_LENGTH) return fail('path too long');
+  const dot = path.lastIndexOf('.');
+  const source = dot < 0 ? '' : path.slice(dot + 1).toLowerCase();
   if (!isSourceExtension(source)) return fail('unknown extension: expected jpg, jpeg, png, webp, gif, avif, tif or tiff');
 
   // Not a default argument: cloudfront-js-2.0 (the viewer function) has none.
@@ -109,7 +119,8 @@ function checkPath(path: string): string | undefined {
 
 function parseParams(query: QueryPairs, source: SourceExtension, options: ParseOptions): VariantParams | string {
   if (query.length > MAX_QUERY_PARAMS) return 'too many query parameters';
-  let length = 0;
+  // The raw query's length: each `name=value`, plus one `&` fewer than there are pairs.
+  let length = -1;
   const seen: Record<string, string> = {};
   for (let i = 0; i < query.length; i++) {
     // Indexing, not destructuring: cloudfront-js-2.0 (the viewer function) has no destructuring.
@@ -124,7 +135,8 @@ function parseParams(query: QueryPairs, source: SourceExtension, options: ParseO
   if (length > MAX_QUERY_LENGTH) return 'query string too long';
 
   const fmtName = seen.fmt === undefined ? 'auto' : seen.fmt.toLowerCase();
-  const fmt = FORMAT_ALIASES[fmtName];
+  // Own keys only: `constructor` or `__proto__` must not find Object.prototype's.
+  const fmt = Object.prototype.hasOwnProperty.call(FORMAT_ALIASES, fmtName) ? FORMAT_ALIASES[fmtName] : undefined;
   if (fmt === undefined) return 'fmt must be one of auto, avif, webp, jpeg, jpg, png';
 
   const q = readNumber(seen.q, 'q', 100);
@@ -147,7 +159,8 @@ function parseParams(query: QueryPairs, source: SourceExtension, options: ParseO
 function readNumber(raw: string | undefined, name: string, max: number): number | undefined | string {
   if (raw === undefined) return undefined;
   if (!DIGITS.test(raw)) return `${name} must be a positive integer`;
-  const n = raw.length > MAX_NUMBER_DIGITS ? max : Number(raw);
+  const digits = raw.replace(/^0+(?=[0-9])/, ''); // leading zeros carry no value: 0000000 is still zero
+  const n = digits.length > MAX_NUMBER_DIGITS ? max : Number(digits);
   if (n === 0) return `${name} must be a positive integer`;
   return n > max ? max : n;
 }
