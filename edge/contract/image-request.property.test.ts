@@ -22,6 +22,7 @@ import { tenantConfigProblem } from './kvs.ts';
 import {
   DEFAULT_LADDER,
   MAX_LADDER_RUNGS,
+  DEFAULT_QUALITY,
   MAX_ORIGINAL_KEY_LENGTH,
   MAX_OUTPUT_DIMENSION,
   MAX_QUERY_LENGTH,
@@ -404,7 +405,10 @@ describe('parseImageRequest properties', () => {
           return;
         }
         const rungs = name === 'q' ? QUALITY_STEPS : ladder;
-        const expected = rungs === undefined ? n : (rungs.find((r) => r >= n) ?? rungs[rungs.length - 1]);
+        const snapped = rungs === undefined ? n : (rungs.find((r) => r >= n) ?? rungs[rungs.length - 1]);
+        // Lossless PNG output keeps one key whatever q says.
+        const pngOut = negotiateFormat(acc ?? '', 'png') === 'png';
+        const expected = name === 'q' && pngOut ? DEFAULT_QUALITY : snapped;
         expect(result).toMatchObject({ ok: true, request: { params: { [name]: expected } } });
       }),
       { numRuns: RUNS.paramModel, seed: SEED },
@@ -469,7 +473,7 @@ describe('parseImageRequest properties', () => {
     accepted.atLeast(0.2, RUNS.junkInvariant);
   });
 
-  it('lets Accept change only fmt, and only when fmt is auto or absent', () => {
+  it('lets Accept change only fmt (and q, pinned for lossless PNG), and only when fmt is auto or absent', () => {
     const accepted = counter();
     const pairs = fc.oneof(mostlyValidPairs, anyPairs);
     fc.assert(
@@ -481,9 +485,10 @@ describe('parseImageRequest properties', () => {
           return;
         }
         accepted.hit();
-        const { fmt: fmtA, ...restA } = ra.request.params;
-        const { fmt: fmtB, ...restB } = rb.request.params;
+        const { fmt: fmtA, q: qA, ...restA } = ra.request.params;
+        const { fmt: fmtB, q: qB, ...restB } = rb.request.params;
         expect({ ...rb.request, params: restB }).toEqual({ ...ra.request, params: restA });
+        if (fmtA !== 'png' && fmtB !== 'png') expect(qB).toBe(qA);
 
         const asked = query.find(([name]) => name === 'fmt');
         if (asked !== undefined && asked[1].toLowerCase() !== 'auto') {

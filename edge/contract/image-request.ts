@@ -70,7 +70,7 @@ export function queryPairs(query: string): QueryPairs {
  * or a one-line reason for a 400. Never throws.
  */
 export function parseImageRequest(uri: string, query: QueryPairs, options?: ParseOptions): ParseResult {
-  if (uri.length > MAX_URI_LENGTH) return fail('path too long');
+  if (uri.length > MAX_URI_LENGTH) return fail('URI too long');
   const slash = uri.indexOf('/', 1);
   if (uri.charAt(0) !== '/' || slash < 0) return fail('expected /{tenant}/{path}.{ext}');
   const tenant = uri.slice(1, slash);
@@ -84,16 +84,13 @@ export function parseImageRequest(uri: string, query: QueryPairs, options?: Pars
   }
   const pathError = checkPath(path);
   if (pathError) return fail(pathError);
-  if (tenant.length + 1 + path.length > MAX_ORIGINAL_KEY_LENGTH) return fail('path too long');
-  // The canonical URI must parse again: a lone surrogate has no UTF-8 form (encodeURIComponent
-  // throws), and raw non-ASCII grows up to 9x once percent-encoded.
-  let canonical: string;
+  if (utf8Length(tenant) + 1 + utf8Length(path) > MAX_ORIGINAL_KEY_LENGTH) return fail('path too long');
+  // The canonical URI must be buildable: a lone surrogate has no UTF-8 form (encodeURIComponent throws).
   try {
-    canonical = canonicalUri({ tenant, path });
+    canonicalUri({ tenant, path });
   } catch {
     return fail('malformed unicode in path');
   }
-  if (canonical.length > MAX_URI_LENGTH) return fail('path too long');
   const dot = path.lastIndexOf('.');
   const source = dot < 0 ? '' : path.slice(dot + 1).toLowerCase();
   if (!isSourceExtension(source)) return fail('unknown extension: expected jpg, jpeg, png, webp, gif, avif, tif or tiff');
@@ -146,9 +143,11 @@ function parseParams(query: QueryPairs, source: SourceExtension, options: ParseO
   const h = readNumber(seen.h, 'h', MAX_OUTPUT_DIMENSION);
   if (typeof h === 'string') return h;
 
+  const format = fmt === 'auto' ? negotiateFormat(options.accept ?? '', source) : fmt;
   const params: { fmt: OutputFormat; q: number; w?: number; h?: number } = {
-    fmt: fmt === 'auto' ? negotiateFormat(options.accept ?? '', source) : fmt,
-    q: snapUp(q ?? DEFAULT_QUALITY, QUALITY_STEPS),
+    fmt: format,
+    // PNG output is lossless: q would only split one image across several cache keys.
+    q: format === 'png' ? DEFAULT_QUALITY : snapUp(q ?? DEFAULT_QUALITY, QUALITY_STEPS),
   };
   if (w !== undefined) params.w = options.ladder ? snapUp(w, options.ladder) : w;
   if (h !== undefined) params.h = options.ladder ? snapUp(h, options.ladder) : h;
@@ -163,6 +162,17 @@ function readNumber(raw: string | undefined, name: string, max: number): number 
   const n = digits.length > MAX_NUMBER_DIGITS ? max : Number(digits);
   if (n === 0) return `${name} must be a positive integer`;
   return n > max ? max : n;
+}
+
+/** UTF-8 byte length: S3 and KeyValueStore keys are limited in bytes. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // A surrogate pair is one 4-byte code point: 2 bytes per half.
+    bytes += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3;
+  }
+  return bytes;
 }
 
 /** The first rung at or above `value`, or the top rung. */

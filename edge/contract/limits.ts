@@ -27,14 +27,19 @@ export const DEFAULT_QUALITY = 75;
 export const MAX_TENANT_LENGTH = 32;
 
 /**
- * Longest original key (`tenant/path.ext`, decoded). The takedown deny-list
- * stores `d:` + this key in the CloudFront KeyValueStore, whose keys are
- * limited to 512 characters (aws-limits.md §A), so 500 leaves room.
+ * Longest original key (`tenant/path.ext`, decoded), in UTF-8 bytes. The
+ * takedown deny-list stores `d:` + this key in the CloudFront KeyValueStore,
+ * whose keys are limited to 512 (aws-limits.md §A; counted in bytes here to be
+ * safe for non-ASCII paths), so 500 leaves room. S3's own key limit is 1,024 bytes.
  */
 export const MAX_ORIGINAL_KEY_LENGTH = 500;
 
-/** Longest raw URI we parse (percent-encoding can triple a key's length). */
-export const MAX_URI_LENGTH = 1536;
+/**
+ * Longest raw URI we decode: the longest key with every byte percent-encoded.
+ * Nothing longer can decode to a key that fits, so it is refused unread; and
+ * every accepted key's canonical URI fits too, which keeps parsing idempotent.
+ */
+export const MAX_URI_LENGTH = 1 + 3 * MAX_ORIGINAL_KEY_LENGTH;
 
 /** Longest raw query string we look at; CloudFront itself stops at 8,192 for the whole URL. */
 export const MAX_QUERY_LENGTH = 2048;
