@@ -1,0 +1,153 @@
+/// <reference types="aws-cloudfront-function" />
+/**
+ * The viewer-request CloudFront Function (runtime cloudfront-js-2.0).
+ *
+ * Runs on every request, hit or miss, before the cache lookup. It turns a
+ * viewer's URL into the one canonical cache key the image contract defines,
+ * or answers at once:
+ *
+ *   1. tenant    first URI segment → KeyValueStore `t:{tenant}`; missing → 404
+ *   2. parse     the contract's parseImageRequest; any problem → 400 + reason
+ *   3. deny-list `d:{original key}` present → 451, the request never reaches the cache
+ *   4. (signatures: see the marked place in handler)
+ *   5. rewrite   uri and querystring become exactly the canonical key
+ *
+ * Built by edge/viewer/build.ts into dist/edge/viewer-request.js, which must
+ * stay within what the 2.0 runtime documents (no destructuring, no shorthand
+ * properties, no default arguments, no classes, no for-of, no Map/Set; async
+ * only on top-level function declarations). The build enforces the syntax.
+ */
+import cf from 'cloudfront';
+import { DEFAULT_LADDER } from '../contract/limits.ts';
+import { canonicalQuery, canonicalUri, originalKey, parseImageRequest, type QueryPairs } from '../contract/image-request.ts';
+import { denyKey, tenantConfigKey, tenantConfigProblem, type TenantConfig } from '../contract/kvs.ts';
+
+type Request = AWSCloudFrontFunction.Request;
+type Response = AWSCloudFrontFunction.Response;
+type ValueObject = AWSCloudFrontFunction.ValueObject;
+
+/**
+ * Browser caching of the answers this function generates itself. CloudFront
+ * never caches a viewer-request response (the function runs before the cache),
+ * so these only steer clients and proxies.
+ */
+const CACHE_BAD_REQUEST = 'public, max-age=3600'; // a 400 is a pure function of the URL
+const CACHE_UNKNOWN_TENANT = 'public, max-age=60'; // a tenant may be created any minute
+const CACHE_NEVER = 'no-store'; // takedowns and outages must not linger anywhere
+
+function textResponse(statusCode: number, statusDescription: string, cacheControl: string, body: string): Response {
+  return {
+    statusCode: statusCode,
+    statusDescription: statusDescription,
+    headers: {
+      'content-type': { value: 'text/plain; charset=utf-8' },
+      'cache-control': { value: cacheControl },
+    },
+    // Runtime 2.0 accepts the body as a plain string (treated as text) or as {data, encoding}.
+    body: body,
+  };
+}
+
+const UNKNOWN_TENANT = textResponse(404, 'Not Found', CACHE_UNKNOWN_TENANT, 'unknown tenant');
+const TAKEN_DOWN = textResponse(451, 'Unavailable For Legal Reasons', CACHE_NEVER, 'unavailable for legal reasons');
+/** Anything unexpected (a KeyValueStore outage included) fails closed: nothing is served. */
+const UNAVAILABLE = textResponse(503, 'Service Unavailable', CACHE_NEVER, 'temporarily unavailable');
+
+async function handler(event: AWSCloudFrontFunction.Event): Promise<Request | Response> {
+  try {
+    return await route(event.request);
+  } catch (err) {
+    // A throw would surface as CloudFront's own 503; answer it ourselves instead.
+    console.log(`viewer-request failed: ${String(err)}`);
+    return UNAVAILABLE;
+  }
+}
+
+async function route(request: Request): Promise<Request | Response> {
+  const kvs = cf.kvs();
+
+  // 1. The tenant must exist. An invalid name skips the store and fails in parse (400).
+  const slash = request.uri.indexOf('/', 1);
+  const tenant = slash > 0 ? request.uri.slice(1, slash) : '';
+  let ladder: readonly number[] = DEFAULT_LADDER;
+  if (isTenantName(tenant)) {
+    let config: TenantConfig | null;
+    try {
+      config = (await kvs.get(tenantConfigKey(tenant), { format: 'json' })) as TenantConfig | null;
+    } catch {
+      // get() throws for a missing key (and for a value that is not JSON): no such tenant.
+      return UNKNOWN_TENANT;
+    }
+    // Writers validate configs (tenantConfigProblem); a bad one still only costs the tenant its ladder.
+    if (config && Array.isArray(config.ladder) && tenantConfigProblem(config) === undefined) ladder = config.ladder;
+  }
+
+  // 2. Parse once; the contract decides everything about the URL.
+  const parsed = parseImageRequest(request.uri, eventQueryPairs(request.querystring), {
+    accept: headerValue(request.headers, 'accept'),
+    ladder: ladder,
+  });
+  if (!parsed.ok) return textResponse(400, 'Bad Request', CACHE_BAD_REQUEST, parsed.reason);
+  const image = parsed.request;
+
+  // 3. Taken down: answer before the cache, whatever the variant. exists() throwing fails closed (503).
+  if (await kvs.exists(denyKey(originalKey(image)))) return TAKEN_DOWN;
+
+  // 4. Signatures (DESIGN.md step 3: tenant-bound HMAC or signed URL) are checked here,
+  //    after the deny-list and before the rewrite drops kid/exp/sig from the query.
+
+  // 5. The cache key: canonical path, exactly the canonical params. Headers and cookies
+  //    stay as they are; the cache policy keys on URI + fmt, h, q, w only.
+  request.uri = canonicalUri(image);
+  request.querystring = toValueObject(canonicalQuery(image.params));
+  return request;
+}
+
+/** The contract alone judges tenant names: a name is valid iff it parses as the tenant of a minimal URL. */
+function isTenantName(name: string): boolean {
+  return parseImageRequest(`/${name}/t.jpg`, []).ok;
+}
+
+/**
+ * The event's query object as the contract's pairs, in arrival order and still
+ * percent-encoded (CloudFront hands functions the viewer's spelling). Every
+ * multiValue entry becomes a pair, so a repeated parameter is seen as a duplicate.
+ */
+function eventQueryPairs(querystring: ValueObject): QueryPairs {
+  const pairs: Array<readonly [string, string]> = [];
+  let name: string;
+  for (name in querystring) {
+    const field = querystring[name];
+    if (field === undefined) continue;
+    const values = field.multiValue;
+    if (values && values.length > 0) {
+      for (let i = 0; i < values.length; i++) pairs.push([name, (values[i] as { value: string }).value]);
+    } else {
+      pairs.push([name, field.value]);
+    }
+  }
+  return pairs;
+}
+
+/** A header's value; repeated headers are joined as one comma-separated list (RFC 9110 §5.3). */
+function headerValue(headers: ValueObject, name: string): string | undefined {
+  const field = headers[name];
+  if (field === undefined) return undefined;
+  const values = field.multiValue;
+  if (!values || values.length === 0) return field.value;
+  return values.map((v) => v.value).join(',');
+}
+
+/** `fmt=webp&q=75&w=640` → `{fmt: {value: 'webp'}, q: {value: '75'}, w: {value: '640'}}`, order kept. */
+function toValueObject(query: string): ValueObject {
+  const out: ValueObject = {};
+  const parts = query.split('&');
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as string;
+    const eq = part.indexOf('=');
+    out[part.slice(0, eq)] = { value: part.slice(eq + 1) };
+  }
+  return out;
+}
+
+export { handler };
