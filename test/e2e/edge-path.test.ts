@@ -183,3 +183,24 @@ describe('edge path on the local stack', () => {
     expect((await upload(running, 'nobody/x.jpg', await photo())).status).toBe(404);
   });
 });
+
+describe('the local edge cache', () => {
+  it('stays within its byte bound, evicting the least recently used variant', async () => {
+    const small = await startTestStack({ cacheMaxBytes: 20_000 });
+    try {
+      const get = async (w: number) => {
+        const res = await small.request(`${LANDSCAPE}?w=${w}&fmt=jpeg`);
+        return { cache: res.headers.get('x-cache'), bytes: (await res.arrayBuffer()).byteLength };
+      };
+      const first = await get(640);
+      expect(first.bytes).toBeGreaterThan(5_000);
+      expect((await get(640)).cache).toBe('Hit from cloudfront');
+      let filled = first.bytes;
+      for (const w of [750, 828, 1080]) filled += (await get(w)).bytes;
+      expect(filled).toBeGreaterThan(20_000);
+      expect((await get(640)).cache).toBe('Miss from cloudfront');
+    } finally {
+      await small.stop();
+    }
+  });
+});
