@@ -5,7 +5,7 @@ import { UnprocessableSource } from '../errors.ts';
 import { StoreUnavailable } from '../storage/object-store.ts';
 import type { RenderedImage } from '../transform/index.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
-import { createOriginRequestHandler, MAX_INLINE_BODY_BYTES, ORIGIN_ROLE_HEADER, type OriginRole } from './origin-request.ts';
+import { createOriginRequestHandler, MAX_INLINE_BODY_BYTES, ORIGIN_ROLE_HEADER, REGION_PENALTY_MS, type OriginRole } from './origin-request.ts';
 
 function event(uri: string, querystring: string, role: OriginRole): CloudFrontRequestEvent {
   return {
@@ -97,6 +97,29 @@ describe('origin-request handler', () => {
       expect(out.status).toBe('200');
       expect(far.calls).toEqual(['get demo/cat.jpg']);
       expect(out.headers?.['server-timing']?.[0]?.value).toContain('desc="us-east-1"');
+    });
+
+    it('tries a region that just failed last, until its penalty expires', async () => {
+      let clock = 0;
+      const handle = createOriginRequestHandler({
+        variants,
+        originals: [
+          { region: 'eu-west-1', store: near },
+          { region: 'us-east-1', store: far },
+        ],
+        render,
+        log: () => undefined,
+        now: () => clock,
+      });
+      near.fail = new StoreUnavailable('hanging');
+      await handle(event('/demo/cat.jpg', 'fmt=webp&q=75&w=640', 'render'));
+      near.fail = undefined;
+      await handle(event('/demo/cat.jpg', 'fmt=webp&q=75&w=750', 'render'));
+      expect(near.calls).toEqual(['get demo/cat.jpg']);
+      clock += REGION_PENALTY_MS + 1;
+      const out = asResponse(await handle(event('/demo/cat.jpg', 'fmt=webp&q=75&w=828', 'render')));
+      expect(out.headers?.['server-timing']?.[0]?.value).toContain('desc="eu-west-1"');
+      expect(near.calls).toHaveLength(2);
     });
 
     it('looks in the next region when the nearest has not replicated the original yet', async () => {

@@ -32,6 +32,13 @@ export const MAX_INLINE_BODY_BYTES = 760 * 1024;
 /** How long one originals region may take before we try the next replica. */
 export const ORIGIN_REGION_TIMEOUT_MS = 3_000;
 
+/**
+ * After a region fails (5xx, timeout), later renders in this warm container
+ * try it last for this long, so a hanging region costs one timeout, not one
+ * per miss. Each container learns on its own; that is enough to stop the bleed.
+ */
+export const REGION_PENALTY_MS = 30_000;
+
 /** Variants are immutable: a takedown or re-upload invalidates them explicitly. */
 export const VARIANT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 /** Client errors are cached briefly so a hot bad URL cannot hammer the renderer. */
@@ -49,6 +56,8 @@ export interface OriginRequestDeps {
   readonly render: (source: Buffer, params: VariantParams) => Promise<RenderedImage>;
   readonly regionTimeoutMs?: number;
   readonly log?: (entry: Record<string, unknown>) => void;
+  /** Milliseconds since the epoch; tests move it to expire penalties. */
+  readonly now?: () => number;
 }
 
 export type OriginRequestHandler = (event: CloudFrontRequestEvent) => Promise<CloudFrontRequest | CloudFrontResultResponse>;
@@ -56,6 +65,8 @@ export type OriginRequestHandler = (event: CloudFrontRequestEvent) => Promise<Cl
 export function createOriginRequestHandler(deps: OriginRequestDeps): OriginRequestHandler {
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
   const regionTimeoutMs = deps.regionTimeoutMs ?? ORIGIN_REGION_TIMEOUT_MS;
+  const now = deps.now ?? Date.now;
+  const penalizedUntil = new Map<string, number>();
 
   return async (event) => {
     const record = event.Records[0];
@@ -108,21 +119,32 @@ export function createOriginRequestHandler(deps: OriginRequestDeps): OriginReque
     return request;
   }
 
-  /** Nearest replica first; a 404 also moves on, since a fresh upload may not have replicated yet. */
+  /**
+   * Nearest healthy replica first, recently failed ones last; a 404 also moves
+   * on, since a fresh upload may not have replicated yet.
+   */
   async function fetchOriginal(key: string): Promise<{ region: string; body: Buffer }> {
     let unavailable = 0;
-    for (const { region, store } of deps.originals) {
+    for (const { region, store } of replicasInOrder()) {
       try {
         const object = await store.get(key, { maxBytes: MAX_SOURCE_BYTES, signal: AbortSignal.timeout(regionTimeoutMs) });
+        penalizedUntil.delete(region);
         if (object) return { region, body: object.body };
       } catch (err) {
         if (toErrorResponse(err).status < 500) throw err;
         unavailable++;
+        penalizedUntil.set(region, now() + REGION_PENALTY_MS);
         log({ level: 'warn', message: 'originals region failed, trying the next', region, error: String(err) });
       }
     }
     if (unavailable > 0) throw new OriginsUnavailable('no originals region could answer');
     throw new NotFound('no such image');
+  }
+
+  function replicasInOrder(): readonly OriginalsReplica[] {
+    const at = now();
+    const penalized = (replica: OriginalsReplica) => ((penalizedUntil.get(replica.region) ?? 0) > at ? 1 : 0);
+    return [...deps.originals].sort((a, b) => penalized(a) - penalized(b)); // stable: nearest-first within each group
   }
 
   /** True when the variant is in the bucket after this call (ours or a concurrent render's). */

@@ -107,6 +107,10 @@ describe('edge path on the local stack', () => {
     try {
       const res = await running.request('/demo/failover-timeout.jpg?w=640&fmt=jpeg');
       expect(res.status).toBe(200);
+      // The next miss does not wait on the hanging region again: it is tried last for a while.
+      const before = stats();
+      expect((await running.request('/demo/failover-timeout.jpg?w=750&fmt=jpeg')).status).toBe(200);
+      expect(stats().originFetches['us-east-1']).toBe(before.originFetches['us-east-1']);
     } finally {
       await setFault(running, 'us-east-1', 'none');
     }
