@@ -6,5 +6,7 @@ export default defineConfig({
     exclude: ['node_modules/**', 'dist/**', 'cdk.out/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Powertools writes JSON logs and EMF to stdout; tests assert on spies instead.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });

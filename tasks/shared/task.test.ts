@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { startLocalDynamo, type LocalDynamo } from '../../test/support/dynamo.ts';
+import { defineTask, MetricUnit, type TaskRuntime } from './task.ts';
+
+let dynamo: LocalDynamo;
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+});
+afterAll(() => dynamo.close());
+
+async function runtime(): Promise<TaskRuntime> {
+  return {
+    persistence: await dynamo.idempotency(),
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
+  };
+}
+
+function countingTask(work: (n: number) => Promise<number> = async (n) => n * 2) {
+  const calls: number[] = [];
+  const task = defineTask({
+    name: 'double',
+    input: z.object({ n: z.number().int() }),
+    idempotencyKey: (input) => `n=${input.n}`,
+    run: async (input, { metrics }) => {
+      calls.push(input.n);
+      metrics.addMetric('Doubled', MetricUnit.Count, 1);
+      return { doubled: await work(input.n) };
+    },
+  });
+  return { task, calls };
+}
+
+describe('defineTask', () => {
+  it('runs the work once per idempotency key, whatever the execution name of the replay', async () => {
+    const { task, calls } = countingTask();
+    const handler = task(await runtime());
+    const first = await handler({ n: 21, executionName: 'upload-1' });
+    const replay = await handler({ n: 21, executionName: 'upload-1-redrive' });
+    expect(first).toEqual({ doubled: 42 });
+    expect(replay).toEqual(first);
+    expect(calls).toEqual([21]);
+  });
+
+  it('runs again after a failure, so a Step Functions retry does the work', async () => {
+    let failures = 1;
+    const { task, calls } = countingTask(async (n) => {
+      if (failures-- > 0) throw new Error('transient');
+      return n * 2;
+    });
+    const handler = task(await runtime());
+    await expect(handler({ n: 5, executionName: 'e' })).rejects.toThrow('transient');
+    await expect(handler({ n: 5, executionName: 'e' })).resolves.toEqual({ doubled: 10 });
+    expect(calls).toEqual([5, 5]);
+  });
+
+  it('refuses input that does not match the schema, naming the task', async () => {
+    const { task, calls } = countingTask();
+    const handler = task(await runtime());
+    await expect(handler({ n: 'x', executionName: 'e' })).rejects.toMatchObject({
+      name: 'TaskInputInvalid',
+      message: expect.stringContaining('double: input rejected'),
+    });
+    await expect(handler({ n: 1 })).rejects.toMatchObject({ name: 'TaskInputInvalid' });
+    expect(calls).toEqual([]);
+  });
+
+  it('publishes the metrics of every call, and the correlation id is the execution name', async () => {
+    const { task } = countingTask();
+    const rt = await runtime();
+    const publish = vi.spyOn(rt.metrics!, 'publishStoredMetrics');
+    const correlate = vi.spyOn(rt.logger!, 'setCorrelationId');
+    const handler = task(rt);
+    await handler({ n: 1, executionName: 'upload-abc' });
+    expect(correlate).toHaveBeenCalledWith('upload-abc');
+    expect(publish).toHaveBeenCalledTimes(1);
+  });
+});
