@@ -60,7 +60,10 @@ const MAX_TTL_MS = 365 * 24 * 3600 * 1000;
 export interface LocalCloudFront {
   handle(request: ViewerRequest): Promise<EdgeResponse>;
   readonly stats: CloudFrontStats;
-  /** Drops cached entries whose key starts with one of `paths` (a trailing `*` matches any suffix). */
+  /**
+   * Drops cached entries as a CloudFront invalidation does: an exact path names
+   * one cache key (path and query), a trailing `*` matches every key it prefixes.
+   */
   invalidate(paths: readonly string[]): number;
 }
 
@@ -122,8 +125,7 @@ export function createLocalCloudFront(options: LocalCloudFrontOptions): LocalClo
   function invalidate(paths: readonly string[]): number {
     let dropped = 0;
     for (const key of cache.keys()) {
-      const uri = key.split('?')[0] as string;
-      const matches = paths.some((path) => (path.endsWith('*') ? uri.startsWith(path.slice(0, -1)) : uri === path));
+      const matches = paths.some((path) => (path.endsWith('*') ? key.startsWith(path.slice(0, -1)) : key === path));
       if (matches && cache.delete(key)) dropped++;
     }
     return dropped;

@@ -27,9 +27,14 @@ export interface EndpointCounters {
 }
 
 export interface S3ObjectEvent {
+  /** s3rver's event name, e.g. `ObjectCreated:Put`, `ObjectRemoved:Delete`. */
   readonly name: string;
   readonly bucket: string;
+  /** The key as stored (not URL-encoded). */
   readonly key: string;
+  /** Present on ObjectCreated events. */
+  readonly etag?: string;
+  readonly size?: number;
 }
 
 export interface S3Endpoint {
@@ -98,7 +103,11 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
     fault: 'none',
     onObjectEvent(listener) {
       s3rver.on('event', (event) => {
-        for (const record of event.Records) listener({ name: record.eventName, bucket: record.s3.bucket.name, key: record.s3.object.key });
+        for (const { eventName, s3 } of event.Records) {
+          // @types/s3rver declares only the key; s3rver sends eTag and size on ObjectCreated.
+          const object = s3.object as { key: string; eTag?: string; size?: number };
+          listener({ name: eventName, bucket: s3.bucket.name, key: object.key, etag: object.eTag, size: object.size });
+        }
       });
     },
   };

@@ -1,0 +1,141 @@
+/**
+ * CloudFront's invalidation API as the local stack needs it: CreateInvalidation
+ * (what the flush workflow's SDK integration calls) and GetInvalidation (what
+ * read-invalidation-queue asks about batches in flight). It keeps CloudFront's
+ * CallerReference rule, so a resent batch is visibly not a second invalidation.
+ */
+import { randomUUID } from 'node:crypto';
+
+export interface InvalidationBatch {
+  readonly CallerReference: string;
+  readonly Paths: { readonly Quantity: number; readonly Items: readonly string[] };
+}
+
+export interface CreateInvalidationResult {
+  readonly Location: string;
+  readonly Invalidation: { readonly Id: string; readonly Status: 'InProgress' | 'Completed'; readonly CreateTime: string; readonly InvalidationBatch: InvalidationBatch };
+}
+
+export interface InvalidationRecord {
+  readonly id: string;
+  readonly callerReference: string;
+  readonly paths: readonly string[];
+  readonly createdAt: number;
+  /** Calls that named this CallerReference again and got the same invalidation back. */
+  resends: number;
+}
+
+export interface InvalidationStats {
+  readonly submitted: number;
+  readonly resends: number;
+  readonly pathsSubmitted: number;
+  readonly wildcardsSubmitted: number;
+  /** Exact paths and wildcard paths of invalidations still in progress. */
+  readonly inFlight: { readonly paths: number; readonly wildcards: number };
+}
+
+export interface LocalInvalidations {
+  create(distributionId: string, batch: InvalidationBatch): CreateInvalidationResult;
+  status(id: string): 'InProgress' | 'Completed';
+  readonly records: readonly InvalidationRecord[];
+  stats(): InvalidationStats;
+}
+
+/** The error names of CloudFront's API, so Retry/Catch in the workflow match them as on AWS. */
+export class CloudFrontApiError extends Error {
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = `CloudFront.${code}`;
+  }
+}
+
+/**
+ * CloudFront's own quotas (aws-limits.md §C), enforced here so a planner bug
+ * fails locally too. They are independent: exact paths count against one,
+ * wildcard paths against the other.
+ */
+const MAX_PATHS_IN_PROGRESS = 3_000;
+const MAX_WILDCARDS_IN_PROGRESS = 15;
+
+const isWildcard = (path: string) => path.endsWith('*');
+
+export function createLocalInvalidations(options: {
+  distributionId: string;
+  /** Drops the paths from the local edge cache; called when the invalidation is created. */
+  apply: (paths: readonly string[]) => void;
+  /** How long an invalidation stays in progress (CloudFront: typically one to five minutes). */
+  completeAfterMs: () => number;
+  now?: () => number;
+}): LocalInvalidations {
+  const now = options.now ?? Date.now;
+  const records: InvalidationRecord[] = [];
+  const byReference = new Map<string, InvalidationRecord>();
+  const done = (record: InvalidationRecord) => now() - record.createdAt >= options.completeAfterMs();
+
+  function inFlight() {
+    let paths = 0;
+    let wildcards = 0;
+    for (const record of records) {
+      if (done(record)) continue;
+      const recordWildcards = record.paths.filter(isWildcard).length;
+      paths += record.paths.length - recordWildcards;
+      wildcards += recordWildcards;
+    }
+    return { paths, wildcards };
+  }
+
+  function result(record: InvalidationRecord): CreateInvalidationResult {
+    return {
+      Location: `https://cloudfront.amazonaws.com/2020-05-31/distribution/${options.distributionId}/invalidation/${record.id}`,
+      Invalidation: {
+        Id: record.id,
+        Status: done(record) ? 'Completed' : 'InProgress',
+        CreateTime: new Date(record.createdAt).toISOString(),
+        InvalidationBatch: { CallerReference: record.callerReference, Paths: { Quantity: record.paths.length, Items: record.paths } },
+      },
+    };
+  }
+
+  return {
+    records,
+    create(distributionId, batch) {
+      if (distributionId !== options.distributionId) throw new CloudFrontApiError('NoSuchDistribution', `no distribution ${distributionId}`);
+      const paths = batch.Paths.Items;
+      if (paths.length !== batch.Paths.Quantity || paths.length === 0) throw new CloudFrontApiError('InvalidArgument', 'Paths.Quantity must equal the number of Items (at least 1)');
+      const bad = paths.find((p) => !p.startsWith('/') || ![-1, p.length - 1].includes(p.indexOf('*')));
+      if (bad !== undefined) throw new CloudFrontApiError('InvalidArgument', `invalid path ${bad}`);
+      const existing = byReference.get(batch.CallerReference);
+      if (existing) {
+        const same = existing.paths.length === paths.length && existing.paths.every((p, i) => p === paths[i]);
+        if (!same) throw new CloudFrontApiError('InvalidationBatchAlreadyExists', `CallerReference ${batch.CallerReference} was used for other paths`);
+        existing.resends++;
+        return result(existing);
+      }
+      const load = inFlight();
+      const wildcards = paths.filter(isWildcard).length;
+      if (load.paths + paths.length - wildcards > MAX_PATHS_IN_PROGRESS || load.wildcards + wildcards > MAX_WILDCARDS_IN_PROGRESS) {
+        throw new CloudFrontApiError('TooManyInvalidationsInProgress', 'too many invalidations in progress');
+      }
+      const record: InvalidationRecord = { id: `I${randomUUID().replaceAll('-', '').slice(0, 13).toUpperCase()}`, callerReference: batch.CallerReference, paths: [...paths], createdAt: now(), resends: 0 };
+      records.push(record);
+      byReference.set(record.callerReference, record);
+      options.apply(record.paths);
+      return result(record);
+    },
+    status(id) {
+      const record = records.find((r) => r.id === id);
+      if (!record) throw new CloudFrontApiError('NoSuchInvalidation', `no invalidation ${id}`);
+      return done(record) ? 'Completed' : 'InProgress';
+    },
+    stats() {
+      const sent = records.flatMap((r) => r.paths);
+      return {
+        submitted: records.length,
+        resends: records.reduce((n, r) => n + r.resends, 0),
+        pathsSubmitted: sent.length,
+        wildcardsSubmitted: sent.filter(isWildcard).length,
+        inFlight: inFlight(),
+      };
+    },
+  };
+}
