@@ -2,3 +2,4 @@ export * from './limits.ts';
 export * from './formats.ts';
 export * from './image-request.ts';
 export * from './kvs.ts';
+export * from './object-keys.ts';

@@ -3,9 +3,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { VariantParams } from '../contract/index.ts';
 import { UnprocessableSource } from '../errors.ts';
 import { StoreUnavailable } from '../storage/object-store.ts';
+import { REGION_PENALTY_MS } from '../storage/originals-reader.ts';
 import type { RenderedImage } from '../transform/index.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
-import { createOriginRequestHandler, MAX_INLINE_BODY_BYTES, ORIGIN_ROLE_HEADER, REGION_PENALTY_MS, type OriginRole } from './origin-request.ts';
+import { createOriginRequestHandler, MAX_INLINE_BODY_BYTES, ORIGIN_ROLE_HEADER, type OriginRole } from './origin-request.ts';
 
 function event(uri: string, querystring: string, role: OriginRole): CloudFrontRequestEvent {
   return {

@@ -1,17 +1,9 @@
 import type { CloudFrontHeaders, CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
-import {
-  CONTENT_TYPES,
-  keyToUri,
-  originalKey,
-  parseImageRequest,
-  queryPairs,
-  variantKey,
-  type ImageRequest,
-  type VariantParams,
-} from '../contract/index.ts';
-import { BadRequest, NotFound, OriginsUnavailable, toErrorResponse } from '../errors.ts';
+import { CONTENT_TYPES, keyToUri, parseImageRequest, queryPairs, variantKey, type ImageRequest } from '../contract/index.ts';
+import { BadRequest, OriginsUnavailable, toErrorResponse } from '../errors.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
-import { MAX_SOURCE_BYTES, type RenderedImage } from '../transform/index.ts';
+import { createOriginalsReader, type OriginalsReplica } from '../storage/originals-reader.ts';
+import { renderFromOriginals, storeVariant, VARIANT_CACHE_CONTROL, type Renderer, type RenderedVariant } from './variant.ts';
 
 /**
  * The cache behavior's origin group is [variants → render], both pointing at
@@ -29,31 +21,14 @@ export type OriginRole = 'variants' | 'render';
  */
 export const MAX_INLINE_BODY_BYTES = 760 * 1024;
 
-/** How long one originals region may take before we try the next replica. */
-export const ORIGIN_REGION_TIMEOUT_MS = 3_000;
-
-/**
- * After a region fails (5xx, timeout), later renders in this warm container
- * try it last for this long, so a hanging region costs one timeout, not one
- * per miss. Each container learns on its own; that is enough to stop the bleed.
- */
-export const REGION_PENALTY_MS = 30_000;
-
-/** Variants are immutable: a takedown or re-upload invalidates them explicitly. */
-export const VARIANT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 /** Client errors are cached briefly so a hot bad URL cannot hammer the renderer. */
 const CLIENT_ERROR_CACHE_CONTROL = 'public, max-age=60';
-
-export interface OriginalsReplica {
-  readonly region: string;
-  readonly store: ObjectStore;
-}
 
 export interface OriginRequestDeps {
   readonly variants: ObjectStore;
   /** Nearest first (regionsNearestFirst). */
   readonly originals: readonly OriginalsReplica[];
-  readonly render: (source: Buffer, params: VariantParams) => Promise<RenderedImage>;
+  readonly render: Renderer;
   readonly regionTimeoutMs?: number;
   readonly log?: (entry: Record<string, unknown>) => void;
   /** Milliseconds since the epoch; tests move it to expire penalties. */
@@ -64,9 +39,7 @@ export type OriginRequestHandler = (event: CloudFrontRequestEvent) => Promise<Cl
 
 export function createOriginRequestHandler(deps: OriginRequestDeps): OriginRequestHandler {
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
-  const regionTimeoutMs = deps.regionTimeoutMs ?? ORIGIN_REGION_TIMEOUT_MS;
-  const now = deps.now ?? Date.now;
-  const penalizedUntil = new Map<string, number>();
+  const originals = createOriginalsReader({ originals: deps.originals, regionTimeoutMs: deps.regionTimeoutMs, now: deps.now, log });
 
   return async (event) => {
     const record = event.Records[0];
@@ -91,13 +64,9 @@ export function createOriginRequestHandler(deps: OriginRequestDeps): OriginReque
   }
 
   async function renderOnMiss(request: CloudFrontRequest, image: ImageRequest): Promise<CloudFrontRequest | CloudFrontResultResponse> {
-    const fetchStart = performance.now();
-    const { region, body: source } = await fetchOriginal(originalKey(image));
-    const fetchMs = performance.now() - fetchStart;
-    const rendered = await deps.render(source, image.params);
-    const renderMs = performance.now() - fetchStart - fetchMs;
-    const key = variantKey(image);
-    const stored = await storeVariant(key, rendered);
+    const variant = await renderFromOriginals(originals, deps.render, image);
+    const { key, rendered, region, fetchMs, renderMs } = variant;
+    const stored = await tryStore(variant);
     log({ level: 'info', message: 'rendered on miss', key, region, bytes: rendered.body.length, fetchMs: Math.round(fetchMs), renderMs: Math.round(renderMs), stored });
 
     if (rendered.body.length <= MAX_INLINE_BODY_BYTES) {
@@ -119,44 +88,13 @@ export function createOriginRequestHandler(deps: OriginRequestDeps): OriginReque
     return request;
   }
 
-  /**
-   * Nearest healthy replica first, recently failed ones last; a 404 also moves
-   * on, since a fresh upload may not have replicated yet.
-   */
-  async function fetchOriginal(key: string): Promise<{ region: string; body: Buffer }> {
-    let unavailable = 0;
-    for (const { region, store } of replicasInOrder()) {
-      try {
-        const object = await store.get(key, { maxBytes: MAX_SOURCE_BYTES, signal: AbortSignal.timeout(regionTimeoutMs) });
-        penalizedUntil.delete(region);
-        if (object) return { region, body: object.body };
-      } catch (err) {
-        if (toErrorResponse(err).status < 500) throw err;
-        unavailable++;
-        penalizedUntil.set(region, now() + REGION_PENALTY_MS);
-        log({ level: 'warn', message: 'originals region failed, trying the next', region, error: String(err) });
-      }
-    }
-    if (unavailable > 0) throw new OriginsUnavailable('no originals region could answer');
-    throw new NotFound('no such image');
-  }
-
-  function replicasInOrder(): readonly OriginalsReplica[] {
-    const at = now();
-    const penalized = (replica: OriginalsReplica) => ((penalizedUntil.get(replica.region) ?? 0) > at ? 1 : 0);
-    return [...deps.originals].sort((a, b) => penalized(a) - penalized(b)); // stable: nearest-first within each group
-  }
-
   /** True when the variant is in the bucket after this call (ours or a concurrent render's). */
-  async function storeVariant(key: string, rendered: RenderedImage): Promise<boolean> {
+  async function tryStore(variant: RenderedVariant): Promise<boolean> {
     try {
-      await deps.variants.putIfAbsent(key, rendered.body, {
-        contentType: CONTENT_TYPES[rendered.format],
-        cacheControl: VARIANT_CACHE_CONTROL,
-      });
+      await storeVariant(deps.variants, variant);
       return true;
     } catch (err) {
-      log({ level: 'warn', message: 'could not store variant; serving inline only', key, error: String(err) });
+      log({ level: 'warn', message: 'could not store variant; serving inline only', key: variant.key, error: String(err) });
       return false;
     }
   }

@@ -1,0 +1,96 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { OUTPUT_FORMATS } from './formats.ts';
+import { parseImageRequest, queryPairs, variantKey, type VariantParams } from './image-request.ts';
+import { MAX_OUTPUT_DIMENSION, QUALITY_STEPS } from './limits.ts';
+import { parseOriginalKey, parseVariantName, variantUri } from './object-keys.ts';
+
+describe('parseOriginalKey', () => {
+  it('splits an original key into tenant and path', () => {
+    expect(parseOriginalKey('demo/photos/cat.jpg')).toEqual({ tenant: 'demo', path: 'photos/cat.jpg' });
+    expect(parseOriginalKey('demo/été à Paris (1).png')).toEqual({ tenant: 'demo', path: 'été à Paris (1).png' });
+  });
+
+  it.each([
+    ['no path', 'demo'],
+    ['a bad tenant', 'Demo/cat.jpg'],
+    ['traversal', 'demo/../other/cat.jpg'],
+    ['an empty segment', 'demo//cat.jpg'],
+    ['an unknown extension', 'demo/cat.svg'],
+    ['a percent sign', 'demo/c%61t.jpg'],
+    ['a lone surrogate', 'demo/\ud800.jpg'],
+  ])('refuses a key with %s', (_, key) => {
+    expect(parseOriginalKey(key)).toBeUndefined();
+  });
+});
+
+describe('parseVariantName', () => {
+  const original = 'demo/a.jpg';
+
+  it('reads back the params variantKey wrote', () => {
+    expect(parseVariantName(original, 'demo/a.jpg/w640_q75.webp')).toEqual({ fmt: 'webp', q: 75, w: 640 });
+    expect(parseVariantName(original, 'demo/a.jpg/h480_q60.avif')).toEqual({ fmt: 'avif', q: 60, h: 480 });
+    expect(parseVariantName(original, 'demo/a.jpg/w640_h480_q95.jpeg')).toEqual({ fmt: 'jpeg', q: 95, w: 640, h: 480 });
+    expect(parseVariantName(original, 'demo/a.jpg/q75.png')).toEqual({ fmt: 'png', q: 75 });
+  });
+
+  it('is the inverse of variantKey for every params it can write', () => {
+    const params = fc.record(
+      {
+        fmt: fc.constantFrom(...OUTPUT_FORMATS),
+        q: fc.constantFrom(...QUALITY_STEPS),
+        w: fc.integer({ min: 1, max: MAX_OUTPUT_DIMENSION }),
+        h: fc.integer({ min: 1, max: MAX_OUTPUT_DIMENSION }),
+      },
+      { requiredKeys: ['fmt', 'q'] },
+    );
+    fc.assert(
+      fc.property(params, (p: VariantParams) => {
+        expect(parseVariantName(original, variantKey({ tenant: 'demo', path: 'a.jpg', params: p }))).toEqual(p);
+      }),
+      { seed: 0x5eed, numRuns: 2_000 },
+    );
+  });
+
+  it("never claims a nested original's variants", () => {
+    expect(parseVariantName(original, 'demo/a.jpg/b.jpg/w640_q75.webp')).toBeUndefined();
+    expect(parseVariantName(original, 'demo/a.jpg/q75.png/q75.png')).toBeUndefined();
+  });
+
+  it('never claims another original sharing the prefix', () => {
+    expect(parseVariantName(original, 'demo/a.jpg2/w640_q75.webp')).toBeUndefined();
+    expect(parseVariantName(original, 'demo/a.jpgw640_q75.webp')).toBeUndefined();
+    expect(parseVariantName('demo/a', 'demo/a.jpg/w640_q75.webp')).toBeUndefined();
+  });
+
+  it.each([
+    'b.jpg',
+    'w640_q75.jpg',
+    'w640_q75.WEBP',
+    'w640_q75.webp.tmp',
+    'h480_w640_q75.webp',
+    'w640_q75_.webp',
+    'w640q75.webp',
+    'w0640_q75.webp',
+    'w0_q75.webp',
+    'w_q75.webp',
+    'w640_q.webp',
+    'w640.webp',
+    'w-1_q75.webp',
+    'w1234567_q75.webp',
+    'w640_q75.',
+    '',
+  ])('refuses the odd name %j', (name) => {
+    expect(parseVariantName(original, `${original}/${name}`)).toBeUndefined();
+  });
+});
+
+describe('variantUri', () => {
+  it('is the URI and query the viewer rewrites a request to', () => {
+    const url = '/demo/%C3%A9t%C3%A9%20%281%29.jpg';
+    const query = 'utm=x&w=640&fmt=webp&q=70';
+    const parsed = parseImageRequest(url, queryPairs(query));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(variantUri(parsed.request)).toBe('/demo/%C3%A9t%C3%A9%20(1).jpg?fmt=webp&q=75&w=640');
+  });
+});
