@@ -5,6 +5,7 @@
  * exercised locally exactly as on AWS.
  */
 import { randomUUID } from 'node:crypto';
+import { LOCAL_ACCOUNT } from './local-aws.ts';
 
 export interface ObjectCreatedDetail {
   readonly version: '0';
@@ -27,7 +28,6 @@ export interface ObjectCreatedEvent {
   readonly detail: ObjectCreatedDetail;
 }
 
-export const LOCAL_ACCOUNT = '000000000000';
 
 /** S3 notification key encoding: form-encoding with `+` for space, `/` left as is. */
 export const encodeEventKey = (key: string): string => encodeURIComponent(key).replaceAll('%20', '+').replaceAll('%2F', '/');

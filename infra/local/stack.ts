@@ -11,10 +11,11 @@ import { createS3Client } from '../../edge/storage/s3-client.ts';
 import { renderVariant } from '../../edge/transform/index.ts';
 import { loadViewerFunction } from './cloudfront-function-runtime.ts';
 import { createLocalCloudFront, type EdgeResponse, type LocalCloudFront } from './cloudfront.ts';
+import { PRIMARY_REGION } from './local-aws.ts';
 import { startReplication, type Replication } from './replication.ts';
 import { INTERNAL_USER_AGENT, startS3Emulator, type S3Emulator } from './s3-emulator.ts';
 
-export const PRIMARY_REGION: OriginalsRegion = 'us-east-1';
+export { PRIMARY_REGION };
 export const VARIANTS_ENDPOINT = 'variants';
 export const VARIANTS_BUCKET = 'imgedge-variants';
 export const originalsBucket = (region: OriginalsRegion): string => `imgedge-originals-${region}`;

@@ -1,0 +1,97 @@
+/**
+ * What every workflow shares (docs/pipeline.md, "Conventions"): the transient
+ * errors and their retry policy, Lambda Task states bound by placeholder, and the
+ * `Workflow` record CDK and the local runner consume.
+ */
+import { allStates } from './asl/builder.ts';
+import type { Catcher, Payload, Retrier, StateMachineDefinition, TaskFields } from './asl/types.ts';
+
+export const TRANSIENT_ERRORS = [
+  'StoreUnavailable',
+  'OriginsUnavailable',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'States.Timeout',
+  'IdempotencyAlreadyInProgressError',
+] as const;
+
+export const TRANSIENT_RETRY: Retrier = {
+  ErrorEquals: TRANSIENT_ERRORS,
+  IntervalSeconds: 1,
+  BackoffRate: 2,
+  MaxAttempts: 4,
+  MaxDelaySeconds: 20,
+  JitterStrategy: 'FULL',
+};
+
+/** Every Task passes the execution name: the handler's correlation id. */
+const EXECUTION_NAME: Payload = { 'executionName.$': '$$.Execution.Name' };
+
+const SERVICE_INTEGRATION_PREFIX = 'arn:aws:states:::';
+
+/** `arn:aws:states:::…`: Step Functions calls the service itself (no Lambda in between). */
+export function isServiceIntegration(resource: string): boolean {
+  return resource.startsWith(SERVICE_INTEGRATION_PREFIX);
+}
+
+/** `render-variant` → `RenderVariantFunctionArn`: the substitution CDK fills with the function's ARN. */
+export function functionArnPlaceholder(task: string): string {
+  const pascal = task.replace(/(?:^|-)([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+  return `${pascal}FunctionArn`;
+}
+
+/** The Lambda task (folder under tasks/) a Task state calls, or the service integration it uses. */
+export type TaskBinding = { lambda: string } | { integration: string };
+
+export function taskBinding(resource: string): TaskBinding {
+  if (isServiceIntegration(resource)) {
+    return { integration: resource.slice(SERVICE_INTEGRATION_PREFIX.length) };
+  }
+  const pascal = /^\$\{([A-Z][A-Za-z0-9]*)FunctionArn\}$/.exec(resource)?.[1];
+  if (!pascal) throw new Error(`Task resource is neither a service integration nor a function placeholder: ${resource}`);
+  return { lambda: pascal.replace(/[A-Z]/g, (letter, at: number) => (at ? '-' : '') + letter.toLowerCase()) };
+}
+
+/**
+ * A Task state calling the Lambda of `tasks/<task>/`: the handler's event is `Parameters`
+ * plus the execution name, and transient errors are retried.
+ */
+export function lambdaTask<N extends string = never>(
+  task: string,
+  fields: { Parameters: Payload; ResultSelector?: Payload; ResultPath?: string | null; Catch?: Catcher<N>[] },
+): TaskFields<NoInfer<N>> {
+  const { Parameters, ResultSelector, ResultPath, Catch } = fields;
+  return {
+    Type: 'Task',
+    Resource: `\${${functionArnPlaceholder(task)}}`,
+    Parameters: { ...Parameters, ...EXECUTION_NAME },
+    ...(ResultSelector && { ResultSelector }),
+    ...(ResultPath !== undefined && { ResultPath }),
+    Retry: [TRANSIENT_RETRY],
+    ...(Catch && { Catch }),
+  };
+}
+
+export interface Workflow {
+  name: string;
+  definition: StateMachineDefinition;
+  /** The `${…}` substitutions the definition uses (names without `${}`), for CDK's definitionSubstitutions. */
+  placeholders: string[];
+  /** Task state name → what it calls: the local runner binds each one to a handler by name. */
+  tasks: Record<string, TaskBinding>;
+}
+
+export function defineWorkflow(name: string, definition: StateMachineDefinition): Workflow {
+  const placeholders = [...JSON.stringify(definition).matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]!);
+  const tasks = Object.fromEntries(
+    allStates(definition).flatMap(([state, s]) => (s.Type === 'Task' ? [[state, taskBinding(s.Resource)]] : [])),
+  );
+  return { name, definition, placeholders: [...new Set(placeholders)].sort(), tasks };
+}
+
+/** The checked-in form of a workflow, `asl/<name>.asl.json`: stable 2-space JSON. */
+export function aslJson(workflow: Workflow): string {
+  return `${JSON.stringify(workflow.definition, null, 2)}\n`;
+}

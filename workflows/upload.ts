@@ -1,0 +1,110 @@
+/**
+ * upload: started by the S3 "Object Created" EventBridge event of an originals bucket.
+ * Validates the original, records it, clears the variants of the original it replaces,
+ * and starts its render (docs/pipeline.md, "upload").
+ */
+import { fieldsAt, stateMachine } from './asl/builder.ts';
+import { defineWorkflow, lambdaTask } from './common.ts';
+
+const EVENT = {
+  'bucket.$': '$.detail.bucket.name',
+  'key.$': '$.detail.object.key',
+  'etag.$': '$.detail.object.etag',
+  'sequencer.$': '$.detail.object.sequencer',
+};
+
+/** Identifies this replacement: the old variants' deletion and invalidation share it. */
+const REPLACE_REQUEST_ID = { 'requestId.$': "States.Format('replace:{}@{}', $.original.key, $.original.etag)" };
+
+/**
+ * A Lambda error's Cause is the JSON the runtime reports (`{ errorType, errorMessage, trace }`),
+ * so the one-line reason of `OriginalRejected` is its errorMessage.
+ */
+const REJECTION_REASON = '$.rejection.lambdaError.errorMessage';
+
+export const upload = defineWorkflow(
+  'upload',
+  stateMachine({
+    Comment: 'An original was uploaded: validate it (quarantine if rejected), record it, drop the variants of the original it replaces, start its render.',
+    TimeoutSeconds: 600,
+    StartAt: 'ValidateOriginal',
+    States: {
+      ValidateOriginal: {
+        ...lambdaTask('validate-original', {
+          Parameters: EVENT,
+          ResultPath: '$.original',
+          Catch: [{ ErrorEquals: ['OriginalRejected'], ResultPath: '$.rejection', Next: 'ReadRejectionReason' }],
+        }),
+        Next: 'RecordOriginal',
+      },
+      ReadRejectionReason: {
+        Type: 'Pass',
+        Parameters: { 'lambdaError.$': 'States.StringToJson($.rejection.Cause)' },
+        ResultPath: '$.rejection',
+        Next: 'QuarantineOriginal',
+      },
+      QuarantineOriginal: {
+        ...lambdaTask('quarantine-original', {
+          Parameters: { ...EVENT, 'reason.$': REJECTION_REASON },
+          ResultPath: '$.quarantined',
+        }),
+        Next: 'Rejected',
+      },
+      Rejected: { Type: 'Fail', Error: 'OriginalRejected', CausePath: REJECTION_REASON },
+      RecordOriginal: {
+        ...lambdaTask('record-original', {
+          Parameters: fieldsAt('$.original', [
+            'tenant',
+            'path',
+            'key',
+            'etag',
+            'format',
+            'width',
+            'height',
+            'bytes',
+            'sequencer',
+            'renderExecutionName',
+          ]),
+          ResultPath: '$.recorded',
+        }),
+        Next: 'Replaced?',
+      },
+      'Replaced?': {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.recorded.replaced', BooleanEquals: true, Next: 'DeleteOldVariants' }],
+        Default: 'StartRender',
+      },
+      DeleteOldVariants: {
+        ...lambdaTask('delete-variants', {
+          Parameters: { ...fieldsAt('$.original', ['tenant', 'key']), ...REPLACE_REQUEST_ID },
+          ResultPath: '$.oldVariants',
+        }),
+        Next: 'InvalidateOldVariants',
+      },
+      InvalidateOldVariants: {
+        ...lambdaTask('enqueue-invalidation', {
+          Parameters: { 'paths.$': '$.oldVariants.paths', ...REPLACE_REQUEST_ID },
+          ResultPath: '$.oldVariantsInvalidation',
+        }),
+        Next: 'StartRender',
+      },
+      StartRender: {
+        Type: 'Task',
+        Comment: 'Fire and forget: the render execution is named after the upload (key@etag), so a duplicate is refused.',
+        Resource: 'arn:aws:states:::states:startExecution',
+        Parameters: {
+          StateMachineArn: '${RenderStateMachineArn}',
+          'Name.$': '$.original.renderExecutionName',
+          Input: {
+            ...fieldsAt('$.original', ['tenant', 'path', 'key', 'etag']),
+            'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
+          },
+        },
+        ResultPath: '$.render',
+        Catch: [{ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: '$.render', Next: 'Done' }],
+        Next: 'Done',
+      },
+      Done: { Type: 'Succeed' },
+    },
+  }),
+);
