@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { replay, useLocalDynamo } from '../shared/testing.ts';
+import { createClaimInvalidationBatchTask } from './task.ts';
+
+const local = useLocalDynamo();
+
+const items = [{ path: '/demo/a.jpg?fmt=webp&q=75', version: 1 }, { path: '/demo/b.jpg*', version: 1 }];
+
+async function setup() {
+  const queue = await local.queue();
+  for (const item of items) await queue.enqueue(item.path, 'r1');
+  const task = createClaimInvalidationBatchTask({ queue });
+  return { queue, task, handler: task((await local.runtime()).runtime) };
+}
+
+describe('claim-invalidation-batch', () => {
+  it('claims the batch once, however often it is replayed, even past the idempotency TTL', async () => {
+    const { queue, task, handler } = await setup();
+    expect(await replay(handler, { batchId: 'inv-1', items })).toEqual(Array(3).fill({ claimed: 2 }));
+    const late = task((await local.runtime()).runtime);
+    expect(await late({ batchId: 'inv-1', items, executionName: 'redrive' })).toEqual({ claimed: 2 });
+    expect(await queue.claimedBatches()).toEqual([{ batchId: 'inv-1', items }]);
+  });
+
+  it('leaves items requested again since the read, and items of another batch, unclaimed', async () => {
+    const { queue, handler } = await setup();
+    await handler({ batchId: 'inv-1', items: [items[0]!], executionName: 'e1' });
+    await queue.enqueue('/demo/b.jpg*', 'r2');
+    expect(await handler({ batchId: 'inv-2', items, executionName: 'e2' })).toEqual({ claimed: 0 });
+    expect(await queue.drain()).toEqual([{ path: '/demo/b.jpg*', version: 2 }]);
+  });
+
+  it('refuses a batch without items', async () => {
+    const { handler } = await setup();
+    await expect(handler({ batchId: 'inv-1', items: [], executionName: 'e' })).rejects.toMatchObject({ name: 'TaskInputInvalid' });
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../test/support/memory-store.ts';
+import { replay, useLocalDynamo } from '../shared/testing.ts';
+import { createDeleteVariantsTask } from './task.ts';
+
+const local = useLocalDynamo();
+
+const VARIANTS = ['demo/a b.jpg/h256_q60.avif', 'demo/a b.jpg/q75.png', 'demo/a b.jpg/w640_h480_q75.webp'];
+const NOT_ITS_VARIANTS = [
+  'demo/a b.jpg/b.jpg/w640_q75.webp', // a nested original's variant
+  'demo/a b.jpg/notes.txt',
+  'demo/a b.jpg/w640_q75.webp.tmp',
+  'demo/a b.jpg2/w640_q75.webp', // another original sharing the prefix
+  'demo/a b.jpgw640_q75.webp',
+];
+const input = { tenant: 'demo', key: 'demo/a b.jpg', requestId: 'takedown-1' };
+
+function variantsStore(keys: readonly string[]): MemoryStore {
+  const store = new MemoryStore('variants');
+  for (const key of keys) store.objects.set(key, { body: Buffer.from('x'), contentType: 'image/webp', cacheControl: undefined });
+  return store;
+}
+
+describe('delete-variants', () => {
+  it('deletes exactly the variants of the original and returns their cache keys', async () => {
+    const variants = variantsStore([...VARIANTS, ...NOT_ITS_VARIANTS]);
+    const { runtime, metric } = await local.runtime();
+    const handler = createDeleteVariantsTask({ variants })(runtime);
+    expect(await handler({ ...input, executionName: 'e' })).toEqual({
+      deleted: 3,
+      paths: ['/demo/a%20b.jpg?fmt=avif&h=256&q=60', '/demo/a%20b.jpg?fmt=png&q=75', '/demo/a%20b.jpg?fmt=webp&h=480&q=75&w=640'],
+    });
+    expect([...variants.objects.keys()]).toEqual(NOT_ITS_VARIANTS);
+    expect(metric('VariantsDeleted')).toBe(3);
+  });
+
+  it('returns the same paths on a replay, when everything is already gone', async () => {
+    const variants = variantsStore(VARIANTS);
+    const { runtime, metric } = await local.runtime();
+    const handler = createDeleteVariantsTask({ variants })(runtime);
+    const [first, ...replays] = await replay(handler, input);
+    expect(first?.deleted).toBe(3);
+    expect(replays).toEqual([first, first]);
+    expect(variants.calls.filter((c) => c.startsWith('list'))).toHaveLength(1);
+    expect(metric('VariantsDeleted')).toBe(3);
+  });
+
+  it('returns no paths past the idempotency TTL, once the variants are gone', async () => {
+    const variants = variantsStore(VARIANTS);
+    const task = createDeleteVariantsTask({ variants });
+    await task((await local.runtime()).runtime)({ ...input, executionName: 'e' });
+    expect(await task((await local.runtime()).runtime)({ ...input, executionName: 'redrive' })).toEqual({ deleted: 0, paths: [] });
+  });
+
+  it('deletes many variants, several at a time', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => `demo/a b.jpg/w${i + 1}_q75.webp`);
+    const variants = variantsStore(many);
+    const { runtime } = await local.runtime();
+    expect((await createDeleteVariantsTask({ variants })(runtime)({ ...input, executionName: 'e' })).deleted).toBe(40);
+    expect(variants.objects.size).toBe(0);
+  });
+
+  it("refuses another tenant's key and lists nothing", async () => {
+    const variants = variantsStore(VARIANTS);
+    const { runtime } = await local.runtime();
+    await expect(createDeleteVariantsTask({ variants })(runtime)({ ...input, tenant: 'other', executionName: 'e' })).rejects.toMatchObject({
+      name: 'TaskInputInvalid',
+    });
+    expect(variants.calls).toEqual([]);
+  });
+});

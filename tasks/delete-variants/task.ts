@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { parseVariantName, variantUri } from '../../edge/contract/index.ts';
+import type { ObjectStore } from '../../edge/storage/object-store.ts';
+import { defineTask, MetricUnit } from '../shared/task.ts';
+import { tenantOriginal } from '../shared/tenant-original.ts';
+
+export interface DeleteVariantsDeps {
+  variants: ObjectStore;
+}
+
+const TASK = 'delete-variants';
+/** Deletes in flight at once: a popular original may have hundreds of variants. */
+const DELETE_CONCURRENCY = 16;
+
+/**
+ * Deletes every variant of an original (re-upload or takedown) and returns the
+ * cache keys to invalidate. Objects under `key/` that are not of the variant
+ * shape (a nested original's variants, odd names) are left alone.
+ *
+ * A replay within the idempotency TTL returns the first run's paths; past it, the
+ * variants are gone and the replay returns fewer paths, or none: by then the
+ * first run's paths were queued long ago.
+ */
+export function createDeleteVariantsTask({ variants }: DeleteVariantsDeps) {
+  return defineTask({
+    name: TASK,
+    input: z.object({ tenant: z.string(), key: z.string(), requestId: z.string().min(1) }),
+    idempotencyKey: (input) => input.requestId,
+    run: async ({ tenant, key }, { metrics }) => {
+      const original = tenantOriginal(TASK, tenant, key);
+      const found: { objectKey: string; path: string }[] = [];
+      for await (const objectKey of variants.list(`${key}/`)) {
+        const params = parseVariantName(key, objectKey);
+        if (params) found.push({ objectKey, path: variantUri({ ...original, params }) });
+      }
+      for (let i = 0; i < found.length; i += DELETE_CONCURRENCY) {
+        await Promise.all(found.slice(i, i + DELETE_CONCURRENCY).map((variant) => variants.delete(variant.objectKey)));
+      }
+      metrics.addMetric('VariantsDeleted', MetricUnit.Count, found.length);
+      return { deleted: found.length, paths: found.map((variant) => variant.path) };
+    },
+  });
+}

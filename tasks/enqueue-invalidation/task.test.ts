@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { replay, useLocalDynamo } from '../shared/testing.ts';
+import { createEnqueueInvalidationTask } from './task.ts';
+
+const local = useLocalDynamo();
+
+const PATHS = ['/demo/a.jpg?fmt=webp&q=75&w=640', '/demo/a.jpg?fmt=avif&q=75&w=640'];
+
+async function setup() {
+  const queue = await local.queue();
+  const task = createEnqueueInvalidationTask({ queue });
+  const { runtime, metric } = await local.runtime();
+  return { queue, task, handler: task(runtime), metric };
+}
+
+describe('enqueue-invalidation', () => {
+  it('queues each path once per request, however often the request is replayed', async () => {
+    const { queue, handler, metric } = await setup();
+    const results = await replay(handler, { paths: PATHS, requestId: 'takedown-1' });
+    expect(results).toEqual(Array(3).fill({ enqueued: 2, alreadyQueued: 0 }));
+    expect(await queue.drain()).toEqual(expect.arrayContaining(PATHS.map((path) => ({ path, version: 1 }))));
+    expect(metric('InvalidationPathsEnqueued')).toBe(2);
+  });
+
+  it('counts paths already queued by this request as such past the idempotency TTL', async () => {
+    const { queue, task, handler } = await setup();
+    await handler({ paths: PATHS, requestId: 'takedown-1', executionName: 'e' });
+    const { runtime } = await local.runtime();
+    expect(await task(runtime)({ paths: PATHS, requestId: 'takedown-1', executionName: 'redrive' })).toEqual({ enqueued: 0, alreadyQueued: 2 });
+    expect((await queue.drain()).map((item) => item.version)).toEqual([1, 1]);
+  });
+
+  it('adds a new request for a queued path to the same item, with a new version', async () => {
+    const { queue, handler } = await setup();
+    await handler({ paths: [PATHS[0]], requestId: 'replace:demo/a.jpg@e1', executionName: 'e1' });
+    expect(await handler({ paths: [PATHS[0], PATHS[0]], requestId: 'takedown-1', executionName: 'e2' })).toEqual({ enqueued: 1, alreadyQueued: 0 });
+    expect(await queue.drain()).toEqual([{ path: PATHS[0], version: 2 }]);
+  });
+
+  it('accepts no paths (an original without variants) and refuses a path that is not one', async () => {
+    const { handler } = await setup();
+    expect(await handler({ paths: [], requestId: 'r', executionName: 'e' })).toEqual({ enqueued: 0, alreadyQueued: 0 });
+    await expect(handler({ paths: ['demo/a.jpg'], requestId: 'r2', executionName: 'e' })).rejects.toMatchObject({ name: 'TaskInputInvalid' });
+  });
+});

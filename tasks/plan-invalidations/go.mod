@@ -1,0 +1,3 @@
+module imgedge/tasks/plan-invalidations
+
+go 1.19

@@ -1,0 +1,74 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CloudFrontKeyValueStoreClient, GetKeyCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudfront-keyvaluestore';
+import { canonicalUri, parseImageRequest, queryPairs, variantKey } from '../../edge/contract/index.ts';
+import { useLocalDynamo } from '../shared/testing.ts';
+import { createPlanVariantsTask, type PlanVariantsDeps } from './task.ts';
+import { keyValueStoreLadder } from './tenant-ladder.ts';
+
+const local = useLocalDynamo();
+
+async function plan(path: string, deps?: PlanVariantsDeps) {
+  const handler = createPlanVariantsTask(deps)((await local.runtime()).runtime);
+  const { variants } = await handler({ tenant: 'demo', path, key: `demo/${path}`, executionName: 'render-1' });
+  return variants;
+}
+
+const keys = (variants: Awaited<ReturnType<typeof plan>>) => variants.map(variantKey);
+
+describe('plan-variants', () => {
+  it('plans the standard widths on the default ladder in avif, webp and jpeg at the default quality', async () => {
+    const variants = await plan('photos/cat.jpg');
+    expect(variants[0]).toEqual({ tenant: 'demo', path: 'photos/cat.jpg', params: { fmt: 'avif', q: 75, w: 256 } });
+    expect(keys(variants)).toEqual(
+      [256, 640, 1080, 1920].flatMap((w) => ['avif', 'webp', 'jpeg'].map((fmt) => `demo/photos/cat.jpg/w${w}_q75.${fmt}`)),
+    );
+  });
+
+  it('plans png instead of jpeg for png and gif sources, so transparency survives', async () => {
+    for (const path of ['logo.png', 'loop.gif']) {
+      expect(new Set((await plan(path)).map((variant) => variant.params.fmt))).toEqual(new Set(['avif', 'webp', 'png']));
+    }
+  });
+
+  it('snaps each width to the tenant’s ladder and drops the duplicates that makes', async () => {
+    const variants = await plan('cat.jpg', { tenantLadder: async () => [300, 1000, 2000] });
+    expect([...new Set(variants.map((variant) => variant.params.w))]).toEqual([300, 1000, 2000]);
+    expect(variants).toHaveLength(9);
+  });
+
+  it('plans exactly the variants that viewer requests for the standard widths look up', async () => {
+    const ladder = [200, 700, 1500];
+    const variants = await plan('a b/c+d.webp', { tenantLadder: async () => ladder });
+    for (const variant of variants) {
+      const query = `w=${variant.params.w! - 10}&fmt=${variant.params.fmt}&utm_source=x`;
+      const viewer = parseImageRequest(canonicalUri(variant), queryPairs(query), { ladder });
+      expect(viewer.ok && variantKey(viewer.request)).toBe(variantKey(variant));
+    }
+  });
+
+  it('refuses a path the contract does not accept', async () => {
+    await expect(plan('notes.txt')).rejects.toMatchObject({ name: 'TaskInputInvalid', message: expect.stringContaining('unknown extension') });
+  });
+});
+
+describe('the tenant ladder from the KeyValueStore', () => {
+  const client = new CloudFrontKeyValueStoreClient({ region: 'us-east-1' });
+  const kvs = mockClient(client);
+  const ladder = keyValueStoreLadder(client, 'arn:kvs');
+  beforeEach(() => kvs.reset());
+
+  it('reads t:{tenant}, the config the viewer function reads', async () => {
+    kvs.on(GetKeyCommand, { KvsARN: 'arn:kvs', Key: 't:demo' }).resolves({ Key: 't:demo', Value: '{"ladder":[100,200]}' });
+    expect(await ladder('demo')).toEqual([100, 200]);
+  });
+
+  it('has no ladder for a tenant without a config entry, and fails as transient when the store cannot answer', async () => {
+    kvs
+      .on(GetKeyCommand)
+      .rejectsOnce(new ResourceNotFoundException({ message: 'no such key', $metadata: {} }))
+      .rejectsOnce(new Error('throttled'));
+    expect(await ladder('demo')).toBeUndefined();
+    await expect(ladder('demo')).rejects.toMatchObject({ name: 'StoreUnavailable' });
+  });
+});

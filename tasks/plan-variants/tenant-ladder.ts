@@ -1,0 +1,16 @@
+// The KeyValueStore API is signed with SigV4A; the SDK finds the signer once this is loaded.
+import '@aws-sdk/signature-v4a';
+import { GetKeyCommand, ResourceNotFoundException, type CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
+import { tenantConfigKey, type TenantConfig } from '../../edge/contract/index.ts';
+import { StoreUnavailable } from '../../edge/storage/object-store.ts';
+
+/** The tenant's ladder from the config the viewer function reads (`t:{tenant}`); undefined when it has none. */
+export function keyValueStoreLadder(client: CloudFrontKeyValueStoreClient, kvsArn: string) {
+  return async (tenant: string): Promise<readonly number[] | undefined> => {
+    const out = await client.send(new GetKeyCommand({ KvsARN: kvsArn, Key: tenantConfigKey(tenant) })).catch((err: unknown) => {
+      if (err instanceof ResourceNotFoundException) return undefined;
+      throw new StoreUnavailable('key value store unavailable', { cause: err });
+    });
+    return out?.Value === undefined ? undefined : (JSON.parse(out.Value) as TenantConfig).ladder;
+  };
+}

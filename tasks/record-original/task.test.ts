@@ -1,0 +1,118 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { replay, useLocalDynamo } from '../shared/testing.ts';
+import type { OriginalsTable } from './originals-table.ts';
+import { createRecordOriginalTask } from './task.ts';
+
+const local = useLocalDynamo();
+
+/** validate-original's output for an upload of demo/cat.jpg. */
+const upload = (etag: string, sequencer: string) => ({
+  tenant: 'demo',
+  path: 'cat.jpg',
+  key: 'demo/cat.jpg',
+  etag,
+  sequencer,
+  format: 'jpeg',
+  width: 640,
+  height: 427,
+  bytes: 1234,
+  renderExecutionName: `render-${etag}`,
+  executionName: `upload-${etag}`,
+});
+
+describe('record-original on DynamoDB', () => {
+  let table: OriginalsTable;
+  beforeEach(async () => {
+    table = { client: local.documents, name: await local.table('originals', 'key') };
+  });
+
+  /** A fresh idempotency table each time: the same as running past the records' expiry. */
+  const record = async (input: ReturnType<typeof upload>) => createRecordOriginalTask({ originals: table })((await local.runtime()).runtime)(input);
+  const item = async () => (await local.documents.send(new GetCommand({ TableName: table.name, Key: { key: 'demo/cat.jpg' } }))).Item;
+
+  it('records a first upload as accepted, not replacing anything', async () => {
+    expect(await record(upload('e1', '10'))).toEqual({ key: 'demo/cat.jpg', etag: 'e1', replaced: false });
+    expect(await item()).toEqual({
+      key: 'demo/cat.jpg',
+      status: 'accepted',
+      etag: 'e1',
+      sequencer: '10'.padStart(64, '0'),
+      recordedAt: expect.any(String),
+      format: 'jpeg',
+      width: 640,
+      height: 427,
+      bytes: 1234,
+    });
+  });
+
+  it('reports a re-upload with another etag as replaced', async () => {
+    await record(upload('e1', '10'));
+    expect(await record(upload('e2', '2A'))).toEqual({ key: 'demo/cat.jpg', etag: 'e2', replaced: true });
+    expect(await item()).toMatchObject({ etag: 'e2' });
+  });
+
+  it('compares sequencers as S3 says: left-padded, so 0F comes before 100', async () => {
+    await record(upload('e1', '0F'));
+    expect(await record(upload('e2', '100'))).toMatchObject({ replaced: true });
+  });
+
+  it('does not report a replay of the recorded upload as replaced, even past its idempotency record', async () => {
+    await record(upload('e1', '10'));
+    await record(upload('e2', '2A'));
+    expect(await record(upload('e2', '2A'))).toEqual({ key: 'demo/cat.jpg', etag: 'e2', replaced: false });
+  });
+
+  it('never lets a late event of an earlier upload overwrite a later one', async () => {
+    await record(upload('e2', '2A'));
+    expect(await record(upload('e1', '10'))).toEqual({ key: 'demo/cat.jpg', etag: 'e1', replaced: false });
+    expect(await item()).toMatchObject({ etag: 'e2', sequencer: '2A'.padStart(64, '0') });
+  });
+
+  it('does not call an upload replacing a quarantined one a replacement: there are no variants to drop', async () => {
+    await local.documents.send(new PutCommand({ TableName: table.name, Item: { key: 'demo/cat.jpg', status: 'quarantined', etag: 'bad', sequencer: '1'.padStart(64, '0') } }));
+    expect(await record(upload('e1', '10'))).toMatchObject({ replaced: false });
+    expect(await item()).toMatchObject({ status: 'accepted', etag: 'e1' });
+  });
+
+  it('writes once for a duplicate event, a retry and a redrive, and returns the same output', async () => {
+    await record(upload('e1', '10'));
+    const handler = createRecordOriginalTask({ originals: table })((await local.runtime()).runtime);
+    const send = vi.spyOn(local.documents, 'send');
+    expect(await replay(handler, upload('e2', '2A'))).toEqual(Array(3).fill({ key: 'demo/cat.jpg', etag: 'e2', replaced: true }));
+    expect(send.mock.calls.filter(([command]) => command instanceof PutCommand)).toHaveLength(1);
+    send.mockRestore();
+  });
+});
+
+describe('record-original: the DynamoDB call', () => {
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+  const mocked = mockClient(client);
+  afterEach(() => mocked.reset());
+  const record = async () =>
+    createRecordOriginalTask({ originals: { client, name: 'originals' } })((await local.runtime()).runtime)(upload('e2', '2A'));
+
+  it('is one conditional put that returns the item it replaced', async () => {
+    mocked.on(PutCommand).resolves({ Attributes: { key: 'demo/cat.jpg', status: 'accepted', etag: 'e1' } });
+    expect(await record()).toMatchObject({ replaced: true });
+    expect(mocked.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: 'originals',
+        Item: expect.objectContaining({ key: 'demo/cat.jpg', status: 'accepted', etag: 'e2', sequencer: '2A'.padStart(64, '0') }),
+        ConditionExpression: 'attribute_not_exists(#key) OR (#etag <> :etag AND (attribute_not_exists(#sequencer) OR #sequencer < :sequencer))',
+        ExpressionAttributeNames: { '#key': 'key', '#etag': 'etag', '#sequencer': 'sequencer' },
+        ExpressionAttributeValues: { ':etag': 'e2', ':sequencer': '2A'.padStart(64, '0') },
+        ReturnValues: 'ALL_OLD',
+      },
+    ]);
+  });
+
+  it('reads a failed condition as "already recorded", anything else as a transient outage', async () => {
+    mocked.on(PutCommand).rejectsOnce(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    expect(await record()).toMatchObject({ replaced: false });
+    mocked.on(PutCommand).rejectsOnce(new Error('socket hang up'));
+    await expect(record()).rejects.toMatchObject({ name: 'StoreUnavailable' });
+  });
+});

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { SOURCE_FORMATS } from '../../edge/transform/index.ts';
+import { defineTask, MetricUnit } from '../shared/task.ts';
+import { putOriginal, sequencer, type OriginalsTable } from './originals-table.ts';
+
+/** validate-original's output, record-original's input. */
+export const validatedOriginal = z.object({
+  tenant: z.string().min(1),
+  path: z.string().min(1),
+  key: z.string().min(1),
+  etag: z.string().min(1),
+  sequencer,
+  format: z.enum(SOURCE_FORMATS),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  bytes: z.number().int().positive(),
+  renderExecutionName: z.string().min(1),
+});
+export type ValidatedOriginal = z.infer<typeof validatedOriginal>;
+
+export interface RecordOriginalDeps {
+  readonly originals: OriginalsTable;
+}
+
+export interface RecordedOriginal {
+  readonly key: string;
+  readonly etag: string;
+  /** An accepted upload with another etag was recorded before: its variants are stale. */
+  readonly replaced: boolean;
+}
+
+export const createRecordOriginalTask = (deps: RecordOriginalDeps) =>
+  defineTask({
+    name: 'record-original',
+    input: validatedOriginal,
+    idempotencyKey: (input) => `${input.key}@${input.etag}`,
+    run: async (input, { logger, metrics }): Promise<RecordedOriginal> => {
+      const { key, etag, format, width, height, bytes } = input;
+      const result = await putOriginal(deps.originals, {
+        key,
+        status: 'accepted',
+        etag,
+        sequencer: input.sequencer,
+        recordedAt: new Date().toISOString(),
+        format,
+        width,
+        height,
+        bytes,
+      });
+      if (!result.written) logger.info('left as is: this upload or a later one of the key is already recorded');
+      const replaced = result.written && result.previous?.status === 'accepted';
+      if (replaced) metrics.addMetric('OriginalsReplaced', MetricUnit.Count, 1);
+      return { key, etag, replaced };
+    },
+  });

@@ -1,0 +1,24 @@
+/** The deployed render-variant function. */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { regionsNearestFirst } from '../../edge/origin/regions.ts';
+import { S3ObjectStore } from '../../edge/storage/object-store.ts';
+import { createOriginalsReader } from '../../edge/storage/originals-reader.ts';
+import { createS3Client } from '../../edge/storage/s3-client.ts';
+import { originalsBucketsFromEnv, requireEnv, runtimeFromEnv, TASK_ENV } from '../shared/environment.ts';
+import { createRenderVariantTask } from './task.ts';
+
+// One logger for the task and its originals reader, so failovers carry the execution name.
+const logger = new Logger({ serviceName: 'render-variant' });
+const region = requireEnv('AWS_REGION');
+const buckets = originalsBucketsFromEnv();
+
+export const handler = createRenderVariantTask({
+  originals: createOriginalsReader({
+    originals: regionsNearestFirst(region).map((near) => ({
+      region: near,
+      store: new S3ObjectStore(createS3Client({ region: near, maxAttempts: 1 }), buckets[near]),
+    })),
+    log: ({ level, message, ...fields }) => logger[level](message, fields),
+  }),
+  variants: new S3ObjectStore(createS3Client({ region }), requireEnv(TASK_ENV.variantsBucket)),
+})({ ...runtimeFromEnv(), logger });

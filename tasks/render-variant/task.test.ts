@@ -1,0 +1,116 @@
+import type { CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { VariantParams } from '../../edge/contract/index.ts';
+import { createOriginRequestHandler, ORIGIN_ROLE_HEADER } from '../../edge/origin/origin-request.ts';
+import { StoreUnavailable } from '../../edge/storage/object-store.ts';
+import { createOriginalsReader } from '../../edge/storage/originals-reader.ts';
+import { renderVariant } from '../../edge/transform/index.ts';
+import { sampleImage } from '../../test/fixtures/generate.ts';
+import { MemoryStore } from '../../test/support/memory-store.ts';
+import { replay, useLocalDynamo, type TestRuntime } from '../shared/testing.ts';
+import { createRenderVariantTask } from './task.ts';
+
+const local = useLocalDynamo();
+
+const PARAMS: VariantParams = { fmt: 'webp', q: 75, w: 256 };
+const VARIANT_KEY = 'demo/cat.jpg/w256_q75.webp';
+
+describe('render-variant', () => {
+  let near: MemoryStore;
+  let far: MemoryStore;
+  let variants: MemoryStore;
+  let renders: number;
+  let test: TestRuntime;
+  const replicas = () => [
+    { region: 'eu-west-1', store: near },
+    { region: 'us-east-1', store: far },
+  ];
+  const render = (source: Buffer, params: VariantParams) => {
+    renders++;
+    return renderVariant(source, params);
+  };
+
+  beforeEach(async () => {
+    const original = { body: await sampleImage('jpeg'), contentType: 'image/jpeg', cacheControl: undefined };
+    near = new MemoryStore('near');
+    far = new MemoryStore('far');
+    variants = new MemoryStore('variants');
+    for (const replica of [near, far]) replica.objects.set('demo/cat.jpg', original);
+    renders = 0;
+    test = await local.runtime();
+  });
+
+  const task = () => createRenderVariantTask({ originals: createOriginalsReader({ originals: replicas(), log: () => undefined }), variants, render });
+  const input = (params: VariantParams = PARAMS) => ({ tenant: 'demo', path: 'cat.jpg', params, executionName: 'render-1' });
+  const renderTask = (params?: VariantParams) => task()(test.runtime)(input(params));
+
+  it('renders from the nearest replica and stores the variant with a conditional put', async () => {
+    const out = await renderTask();
+    const stored = variants.objects.get(VARIANT_KEY);
+    expect(out).toEqual({ key: VARIANT_KEY, status: 'created', bytes: stored?.body.length });
+    expect(stored?.contentType).toBe('image/webp');
+    expect(variants.calls).toEqual([`exists ${VARIANT_KEY}`, `putIfAbsent ${VARIANT_KEY}`]);
+    expect(near.calls).toEqual(['get demo/cat.jpg']);
+    expect(far.calls).toEqual([]);
+    expect(test.metric('VariantsRendered')).toBe(1);
+    expect(test.metric('RenderMs')).toBeGreaterThan(0);
+  });
+
+  it('stores the very bytes and headers the edge renders on a miss for the same request', async () => {
+    await renderTask();
+    const edgeVariants = new MemoryStore('edge-variants');
+    const edge = createOriginRequestHandler({ variants: edgeVariants, originals: replicas(), render: renderVariant, log: () => undefined });
+    const response = (await edge(renderOriginEvent('/demo/cat.jpg', 'fmt=webp&q=75&w=256'))) as CloudFrontResultResponse;
+    expect(response.status).toBe('200');
+    expect(Buffer.from(response.body!, 'base64').equals(variants.objects.get(VARIANT_KEY)!.body)).toBe(true);
+    expect(edgeVariants.objects.get(VARIANT_KEY)).toEqual(variants.objects.get(VARIANT_KEY));
+  });
+
+  it('renders the canonical variant: params are read by the contract like a request', async () => {
+    expect(await renderTask({ fmt: 'webp', q: 70, w: 256 })).toMatchObject({ key: VARIANT_KEY });
+  });
+
+  it('renders once for a duplicate, a retry and a redrive, and returns the same output', async () => {
+    const [first, ...replays] = await replay(task()(test.runtime), input());
+    expect(replays).toEqual([first, first]);
+    expect(renders).toBe(1);
+    expect(variants.calls.filter((call) => call.startsWith('putIfAbsent'))).toHaveLength(1);
+  });
+
+  it('does not even read the original when the variant exists, so a replay past its idempotency record renders nothing', async () => {
+    await renderTask();
+    near.calls.length = 0;
+    const pastExpiry = task()((await local.runtime()).runtime);
+    expect(await pastExpiry(input())).toEqual({ key: VARIANT_KEY, status: 'exists' });
+    expect(renders).toBe(1);
+    expect(near.calls).toEqual([]);
+  });
+
+  it('reports exists when a concurrent render stored the variant first', async () => {
+    const putIfAbsent = vi.spyOn(variants, 'putIfAbsent').mockResolvedValueOnce('exists');
+    expect(await renderTask()).toEqual({ key: VARIANT_KEY, status: 'exists' });
+    expect(putIfAbsent).toHaveBeenCalledOnce();
+  });
+
+  it('fails over to the next replica like the edge', async () => {
+    near.fail = new StoreUnavailable('down');
+    expect(await renderTask()).toMatchObject({ status: 'created' });
+    expect(far.calls).toEqual(['get demo/cat.jpg']);
+  });
+
+  it('fails as transient when no replica can answer, and as not found when none has the original', async () => {
+    near.fail = new StoreUnavailable('down');
+    far.fail = new StoreUnavailable('down');
+    await expect(renderTask()).rejects.toMatchObject({ name: 'OriginsUnavailable' });
+    near.fail = far.fail = undefined;
+    near.objects.clear();
+    far.objects.clear();
+    await expect(renderTask()).rejects.toMatchObject({ name: 'NotFound' });
+  });
+});
+
+function renderOriginEvent(uri: string, querystring: string): CloudFrontRequestEvent {
+  const role = { [ORIGIN_ROLE_HEADER]: [{ key: ORIGIN_ROLE_HEADER, value: 'render' }] };
+  const request = { clientIp: '203.0.113.1', method: 'GET', uri, querystring, headers: {}, origin: { s3: { authMethod: 'none', customHeaders: role, domainName: 'variants', path: '' } } };
+  return { Records: [{ cf: { config: { distributionDomainName: 'd', distributionId: 'D', eventType: 'origin-request', requestId: 'r' }, request } }] } as CloudFrontRequestEvent;
+}

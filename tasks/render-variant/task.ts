@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { canonicalQuery, canonicalUri, OUTPUT_FORMATS, parseImageRequest, queryPairs, variantKey, type ImageRequest } from '../../edge/contract/index.ts';
+import { renderFromOriginals, storeVariant, type Renderer } from '../../edge/origin/variant.ts';
+import type { ObjectStore } from '../../edge/storage/object-store.ts';
+import type { OriginalsReader } from '../../edge/storage/originals-reader.ts';
+import { renderVariant } from '../../edge/transform/index.ts';
+import { TaskInputInvalid } from '../shared/errors.ts';
+import { defineTask, MetricUnit } from '../shared/task.ts';
+
+const NAME = 'render-variant';
+
+export interface RenderVariantDeps {
+  /** The same reader as the edge's: nearest replica first, failover, penalty. */
+  readonly originals: OriginalsReader;
+  readonly variants: ObjectStore;
+  /** Only the local stack wraps it, to count renders. */
+  readonly render?: Renderer;
+}
+
+export type RenderVariantResult =
+  | { readonly key: string; readonly status: 'created'; readonly bytes: number }
+  | { readonly key: string; readonly status: 'exists' };
+
+const positive = z.number().int().positive();
+const input = z.object({
+  tenant: z.string().min(1),
+  path: z.string().min(1),
+  params: z.object({ fmt: z.enum(OUTPUT_FORMATS), q: positive, w: positive.optional(), h: positive.optional() }),
+});
+
+/** The variant as the edge would see it: the contract parses the canonical URI and query of the given params. */
+function variantRequest(variant: z.infer<typeof input>): ImageRequest {
+  const parsed = parseImageRequest(canonicalUri(variant), queryPairs(canonicalQuery(variant.params)));
+  if (!parsed.ok) throw new TaskInputInvalid(NAME, parsed.reason);
+  return parsed.request;
+}
+
+export const createRenderVariantTask = (deps: RenderVariantDeps) =>
+  defineTask({
+    name: NAME,
+    input,
+    idempotencyKey: (variant) => variantKey(variantRequest(variant)),
+    run: async (variant, { metrics }): Promise<RenderVariantResult> => {
+      const image = variantRequest(variant);
+      const key = variantKey(image);
+      // Checked first, so a replay past the idempotency record's expiry renders nothing.
+      if (await deps.variants.exists(key)) return { key, status: 'exists' };
+      const rendered = await renderFromOriginals(deps.originals, deps.render ?? renderVariant, image);
+      const status = await storeVariant(deps.variants, rendered);
+      metrics.addMetric('VariantsRendered', MetricUnit.Count, 1);
+      metrics.addMetric('RenderMs', MetricUnit.Milliseconds, rendered.renderMs);
+      return status === 'created' ? { key, status, bytes: rendered.rendered.body.length } : { key, status };
+    },
+  });

@@ -1,0 +1,74 @@
+/** Test helpers for the tasks: dynalite tables, a runtime with metric sums, replays. */
+import { afterAll, beforeAll, vi } from 'vitest';
+import { CreateTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { startLocalDynamo, type LocalDynamo } from '../../test/support/dynamo.ts';
+import { InvalidationQueue, invalidationQueueTable } from './invalidation-queue.ts';
+import type { TaskHandler, TaskRuntime } from './task.ts';
+
+export interface TestRuntime {
+  runtime: TaskRuntime;
+  /** The sum of every value added to the metric `name`. */
+  metric(name: string): number;
+}
+
+export interface LocalTables {
+  readonly documents: DynamoDBDocumentClient;
+  /** A fresh table keyed by the string attribute `key`; returns its name. */
+  table(prefix: string, key: string): Promise<string>;
+  /** A runtime with its own idempotency table: a second one for the same task acts as "past the idempotency TTL". */
+  runtime(): Promise<TestRuntime>;
+  /** A fresh invalidation queue table. */
+  queue(now?: () => Date): Promise<InvalidationQueue>;
+}
+
+let tables = 0;
+
+/** dynalite for the calling test file: started before its tests, closed after them. */
+export function useLocalDynamo(): LocalTables {
+  let dynamo: LocalDynamo;
+  let documents: DynamoDBDocumentClient;
+  beforeAll(async () => {
+    dynamo = await startLocalDynamo();
+    documents = DynamoDBDocumentClient.from(dynamo.client);
+  });
+  afterAll(() => dynamo.close());
+  /** Creates a uniquely named table and waits for it: dynalite answers "not found" until the table is ACTIVE. */
+  async function fresh(prefix: string, create: (name: string) => Promise<unknown>): Promise<string> {
+    const name = `${prefix}-${++tables}`;
+    await create(name);
+    await waitUntilTableExists({ client: dynamo.client, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.2 }, { TableName: name });
+    return name;
+  }
+
+  return {
+    get documents() {
+      return documents;
+    },
+    table: (prefix, key) => fresh(prefix, (name) => dynamo.createTable(name, key)),
+    async runtime() {
+      const logger = new Logger({ logLevel: 'SILENT' });
+      const metrics = new Metrics({ namespace: 'test', serviceName: 'test', logger });
+      const added = vi.spyOn(metrics, 'addMetric');
+      const tableName = await fresh('idempotency', (name) => dynamo.createTable(name));
+      return {
+        runtime: { persistence: new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: dynamo.client }), logger, metrics },
+        metric: (name) => added.mock.calls.filter(([metric]) => metric === name).reduce((sum, call) => sum + call[2], 0),
+      };
+    },
+    async queue(now) {
+      const name = await fresh('invalidation-queue', (table) => dynamo.client.send(new CreateTableCommand(invalidationQueueTable(table))));
+      return new InvalidationQueue(documents, name, now);
+    },
+  };
+}
+
+/** Runs the same input `times` times as different executions (a duplicate event, a retry, a redrive). */
+export async function replay<O>(handler: TaskHandler<O>, input: object, times = 3): Promise<O[]> {
+  const results: O[] = [];
+  for (let i = 1; i <= times; i++) results.push(await handler({ ...input, executionName: `run-${i}` }));
+  return results;
+}

@@ -1,0 +1,113 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { StoreUnavailable } from '../../edge/storage/object-store.ts';
+import { inspectSource, MAX_SOURCE_BYTES } from '../../edge/transform/index.ts';
+import {
+  gifFrames,
+  lyingFiles,
+  paddedJpeg,
+  pdfBytes,
+  pngBomb,
+  sampleImage,
+  shippedFixture,
+  svgWithExternalRef,
+  truncatedJpeg,
+} from '../../test/fixtures/generate.ts';
+import { MemoryStore } from '../../test/support/memory-store.ts';
+import { replay, useLocalDynamo, type TestRuntime } from '../shared/testing.ts';
+import { createValidateOriginalTask } from './task.ts';
+
+const local = useLocalDynamo();
+
+/** How S3 event notifications spell a key: form-encoded, `+` for a space. */
+const eventKey = (key: string) => encodeURIComponent(key).replaceAll('%20', '+').replaceAll('%2F', '/');
+
+describe('validate-original', () => {
+  let uploads: MemoryStore;
+  let test: TestRuntime;
+  beforeEach(async () => {
+    uploads = new MemoryStore('uploads');
+    test = await local.runtime();
+  });
+
+  function validate(key: string, body: Buffer | undefined, overrides: Record<string, unknown> = {}) {
+    if (body) uploads.objects.set(key, { body, contentType: undefined, cacheControl: undefined });
+    const handler = createValidateOriginalTask({ uploads })(test.runtime);
+    return handler({ bucket: 'uploads', key: eventKey(key), etag: 'e1', size: body?.length ?? 0, sequencer: '5F3A', executionName: 'upload-1', ...overrides });
+  }
+
+  it('accepts a photo, with its key decoded from the event and its real dimensions', async () => {
+    const out = await validate('demo/trips/my cat+dog.jpg', await sampleImage('jpeg'));
+    expect(out).toEqual({
+      tenant: 'demo',
+      path: 'trips/my cat+dog.jpg',
+      key: 'demo/trips/my cat+dog.jpg',
+      etag: 'e1',
+      sequencer: '5F3A'.padStart(64, '0'),
+      format: 'jpeg',
+      width: 640,
+      height: 427,
+      bytes: (await sampleImage('jpeg')).length,
+      renderExecutionName: expect.stringMatching(/^render-[0-9a-f]{32}$/),
+    });
+  });
+
+  it('accepts an animation and a file whose extension lies about a type we decode: the bytes decide, as at the edge', async () => {
+    expect(await validate('demo/loop.gif', shippedFixture('animated-loop-3.gif'))).toMatchObject({ format: 'gif', width: 370, height: 285 });
+    const png = (await lyingFiles()).find((file) => file.name === 'holiday.jpg')!;
+    expect(await validate('demo/holiday.jpg', png.bytes)).toMatchObject({ format: 'png', width: 640, height: 427 });
+  });
+
+  it('names the render execution after key@etag: the same upload always, another upload never', async () => {
+    const photo = await sampleImage('jpeg');
+    const first = await validate('demo/a.jpg', photo);
+    const again = await validate('demo/a.jpg', photo, { executionName: 'other-execution' });
+    const reupload = await validate('demo/a.jpg', photo, { etag: 'e2' });
+    expect(again.renderExecutionName).toBe(first.renderExecutionName);
+    expect(reupload.renderExecutionName).not.toBe(first.renderExecutionName);
+  });
+
+  it.each([
+    ['a decompression bomb', 'demo/bomb.png', async () => pngBomb(), 'image is 65536×65536, more than 50000000 pixels'],
+    ['a truncated JPEG', 'demo/cut.jpg', truncatedJpeg, 'image is truncated'],
+    ['an SVG named .png', 'demo/logo.png', async () => svgWithExternalRef(), 'SVG is not accepted'],
+    ['a PDF named .jpg', 'demo/doc.jpg', async () => pdfBytes(), 'PDF is not accepted'],
+    ['an animation with too many frames', 'demo/long.gif', async () => gifFrames(400), 'image has 400 frames, more than 300'],
+    ['a file over the byte limit', 'demo/huge.jpg', () => paddedJpeg(MAX_SOURCE_BYTES + 1), 'too large'],
+    ['a key with an extension we do not serve', 'demo/notes.txt', () => sampleImage('jpeg'), 'unknown extension'],
+    ['a key outside any tenant', 'Demo/cat.jpg', () => sampleImage('jpeg'), 'bad tenant'],
+    ['a key with a dot segment', 'demo/.hidden/cat.jpg', () => sampleImage('jpeg'), 'path segment starts with a dot'],
+  ])('rejects %s with a one-line reason', async (_what, key, bytes, reason) => {
+    const rejection = validate(key, await bytes());
+    await expect(rejection).rejects.toMatchObject({ name: 'OriginalRejected', message: expect.stringContaining(reason) });
+    await expect(rejection).rejects.toSatisfy((err: Error) => !err.message.includes('\n'));
+    expect(test.metric('OriginalsRejected')).toBe(1);
+  });
+
+  it('catches a truncated JPEG with the test render: its header alone looks fine', async () => {
+    await expect(inspectSource(await truncatedJpeg())).resolves.toMatchObject({ width: 800, height: 600 });
+  });
+
+  it('rejects an upload deleted before it could be checked', async () => {
+    await expect(validate('demo/gone.jpg', undefined)).rejects.toMatchObject({ name: 'OriginalRejected', message: expect.stringContaining('deleted') });
+  });
+
+  it('lets a store outage through as transient, not as a rejection', async () => {
+    uploads.fail = new StoreUnavailable('bucket uploads unavailable');
+    await expect(validate('demo/cat.jpg', undefined)).rejects.toMatchObject({ name: 'StoreUnavailable' });
+  });
+
+  it('refuses an event from a bucket that is not the uploads bucket, reading nothing', async () => {
+    await expect(validate('demo/cat.jpg', await sampleImage('jpeg'), { bucket: 'elsewhere' })).rejects.toMatchObject({ name: 'TaskInputInvalid' });
+    expect(uploads.calls).toEqual([]);
+  });
+
+  it('validates once for a duplicate event, a retry and a redrive, and returns the same output', async () => {
+    const photo = await sampleImage('jpeg');
+    uploads.objects.set('demo/cat.jpg', { body: photo, contentType: undefined, cacheControl: undefined });
+    const handler = createValidateOriginalTask({ uploads })(test.runtime);
+    const [first, ...replays] = await replay(handler, { bucket: 'uploads', key: 'demo/cat.jpg', etag: 'e1', size: photo.length, sequencer: '5F3A' });
+    expect(replays).toEqual([first, first]);
+    expect(uploads.calls).toEqual(['get demo/cat.jpg']);
+    expect(test.metric('OriginalsValidated')).toBe(1);
+  });
+});

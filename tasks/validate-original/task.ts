@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { keyToUri, parseImageRequest, type VariantParams } from '../../edge/contract/index.ts';
+import { BadRequest, NotFound, toErrorResponse } from '../../edge/errors.ts';
+import type { ObjectStore } from '../../edge/storage/object-store.ts';
+import { inspectSource, MAX_SOURCE_BYTES, renderVariant } from '../../edge/transform/index.ts';
+import type { ValidatedOriginal } from '../record-original/task.ts';
+import { OriginalRejected } from '../shared/errors.ts';
+import { defineTask, MetricUnit } from '../shared/task.ts';
+import { uploadedKey, uploadEvent } from './upload-event.ts';
+
+const NAME = 'validate-original';
+
+export interface ValidateOriginalDeps {
+  /** The originals bucket uploads land in. */
+  readonly uploads: ObjectStore;
+}
+
+/**
+ * The test render: tiny, yet it decodes the whole file (a JPEG cut mid-scan has
+ * a valid header and fails only here), every frame of an animation included,
+ * since WebP output keeps animation.
+ */
+const PROBE: VariantParams = { fmt: 'webp', q: 40, w: 64 };
+
+/** The render workflow's execution name for this upload: a duplicate event or a replay cannot start a second render. */
+export function renderExecutionName(key: string, etag: string): string {
+  return `render-${createHash('sha256').update(`${key}@${etag}`).digest('hex').slice(0, 32)}`;
+}
+
+export const createValidateOriginalTask = (deps: ValidateOriginalDeps) =>
+  defineTask({
+    name: NAME,
+    input: uploadEvent,
+    idempotencyKey: (input) => `${input.bucket}/${uploadedKey(NAME, input, deps.uploads.bucket)}@${input.etag}`,
+    run: async (input, { logger, metrics }): Promise<ValidatedOriginal> => {
+      const key = uploadedKey(NAME, input, deps.uploads.bucket);
+      const { tenant, path, info } = await check(deps.uploads, key).catch((err: unknown) => {
+        const { status, message } = toErrorResponse(err);
+        if (status >= 500) throw err;
+        metrics.addMetric('OriginalsRejected', MetricUnit.Count, 1);
+        logger.info('original rejected', { key, reason: message });
+        throw new OriginalRejected(message);
+      });
+      metrics.addMetric('OriginalsValidated', MetricUnit.Count, 1);
+      return {
+        tenant,
+        path,
+        key,
+        etag: input.etag,
+        sequencer: input.sequencer,
+        format: info.format,
+        width: info.width,
+        height: info.height,
+        bytes: info.bytes,
+        renderExecutionName: renderExecutionName(key, input.etag),
+      };
+    },
+  });
+
+/** Throws a 4xx ImgedgeError, whose message is the reason, for an original we would refuse to serve. */
+async function check(uploads: ObjectStore, key: string) {
+  const parsed = parseImageRequest(keyToUri(key), []);
+  if (!parsed.ok) throw new BadRequest(parsed.reason);
+  const original = await uploads.get(key, { maxBytes: MAX_SOURCE_BYTES });
+  if (!original) throw new NotFound('the file was deleted before it could be checked');
+  const info = await inspectSource(original.body);
+  await renderVariant(original.body, PROBE);
+  return { tenant: parsed.request.tenant, path: parsed.request.path, info };
+}
