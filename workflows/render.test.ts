@@ -9,7 +9,7 @@ const variants = [256, 640, 1080, 1920].flatMap((w) =>
   ['avif', 'webp', 'jpeg'].map((fmt) => ({ tenant: 'demo', path: 'samples/cat', params: { w, fmt, q: 75 } })),
 );
 const variantKey = ({ params }: { params: { w: number; fmt: string } }) => `demo/samples/cat.jpg/w${params.w}.${params.fmt}`;
-const rendered = (variant: (typeof variants)[number]) => ({ key: variantKey(variant), status: 'created', bytes: 1000 });
+const rendered = (variant: (typeof variants)[number]) => ({ key: variantKey(variant), status: 'created' });
 
 function renderer(renderVariant: (variant: (typeof variants)[number]) => unknown) {
   return stubs({ PlanVariants: () => ({ variants }), RenderVariant: renderVariant });
@@ -29,6 +29,14 @@ describe('render', () => {
     expect(renderInputs).toHaveLength(12);
     expect(renderInputs).toEqual(expect.arrayContaining(variants.map((variant) => ({ ...variant, executionName: 'render-abc' }))));
     expect(result.output).toMatchObject({ rendered: { anyFailed: false, variants: variants.map((v) => ({ ...rendered(v), failed: false })) } });
+  });
+
+  it('succeeds on a replay that finds every variant already rendered', async () => {
+    const tasks = renderer((variant) => ({ key: variantKey(variant), status: 'exists' }));
+    const result = await run(tasks.handlers);
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ rendered: { anyFailed: false } });
   });
 
   it('renders at most 4 variants at a time', async () => {

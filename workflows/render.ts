@@ -31,7 +31,8 @@ export const render = defineWorkflow(
               ...lambdaTask('render-variant', {
                 Parameters: fieldsAt('$', ['tenant', 'path', 'params']),
                 // Every item result carries `failed`, so `$[*].failed` below has one entry per variant.
-                ResultSelector: { ...fieldsAt('$', ['key', 'status', 'bytes']), failed: false },
+                // Only these fields: `bytes` is absent when the variant already existed.
+                ResultSelector: { ...fieldsAt('$', ['key', 'status']), failed: false },
                 Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }],
               }),
               End: true,

@@ -56,6 +56,9 @@ export interface WorkflowRun {
 }
 
 
+export const stateMachineArn = (stateMachine: string) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${stateMachine}`;
+export const executionArn = (stateMachine: string, name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:${stateMachine}:${name}`;
+
 /** Runs `definition`: a Workflow's, or a parsed asl/*.asl.json (the interpreter validates it). */
 export async function runWorkflow(definition: object, input: unknown, options: RunWorkflowOptions): Promise<WorkflowRun> {
   const states = allStates(definition as StateMachineDefinition);
@@ -72,11 +75,11 @@ export async function runWorkflow(definition: object, input: unknown, options: R
     },
     context: {
       Execution: {
-        Id: `arn:aws:states:${REGION}:${ACCOUNT}:execution:${stateMachineName}:${options.executionName}`,
+        Id: executionArn(stateMachineName, options.executionName),
         Name: options.executionName,
       },
       StateMachine: {
-        Id: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${stateMachineName}`,
+        Id: stateMachineArn(stateMachineName),
         Name: stateMachineName,
       },
     },

@@ -28,16 +28,16 @@ describe('local CloudFront invalidations', () => {
   it('refuses a CallerReference reused for other paths, as CloudFront does', () => {
     const { api } = setup();
     api.create('LOCAL', batch('inv-1', ['/demo/a.jpg*']));
-    expect(() => api.create('LOCAL', batch('inv-1', ['/demo/b.jpg*']))).toThrow(expect.objectContaining({ name: 'CloudFront.InvalidationBatchAlreadyExists' }));
+    expect(() => api.create('LOCAL', batch('inv-1', ['/demo/b.jpg*']))).toThrow(expect.objectContaining({ name: 'CloudFront.InvalidationBatchAlreadyExistsException' }));
   });
 
   it('enforces the in-progress quotas: 15 wildcards, 3,000 paths, freed when invalidations complete', () => {
     const { api, advance } = setup(60_000);
     for (let i = 0; i < 15; i++) api.create('LOCAL', batch(`w${i}`, [`/demo/${i}.jpg*`]));
-    expect(() => api.create('LOCAL', batch('w15', ['/demo/15.jpg*']))).toThrow(expect.objectContaining({ name: 'CloudFront.TooManyInvalidationsInProgress' }));
+    expect(() => api.create('LOCAL', batch('w15', ['/demo/15.jpg*']))).toThrow(expect.objectContaining({ name: 'CloudFront.TooManyInvalidationsInProgressException' }));
     const exact = Array.from({ length: 3_000 }, (_, i) => `/demo/x.jpg?w=${i}`);
     api.create('LOCAL', batch('paths', exact));
-    expect(() => api.create('LOCAL', batch('one-more', ['/demo/y.jpg?w=1']))).toThrow(expect.objectContaining({ name: 'CloudFront.TooManyInvalidationsInProgress' }));
+    expect(() => api.create('LOCAL', batch('one-more', ['/demo/y.jpg?w=1']))).toThrow(expect.objectContaining({ name: 'CloudFront.TooManyInvalidationsInProgressException' }));
     advance(60_000);
     expect(api.stats().inFlight).toEqual({ paths: 0, wildcards: 0 });
     expect(api.status(api.records[0]!.id)).toBe('Completed');
@@ -46,9 +46,9 @@ describe('local CloudFront invalidations', () => {
 
   it('refuses malformed paths and a wrong distribution', () => {
     const { api } = setup();
-    expect(() => api.create('LOCAL', batch('a', ['demo/a.jpg']))).toThrow(expect.objectContaining({ name: 'CloudFront.InvalidArgument' }));
-    expect(() => api.create('LOCAL', batch('b', ['/demo/*/a.jpg']))).toThrow(expect.objectContaining({ name: 'CloudFront.InvalidArgument' }));
-    expect(() => api.create('LOCAL', { CallerReference: 'c', Paths: { Quantity: 2, Items: ['/a'] } })).toThrow(expect.objectContaining({ name: 'CloudFront.InvalidArgument' }));
-    expect(() => api.create('OTHER', batch('d', ['/a']))).toThrow(expect.objectContaining({ name: 'CloudFront.NoSuchDistribution' }));
+    expect(() => api.create('LOCAL', batch('a', ['demo/a.jpg']))).toThrow(expect.objectContaining({ name: 'CloudFront.InvalidArgumentException' }));
+    expect(() => api.create('LOCAL', batch('b', ['/demo/*/a.jpg']))).toThrow(expect.objectContaining({ name: 'CloudFront.InvalidArgumentException' }));
+    expect(() => api.create('LOCAL', { CallerReference: 'c', Paths: { Quantity: 2, Items: ['/a'] } })).toThrow(expect.objectContaining({ name: 'CloudFront.InvalidArgumentException' }));
+    expect(() => api.create('OTHER', batch('d', ['/a']))).toThrow(expect.objectContaining({ name: 'CloudFront.NoSuchDistributionException' }));
   });
 });

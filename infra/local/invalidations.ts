@@ -41,11 +41,15 @@ export interface LocalInvalidations {
   stats(): InvalidationStats;
 }
 
-/** The error names of CloudFront's API, so Retry/Catch in the workflow match them as on AWS. */
+/**
+ * CloudFront's API errors as a Step Functions SDK integration names them, so the
+ * workflow's Retry/Catch match as on AWS: `CloudFront.` + the error code, with an
+ * `Exception` suffix even where the API reference has none.
+ */
 export class CloudFrontApiError extends Error {
   constructor(code: string, message: string) {
     super(message);
-    this.name = `CloudFront.${code}`;
+    this.name = `CloudFront.${code}Exception`;
   }
 }
 

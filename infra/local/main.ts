@@ -1,4 +1,7 @@
 /** `npm start`: the whole system on one machine, no AWS account, no Docker. */
+// The tasks' EMF lines and INFO logs would drown the console: /_local/stats sums the metrics.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 import { seedDemo } from './seed.ts';
 import { serveLocalStack } from './server.ts';
 import { startLocalStack } from './stack.ts';
@@ -15,11 +18,15 @@ imgedge local stack on ${url}
   ${url}/                       the originals, with links to their variants
   ${example}?w=640        fmt=auto: AVIF/WebP/JPEG from your Accept header
   ${example}?w=700&fmt=webp&utm_source=x   snaps to w=750, drops utm_source
-  ${url}/_local/stats           hits, misses, renders, origin fetches per region
+  ${url}/_local/stats           hits, misses, renders, origin fetches per region, pipeline counters
+  ${url}/_local/executions      upload, render, takedown and invalidation-flush executions
 
   upload:   curl -T photo.jpg ${url}/_local/originals/demo/photo.jpg
+  takedown: curl -d '{"tenant":"demo","key":"${keys[0]}","reason":"dmca"}' ${url}/_local/takedown
+  flush:    curl -X POST ${url}/_local/flush      (also every minute, as the EventBridge schedule)
+  redrive:  curl -X POST ${url}/_local/executions/{id}/redrive
   fault:    curl -d '{"target":"us-east-1","fault":"unavailable"}' ${url}/_local/faults
-Ctrl-C stops it.`);
+${stack.stats().pipeline.planner ? '' : '\n  warning: go is not installed: invalidation-flush fails until golang-go is installed\n'}Ctrl-C stops it.`);
 
 const shutdown = async () => {
   server.closeAllConnections();

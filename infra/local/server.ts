@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { originalKey, parseImageRequest, tenantConfigKey, type TenantConfig } from '../../edge/contract/index.ts';
 import { MAX_SOURCE_BYTES } from '../../edge/transform/index.ts';
 import type { EdgeResponse } from './cloudfront.ts';
+import { EXECUTION_STATUSES, StepFunctionsError, type Execution, type ExecutionStatus } from './executions.ts';
 import { homePage } from './home-page.ts';
+import { takedownProblem, type TakedownRequest } from './pipeline.ts';
 import { FAULTS, type Fault } from './s3-emulator.ts';
 import { PRIMARY_REGION, type LocalStack } from './stack.ts';
 
@@ -26,6 +28,11 @@ const ROUTES: ReadonlyArray<readonly [method: string, path: RegExp, route: Route
   ['POST', /^\/_local\/faults$/, setFault],
   ['PUT', /^\/_local\/tenants\/([^/]+)$/, putTenant],
   ['PUT', /^\/_local\/originals(\/.+)$/, putOriginal],
+  ['POST', /^\/_local\/takedown$/, takedown],
+  ['POST', /^\/_local\/flush$/, async (stack) => json(202, summary(stack.pipeline.flush()))],
+  ['GET', /^\/_local\/executions$/, listExecutions],
+  ['GET', /^\/_local\/executions\/([^/]+)$/, getExecution],
+  ['POST', /^\/_local\/executions\/([^/]+)\/redrive$/, redrive],
 ];
 
 export async function serveLocalStack(stack: LocalStack, port: number): Promise<{ server: Server; url: string }> {
@@ -62,6 +69,41 @@ async function putOriginal(stack: LocalStack, req: IncomingMessage, match: RegEx
   const key = originalKey(parsed.request);
   await stack.originals[PRIMARY_REGION].put(key, body, { contentType: req.headers['content-type'] ?? 'application/octet-stream' });
   return json(201, { key, bytes: body.length, region: PRIMARY_REGION });
+}
+
+async function takedown(stack: LocalStack, req: IncomingMessage): Promise<EdgeResponse> {
+  const request = parseJson<Partial<TakedownRequest>>(await readBody(req, 8192));
+  const problem = takedownProblem(request);
+  if (problem) throw new HttpError(400, problem);
+  return json(202, summary(stack.pipeline.takedown(request as TakedownRequest)));
+}
+
+async function listExecutions(stack: LocalStack, req: IncomingMessage): Promise<EdgeResponse> {
+  const query = new URL(req.url ?? '/', 'http://local').searchParams;
+  const status = query.get('status') ?? undefined;
+  if (status && !EXECUTION_STATUSES.includes(status as ExecutionStatus)) throw new HttpError(400, `status must be one of ${EXECUTION_STATUSES.join(', ')}`);
+  const list = stack.pipeline.executions.list({ stateMachine: query.get('stateMachine') ?? undefined, status: status as ExecutionStatus | undefined });
+  return json(200, list.map(summary));
+}
+
+async function getExecution(stack: LocalStack, _req: IncomingMessage, match: RegExpExecArray): Promise<EdgeResponse> {
+  const execution = stack.pipeline.executions.get(decodeURIComponent(match[1] as string));
+  if (!execution) throw new HttpError(404, 'no such execution');
+  return json(200, execution);
+}
+
+async function redrive(stack: LocalStack, _req: IncomingMessage, match: RegExpExecArray): Promise<EdgeResponse> {
+  try {
+    return json(202, summary(stack.pipeline.executions.redrive(decodeURIComponent(match[1] as string))));
+  } catch (err) {
+    if (err instanceof StepFunctionsError) throw new HttpError(err.code === 'ExecutionDoesNotExist' ? 404 : 409, err.message);
+    throw err;
+  }
+}
+
+/** An execution without its event history (GET /_local/executions/{id} has that). */
+function summary({ events: _events, ...execution }: Execution): Omit<Execution, 'events'> {
+  return execution;
 }
 
 async function putTenant(stack: LocalStack, req: IncomingMessage, match: RegExpExecArray): Promise<EdgeResponse> {

@@ -12,6 +12,7 @@ import { renderVariant } from '../../edge/transform/index.ts';
 import { loadViewerFunction } from './cloudfront-function-runtime.ts';
 import { createLocalCloudFront, type EdgeResponse, type LocalCloudFront } from './cloudfront.ts';
 import { PRIMARY_REGION } from './local-aws.ts';
+import { QUARANTINE_BUCKET, startLocalPipeline, type LocalPipeline, type LocalPipelineOptions, type PipelineStats } from './pipeline.ts';
 import { startReplication, type Replication } from './replication.ts';
 import { INTERNAL_USER_AGENT, startS3Emulator, type S3Emulator } from './s3-emulator.ts';
 
@@ -32,6 +33,11 @@ export interface LocalStackOptions {
   /** The region Lambda@Edge "runs in": decides which replica is nearest. */
   readonly edgeRegion?: string;
   readonly log?: (entry: Record<string, unknown>) => void;
+  /** The pipeline's knobs; `startUploadOnObjectCreated: false` leaves uploads to the edge path alone. */
+  readonly pipeline?: Pick<
+    LocalPipelineOptions,
+    'startUploadOnObjectCreated' | 'flushEveryMs' | 'invalidationCompletesAfterMs' | 'retryIntervalMs'
+  >;
 }
 
 export interface LocalStats {
@@ -45,12 +51,15 @@ export interface LocalStats {
   readonly originRequestInvocations: number;
   readonly originFailovers: number;
   readonly originFetches: Readonly<Record<OriginalsRegion, number>>;
+  readonly invalidationPathsSubmitted: number;
+  readonly pipeline: PipelineStats;
 }
 
 export interface LocalStack {
   readonly cloudfront: LocalCloudFront;
   readonly emulator: S3Emulator;
   readonly replication: Replication;
+  readonly pipeline: LocalPipeline;
   readonly kvs: Map<string, string>;
   readonly originals: Readonly<Record<OriginalsRegion, ObjectStore>>;
   readonly variants: ObjectStore;
@@ -64,6 +73,7 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const emulator = await startS3Emulator({
     ...Object.fromEntries(ORIGINALS_REGIONS.map((region) => [region, [originalsBucket(region)]])),
+    [PRIMARY_REGION]: [originalsBucket(PRIMARY_REGION), QUARANTINE_BUCKET],
     [VARIANTS_ENDPOINT]: [VARIANTS_BUCKET],
   });
   const store = (endpoint: string, bucket: string, extra: { maxAttempts?: number; userAgent?: string } = {}) =>
@@ -105,10 +115,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_BYTES,
   });
 
+  const pipeline = await startLocalPipeline({
+    ...options.pipeline,
+    uploads: emulator.endpoint(PRIMARY_REGION),
+    uploadsBucket: originalsBucket(PRIMARY_REGION),
+    s3: createS3Client({ region: PRIMARY_REGION, endpoint: emulator.endpoint(PRIMARY_REGION).url }),
+    originals,
+    variants,
+    kvs,
+    invalidateEdge: (paths) => cloudfront.invalidate(paths),
+    render: renderVariant,
+    log: options.log,
+  });
+
   return Object.assign(stack, {
     cloudfront,
     emulator,
     replication,
+    pipeline,
     kvs,
     originals,
     variants,
@@ -125,9 +149,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         hitRatio: lookups === 0 ? 0 : cf.hits / lookups,
         renders,
         originFetches: byRegion((region) => emulator.endpoint(region).counters.get),
+        invalidationPathsSubmitted: pipeline.invalidations.stats().pathsSubmitted,
+        pipeline: pipeline.stats(),
       };
     },
     async stop() {
+      await pipeline.stop();
       replication.stop();
       await emulator.stop();
     },

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { startLocalDynamo, type LocalDynamo } from '../../test/support/dynamo.ts';
+import { startLocalDynamo, type LocalDynamo } from '../../infra/local/dynamodb-emulator.ts';
 import { defineTask, MetricUnit, type TaskRuntime } from './task.ts';
 
 let dynamo: LocalDynamo;

@@ -80,7 +80,8 @@ export function defineTask<I extends z.ZodType, O>(spec: TaskSpec<I, O>) {
         logger.error('task failed', error as Error);
         throw error;
       } finally {
-        metrics.publishStoredMetrics();
+        // Publishing nothing would only log a warning per call.
+        if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
         logger.resetKeys();
       }
     };

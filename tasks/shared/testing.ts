@@ -1,11 +1,10 @@
 /** Test helpers for the tasks: dynalite tables, a runtime with metric sums, replays. */
 import { afterAll, beforeAll, vi } from 'vitest';
-import { CreateTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { startLocalDynamo, type LocalDynamo } from '../../test/support/dynamo.ts';
+import { startLocalDynamo, type LocalDynamo } from '../../infra/local/dynamodb-emulator.ts';
 import { InvalidationQueue, invalidationQueueTable } from './invalidation-queue.ts';
 import type { TaskHandler, TaskRuntime } from './task.ts';
 
@@ -36,13 +35,11 @@ export function useLocalDynamo(): LocalTables {
     documents = DynamoDBDocumentClient.from(dynamo.client);
   });
   afterAll(() => dynamo.close());
-  /** Creates a uniquely named table and waits for it: dynalite answers "not found" until the table is ACTIVE. */
-  async function fresh(prefix: string, create: (name: string) => Promise<unknown>): Promise<string> {
+  const fresh = async (prefix: string, create: (name: string) => Promise<void>): Promise<string> => {
     const name = `${prefix}-${++tables}`;
     await create(name);
-    await waitUntilTableExists({ client: dynamo.client, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.2 }, { TableName: name });
     return name;
-  }
+  };
 
   return {
     get documents() {
@@ -60,7 +57,7 @@ export function useLocalDynamo(): LocalTables {
       };
     },
     async queue(now) {
-      const name = await fresh('invalidation-queue', (table) => dynamo.client.send(new CreateTableCommand(invalidationQueueTable(table))));
+      const name = await fresh('invalidation-queue', (table) => dynamo.createTableFrom(invalidationQueueTable(table)));
       return new InvalidationQueue(documents, name, now);
     },
   };

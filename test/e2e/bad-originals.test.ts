@@ -14,7 +14,7 @@ import {
   truncatedJpeg,
   webpBomb,
 } from '../fixtures/generate.ts';
-import { startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
+import { EDGE_ONLY, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
 /**
  * A hang guard, not a speed target (those live in the benchmarks): every
@@ -39,7 +39,7 @@ describe('bad originals on the local stack', () => {
   let running: RunningStack;
 
   beforeAll(async () => {
-    running = await startTestStack();
+    running = await startTestStack(EDGE_ONLY);
   });
   afterAll(() => running.stop());
 

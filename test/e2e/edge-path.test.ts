@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawGet, startTestStack, setFault, upload, type RunningStack } from '../support/local-stack.ts';
+import { EDGE_ONLY, rawGet, startTestStack, setFault, upload, type RunningStack } from '../support/local-stack.ts';
 
 const CHROME_ACCEPT = 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8';
 const LANDSCAPE = '/demo/samples/landscape.jpg';
@@ -18,7 +18,7 @@ describe('edge path on the local stack', () => {
   let running: RunningStack;
 
   beforeAll(async () => {
-    running = await startTestStack({ regionTimeoutMs: 300 });
+    running = await startTestStack({ ...EDGE_ONLY, regionTimeoutMs: 300 });
   });
   afterAll(() => running.stop());
 
@@ -141,7 +141,7 @@ describe('edge path on the local stack', () => {
   });
 
   it('finds a fresh upload even where it has not replicated yet', async () => {
-    const edge = await startTestStack({ edgeRegion: 'eu-west-1' });
+    const edge = await startTestStack({ ...EDGE_ONLY, edgeRegion: 'eu-west-1' });
     edge.stack.replicationDelayMs = 60_000;
     try {
       await upload(edge, 'demo/fresh.jpg', await photo());
@@ -190,7 +190,7 @@ describe('edge path on the local stack', () => {
 
 describe('the local edge cache', () => {
   it('stays within its byte bound, evicting the least recently used variant', async () => {
-    const small = await startTestStack({ cacheMaxBytes: 20_000 });
+    const small = await startTestStack({ ...EDGE_ONLY, cacheMaxBytes: 20_000 });
     try {
       const get = async (w: number) => {
         const res = await small.request(`${LANDSCAPE}?w=${w}&fmt=jpeg`);

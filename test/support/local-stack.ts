@@ -11,6 +11,9 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
+/** The edge path alone: uploads start no pipeline, so every variant is rendered on a miss. */
+export const EDGE_ONLY: LocalStackOptions = { pipeline: { startUploadOnObjectCreated: false, flushEveryMs: 0 } };
+
 /** The whole local stack on an ephemeral 127.0.0.1 port, seeded like `npm start`. */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<RunningStack> {
   const stack = await startLocalStack(options);

@@ -1,1 +1,0 @@
-export * from '../../infra/local/dynamodb-emulator.ts';
