@@ -27,7 +27,7 @@ describe('render', () => {
     expect(tasks.inputOf('PlanVariants')).toEqual({ tenant: 'demo', path: 'samples/cat', key: input.key, executionName: 'render-abc' });
     const renderInputs = tasks.calls.filter((call) => call.state === 'RenderVariant').map((call) => call.input);
     expect(renderInputs).toHaveLength(12);
-    expect(renderInputs).toEqual(expect.arrayContaining(variants.map((variant) => ({ ...variant, executionName: 'render-abc' }))));
+    expect(renderInputs).toEqual(expect.arrayContaining(variants.map((variant) => ({ ...variant, etag: 'etag-1', executionName: 'render-abc' }))));
     expect(result.output).toMatchObject({ rendered: { anyFailed: false, variants: variants.map((v) => ({ ...rendered(v), failed: false })) } });
   });
 

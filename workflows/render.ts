@@ -23,13 +23,20 @@ export const render = defineWorkflow(
         Type: 'Map',
         Comment: '4 at a time: a bulk upload of N originals bursts to 4·N concurrent renders, not 12·N.',
         ItemsPath: '$.plan.variants',
+        // Each variant carries the original's etag: a re-upload's variants are new work, not a replay.
+        ItemSelector: {
+          'tenant.$': '$$.Map.Item.Value.tenant',
+          'path.$': '$$.Map.Item.Value.path',
+          'params.$': '$$.Map.Item.Value.params',
+          'etag.$': '$.etag',
+        },
         MaxConcurrency: 4,
         ItemProcessor: itemProcessor({
           StartAt: 'RenderVariant',
           States: {
             RenderVariant: {
               ...lambdaTask('render-variant', {
-                Parameters: fieldsAt('$', ['tenant', 'path', 'params']),
+                Parameters: fieldsAt('$', ['tenant', 'path', 'params', 'etag']),
                 // Every item result carries `failed`, so `$[*].failed` below has one entry per variant.
                 // Only these fields: `bytes` is absent when the variant already existed.
                 ResultSelector: { ...fieldsAt('$', ['key', 'status']), failed: false },

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { MAX_TAKEDOWN_REASON_LENGTH, createPutDenyEntryTask } from '../../tasks/put-deny-entry/task.ts';
@@ -36,7 +37,7 @@ import { createWriteAuditTask } from '../../tasks/write-audit/task.ts';
 import { aslFile, WORKFLOWS, type TaskBinding, type Workflow } from '../../workflows/index.ts';
 import type { Context } from 'aws-lambda';
 import { stateMachineArn, type TaskHandler } from './asl-interpreter.ts';
-import { startLocalDynamo } from './dynamodb-emulator.ts';
+import { startLocalDynamo, type LocalDynamo } from './dynamodb-emulator.ts';
 import { createLocalExecutions, StepFunctionsError, type Execution, type LocalExecutions } from './executions.ts';
 import { createLocalInvalidations, type InvalidationStats, type LocalInvalidations } from './invalidations.ts';
 import { buildGoTask, GO_MISSING, goAvailable, startGoLambda, type GoLambda } from './lambda-runtime-host.ts';
@@ -112,8 +113,22 @@ export interface PipelineStats {
   readonly planner: boolean;
 }
 
+/**
+ * Failures Step Functions meets on AWS, injected per Task state (across all
+ * workflows), so replays can be shown rather than assumed.
+ */
+export interface PipelineFaults {
+  /** The state's invocations do their work, then the response is lost: States.Timeout, as when a Lambda times out after writing. */
+  loseResponses(state: string): void;
+  /** The state's invocations wait until the returned function is called (to look at the system between two steps). */
+  hold(state: string): () => void;
+  /** Back to normal for `state`, or for every state. */
+  clear(state?: string): void;
+}
+
 export interface LocalPipeline {
   readonly executions: LocalExecutions;
+  readonly faults: PipelineFaults;
   readonly invalidations: LocalInvalidations;
   readonly queue: InvalidationQueue;
   readonly documents: DynamoDBDocumentClient;
@@ -129,8 +144,8 @@ export interface LocalPipeline {
 
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const dynamo = await startLocalDynamo();
-  const [persistence] = await Promise.all([
-    dynamo.idempotency(TABLES.idempotency),
+  await Promise.all([
+    dynamo.createTable(TABLES.idempotency),
     dynamo.createTable(TABLES.originals, 'key'),
     dynamo.createTableFrom(invalidationQueueTable(TABLES.queue)),
     dynamo.createTable(TABLES.audit, 'takedownId'),
@@ -144,7 +159,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   });
   const queue = new InvalidationQueue(documents, TABLES.queue);
   const metrics = new Map<string, number>();
-  const runtime = taskRuntime(persistence, metrics);
+  const runtime = taskRuntime(dynamo, metrics);
   let renders = 0;
   const originalsTable = { client: documents, name: TABLES.originals };
 
@@ -179,6 +194,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     'claim-invalidation-batch': createClaimInvalidationBatchTask({ queue })(runtime('claim-invalidation-batch')),
     'mark-invalidation-submitted': createMarkInvalidationSubmittedTask({ queue })(runtime('mark-invalidation-submitted')),
   };
+  const faults = createFaults();
   let executions: LocalExecutions;
   const integrations: Record<string, TaskHandler> = {
     'states:startExecution': async (input) => {
@@ -194,7 +210,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     },
   };
   executions = createLocalExecutions({
-    stateMachines: Object.fromEntries(WORKFLOWS.map((w) => [w.name, { definition: checkedInDefinition(w), handlers: bindTasks(w, lambdas, integrations) }])),
+    stateMachines: Object.fromEntries(WORKFLOWS.map((w) => [w.name, { definition: checkedInDefinition(w), handlers: faults.wrap(bindTasks(w, lambdas, integrations)) }])),
     retryIntervalMs: options.retryIntervalMs,
     onSettled: (execution) =>
       options.log?.({ message: 'execution settled', stateMachine: execution.stateMachine, name: execution.name, status: execution.status, durationMs: execution.durationMs, error: execution.error, cause: execution.cause }),
@@ -213,6 +229,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
 
   return {
     executions,
+    faults,
     invalidations,
     queue,
     documents,
@@ -275,6 +292,47 @@ function bindTasks(
   );
 }
 
+function createFaults(): PipelineFaults & { wrap(handlers: Record<string, TaskHandler>): Record<string, TaskHandler> } {
+  const losing = new Set<string>();
+  const held = new Map<string, Promise<void>>();
+  const releases = new Map<string, () => void>();
+  const release = (state: string) => {
+    releases.get(state)?.();
+    releases.delete(state);
+    held.delete(state);
+  };
+  return {
+    loseResponses: (state) => void losing.add(state),
+    hold(state) {
+      release(state);
+      held.set(state, new Promise((resolve) => releases.set(state, resolve)));
+      return () => release(state);
+    },
+    clear(state) {
+      for (const name of state ? [state] : [...losing, ...held.keys()]) {
+        losing.delete(name);
+        release(name);
+      }
+    },
+    wrap: (handlers) =>
+      Object.fromEntries(
+        Object.entries(handlers).map(([state, handler]) => [
+          state,
+          async (input: unknown) => {
+            await held.get(state);
+            const output = await handler(input);
+            if (losing.has(state)) {
+              const timeout = new Error(`${state}: the task finished, its response was lost (injected fault)`);
+              timeout.name = 'States.Timeout';
+              throw timeout;
+            }
+            return output;
+          },
+        ]),
+      ),
+  };
+}
+
 /** What Lambda passes a handler; Powertools idempotency reads the remaining time from it. */
 function lambdaContext(binding: TaskBinding): Partial<Context> {
   const deadline = Date.now() + TASK_TIMEOUT_MS;
@@ -287,10 +345,10 @@ function lambdaContext(binding: TaskBinding): Partial<Context> {
   };
 }
 
-/** One idempotency table for every task (Powertools prefixes each key with the task name). */
-function taskRuntime(persistence: TaskRuntime['persistence'], sums: Map<string, number>) {
+/** One idempotency table for every task, one persistence layer each (it carries the task's key prefix). */
+function taskRuntime(dynamo: LocalDynamo, sums: Map<string, number>) {
   return (task: string): TaskRuntime => ({
-    persistence,
+    persistence: new DynamoDBPersistenceLayer({ tableName: TABLES.idempotency, awsSdkV3Client: dynamo.client }),
     logger: new Logger({ serviceName: task }),
     metrics: new SummedMetrics({ namespace: METRICS_NAMESPACE, serviceName: task }, sums),
   });

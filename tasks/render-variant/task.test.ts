@@ -41,7 +41,7 @@ describe('render-variant', () => {
   });
 
   const task = () => createRenderVariantTask({ originals: createOriginalsReader({ originals: replicas(), log: () => undefined }), variants, render });
-  const input = (params: VariantParams = PARAMS) => ({ tenant: 'demo', path: 'cat.jpg', params, executionName: 'render-1' });
+  const input = (params: VariantParams = PARAMS, etag = 'etag-1') => ({ tenant: 'demo', path: 'cat.jpg', params, etag, executionName: 'render-1' });
   const renderTask = (params?: VariantParams) => task()(test.runtime)(input(params));
 
   it('renders from the nearest replica and stores the variant with a conditional put', async () => {
@@ -75,6 +75,14 @@ describe('render-variant', () => {
     expect(replays).toEqual([first, first]);
     expect(renders).toBe(1);
     expect(variants.calls.filter((call) => call.startsWith('putIfAbsent'))).toHaveLength(1);
+  });
+
+  it('renders again for a re-upload (another etag) once the old variant is deleted, under the same idempotency table', async () => {
+    const handler = task()(test.runtime);
+    await handler(input());
+    variants.objects.delete(VARIANT_KEY); // upload's DeleteOldVariants
+    expect(await handler(input(PARAMS, 'etag-2'))).toMatchObject({ key: VARIANT_KEY, status: 'created' });
+    expect(renders).toBe(2);
   });
 
   it('does not even read the original when the variant exists, so a replay past its idempotency record renders nothing', async () => {

@@ -26,6 +26,8 @@ const input = z.object({
   tenant: z.string().min(1),
   path: z.string().min(1),
   params: z.object({ fmt: z.enum(OUTPUT_FORMATS), q: positive, w: positive.optional(), h: positive.optional() }),
+  /** The original's etag: the same variant of a re-uploaded original is new work. */
+  etag: z.string().min(1),
 });
 
 /** The variant as the edge would see it: the contract parses the canonical URI and query of the given params. */
@@ -39,7 +41,7 @@ export const createRenderVariantTask = (deps: RenderVariantDeps) =>
   defineTask({
     name: NAME,
     input,
-    idempotencyKey: (variant) => variantKey(variantRequest(variant)),
+    idempotencyKey: (variant) => `${variantKey(variantRequest(variant))}@${variant.etag}`,
     run: async (variant, { metrics }): Promise<RenderVariantResult> => {
       const image = variantRequest(variant);
       const key = variantKey(image);

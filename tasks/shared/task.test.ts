@@ -35,6 +35,13 @@ function countingTask(work: (n: number) => Promise<number> = async (n) => n * 2)
 }
 
 describe('defineTask', () => {
+  it('refuses a persistence layer another task already uses: they would share key prefixes', async () => {
+    const shared = await runtime();
+    countingTask().task(shared);
+    const other = defineTask({ name: 'other', input: z.object({}), idempotencyKey: () => 'k', run: async () => 1 });
+    expect(() => other(shared)).toThrow(/belongs to task double; give each task its own/);
+  });
+
   it('runs the work once per idempotency key, whatever the execution name of the replay', async () => {
     const { task, calls } = countingTask();
     const handler = task(await runtime());

@@ -14,13 +14,28 @@ export interface TaskContext {
   metrics: Metrics;
 }
 
-/** The process-wide pieces every task shares: where idempotency records live, where logs and metrics go. */
+/** Where a task's idempotency records live and where its logs and metrics go. */
 export interface TaskRuntime {
+  /**
+   * One layer per task (the table may be shared): Powertools configures the layer
+   * with the task's key prefix on every call, so two tasks sharing one would read
+   * and write each other's records.
+   */
   persistence: BasePersistenceLayer;
   logger?: Logger;
   metrics?: Metrics;
   /** Idempotency records expire after this; pipeline tasks are also idempotent by construction past it. */
   idempotencyTtlSeconds?: number;
+}
+
+const persistenceOwners = new WeakMap<BasePersistenceLayer, string>();
+
+function claimPersistence(persistence: BasePersistenceLayer, task: string) {
+  const owner = persistenceOwners.get(persistence);
+  if (owner !== undefined && owner !== task) {
+    throw new Error(`task ${task}: this idempotency persistence layer belongs to task ${owner}; give each task its own (the table can be shared)`);
+  }
+  persistenceOwners.set(persistence, task);
 }
 
 export const PIPELINE_IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -52,6 +67,7 @@ export type TaskHandler<O> = (event: unknown, context?: Partial<Context>) => Pro
 export function defineTask<I extends z.ZodType, O>(spec: TaskSpec<I, O>) {
   const schema = z.intersection(spec.input, executionName);
   return (runtime: TaskRuntime): TaskHandler<O> => {
+    claimPersistence(runtime.persistence, spec.name);
     const logger = runtime.logger ?? new Logger({ serviceName: spec.name });
     const metrics = runtime.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: spec.name });
     const ctx: TaskContext = { logger, metrics };

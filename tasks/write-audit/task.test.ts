@@ -32,6 +32,12 @@ describe('write-audit', () => {
     expect(metric('TakedownsCompleted')).toBe(1);
   });
 
+  it('records a takedown nobody was named for, as the workflow passes it (requestedBy null)', async () => {
+    const { task, records } = await setup();
+    await task((await local.runtime()).runtime)({ ...input, requestedBy: null, executionName: 'e' });
+    expect(await records()).toEqual([{ ...input, recordedAt: '2026-01-01T00:00:01.000Z' }]);
+  });
+
   it("keeps the first run's record past the idempotency TTL, and does not count the takedown again", async () => {
     const { task, records } = await setup();
     await task((await local.runtime()).runtime)({ ...input, executionName: 'e' });

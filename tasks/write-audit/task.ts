@@ -18,13 +18,14 @@ export function createWriteAuditTask({ dynamo, auditTable, now = () => new Date(
       tenant: z.string(),
       key: z.string(),
       reason: z.string(),
-      requestedBy: z.string().optional(),
+      // The takedown workflow passes null when the request named no one (a JSONPath to a missing field would fail the state).
+      requestedBy: z.string().nullish(),
       deleted: z.number().int().nonnegative(),
       invalidationPaths: z.array(z.string()),
     }),
     idempotencyKey: (input) => input.takedownId,
     run: async ({ takedownId, tenant, key, reason, requestedBy, deleted, invalidationPaths }, { metrics }) => {
-      const record = { takedownId, tenant, key, reason, ...(requestedBy === undefined ? {} : { requestedBy }), deleted, invalidationPaths, recordedAt: now().toISOString() };
+      const record = { takedownId, tenant, key, reason, ...(requestedBy == null ? {} : { requestedBy }), deleted, invalidationPaths, recordedAt: now().toISOString() };
       const put = new PutCommand({ TableName: auditTable, Item: record, ConditionExpression: 'attribute_not_exists(takedownId)' });
       if (await writeIf(dynamo.send(put))) {
         metrics.addMetric('TakedownsCompleted', MetricUnit.Count, 1);

@@ -1,0 +1,246 @@
+/**
+ * The pipeline end to end on the local stack: asl/*.asl.json run by the ASL
+ * interpreter with the real task handlers, started by the S3 event of a real
+ * upload, operated over the HTTP surface an operator uses.
+ */
+import { readFile } from 'node:fs/promises';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ORIGINALS_REGIONS } from '../../edge/origin/regions.ts';
+import type { Execution } from '../../infra/local/executions.ts';
+import type { ObjectCreatedEvent } from '../../infra/local/s3-events.ts';
+import { QUARANTINE_BUCKET } from '../../infra/local/pipeline.ts';
+import { STANDARD_WIDTHS } from '../../tasks/plan-variants/standard-variants.ts';
+import { startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
+
+const CHROME_ACCEPT = 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8';
+/** avif, webp and jpeg at every standard width. */
+const STANDARD_VARIANTS = STANDARD_WIDTHS.length * 3;
+
+type Summary = Omit<Execution, 'events'>;
+
+/** A real photo at 3 MP (2121 × 1414), `shade` making each version's bytes differ. */
+async function photo(shade = 0): Promise<Buffer> {
+  const landscape = await readFile(new URL('../../infra/local/samples/landscape.jpg', import.meta.url));
+  return sharp(landscape).resize(2121, 1414).modulate({ brightness: 1 + shade / 100 }).jpeg({ quality: 85 }).toBuffer();
+}
+
+describe('pipeline on the local stack', () => {
+  let running: RunningStack;
+  const pipeline = () => running.stack.pipeline;
+
+  beforeAll(async () => {
+    running = await startTestStack({ pipeline: { flushEveryMs: 0, retryIntervalMs: 0, invalidationCompletesAfterMs: 60_000 } });
+    await settled();
+  });
+  afterAll(() => running.stop());
+
+  /** Waits for replication and every execution, including ones started by S3 events still on their way. */
+  async function settled() {
+    await running.stack.replication.settled();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await pipeline().settled();
+  }
+
+  async function executions(query = ''): Promise<Summary[]> {
+    return (await running.request(`/_local/executions${query}`)).json() as Promise<Summary[]>;
+  }
+
+  const uploadsOf = (key: string) =>
+    pipeline()
+      .executions.list({ stateMachine: 'upload' })
+      .filter((e) => (e.input as ObjectCreatedEvent).detail.object.key === key);
+
+  async function uploadAndSettle(key: string, body: Buffer): Promise<Execution> {
+    expect((await upload(running, key, body, 'image/jpeg')).status).toBe(201);
+    const [execution] = await vi.waitFor(() => {
+      const found = uploadsOf(key).filter((e) => (e.input as ObjectCreatedEvent).detail.object.size === body.length);
+      if (found.length === 0) throw new Error(`no upload execution for ${key} yet`);
+      return found;
+    });
+    await settled();
+    return execution!;
+  }
+
+  async function variantKeys(original: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const key of running.stack.variants.list(`${original}/`)) keys.push(key);
+    return keys.sort();
+  }
+
+  async function takedown(body: object): Promise<Response> {
+    return running.request('/_local/takedown', { method: 'POST', body: JSON.stringify(body) });
+  }
+
+  async function flush(): Promise<Summary> {
+    const res = await running.request('/_local/flush', { method: 'POST' });
+    expect(res.status).toBe(202);
+    const started = (await res.json()) as Summary;
+    await settled();
+    return started;
+  }
+
+  /** Redrives every failed execution but those in `leave` (failed for good, like a rejected upload). */
+  async function redriveFailed(leave: ReadonlySet<string>): Promise<number> {
+    const failed = (await executions('?status=FAILED')).filter((e) => !leave.has(e.id));
+    for (const execution of failed) {
+      const res = await running.request(`/_local/executions/${encodeURIComponent(execution.id)}/redrive`, { method: 'POST' });
+      expect(res.status).toBe(202);
+    }
+    await settled();
+    return failed.length;
+  }
+
+  it('renders every standard variant of an upload, which the edge then serves without rendering', async () => {
+    const key = 'demo/e2e/upload.jpg';
+    const before = running.stack.stats();
+    await uploadAndSettle(key, await photo());
+
+    const [uploadExecution] = uploadsOf(key);
+    expect(uploadExecution).toMatchObject({ status: 'SUCCEEDED' });
+    const render = pipeline().executions.list({ stateMachine: 'render' }).find((e) => (e.input as { key: string }).key === key);
+    expect(render).toMatchObject({ status: 'SUCCEEDED' });
+    const variants = await variantKeys(key);
+    expect(variants).toHaveLength(STANDARD_VARIANTS);
+    expect(running.stack.stats().pipeline.renders - before.pipeline.renders).toBe(STANDARD_VARIANTS);
+
+    for (const width of STANDARD_WIDTHS) {
+      for (const accept of [CHROME_ACCEPT, 'image/webp,*/*', '*/*']) {
+        const res = await running.request(`/${key}?w=${width}`, { headers: { accept } });
+        expect(res.status).toBe(200);
+        expect((await sharp(Buffer.from(await res.arrayBuffer())).metadata()).width).toBe(width);
+      }
+    }
+    // The origin-request trigger fires on every miss; here it only pointed CloudFront at the stored variant.
+    const after = running.stack.stats();
+    expect(after.renders).toBe(before.renders);
+    expect(after.originFailovers).toBe(before.originFailovers);
+  });
+
+  it('quarantines an upload that is not an image and fails the execution with the reason', async () => {
+    const key = 'demo/e2e/not-an-image.jpg';
+    const execution = await uploadAndSettle(key, Buffer.from('<html>not a photo</html>'));
+
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'OriginalRejected', failedState: 'Rejected' });
+    expect(execution.cause).toMatch(/./);
+    for (const region of ORIGINALS_REGIONS) expect(await running.stack.originals[region].exists(key)).toBe(false);
+    const quarantined = await running.stack.emulator.endpoint('us-east-1');
+    expect(quarantined.buckets).toContain(QUARANTINE_BUCKET);
+    expect(await variantKeys(key)).toEqual([]);
+  });
+
+  it('replays: the same S3 event 3 times, lost responses and every execution redriven render once, invalidate once, audit once', async () => {
+    const replaced = 'demo/e2e/replayed.jpg';
+    const takenDown = 'demo/e2e/taken-down.jpg';
+    await uploadAndSettle(replaced, await photo());
+    await uploadAndSettle(takenDown, await photo(5));
+    const oldVariants = await variantKeys(replaced);
+    const before = running.stack.stats();
+    const invalidationsBefore = pipeline().invalidations.records.length;
+    const failedBefore = new Set((await executions('?status=FAILED')).map((e) => e.id));
+
+    // Every workflow's last task does its work and loses its response, through all retries.
+    for (const state of ['InvalidateOldVariants', 'RenderVariant', 'WriteAudit', 'MarkSubmitted']) pipeline().faults.loseResponses(state);
+    const first = await uploadAndSettle(replaced, await photo(10));
+    pipeline().deliver(first.input as ObjectCreatedEvent);
+    pipeline().deliver(first.input as ObjectCreatedEvent);
+    expect((await takedown({ tenant: 'demo', key: takenDown, reason: 'replay test' })).status).toBe(202);
+    await settled();
+    await flush();
+    expect(uploadsOf(replaced).filter((e) => e.status === 'FAILED')).toHaveLength(3);
+
+    pipeline().faults.clear('InvalidateOldVariants');
+    pipeline().faults.clear('WriteAudit');
+    pipeline().faults.clear('MarkSubmitted');
+    const redriven = await redriveFailed(failedBefore); // 3 uploads, the takedown, the flush
+    pipeline().faults.clear();
+    const renderRedriven = await redriveFailed(failedBefore); // the render the first redriven upload started
+    expect([redriven, renderRedriven]).toEqual([5, 1]);
+    expect((await executions('?status=FAILED')).filter((e) => !failedBefore.has(e.id))).toEqual([]);
+    await flush();
+
+    const after = running.stack.stats();
+    expect(after.pipeline.renders - before.pipeline.renders).toBe(STANDARD_VARIANTS);
+    expect(pipeline().executions.list({ stateMachine: 'render' }).filter((e) => (e.input as { key: string }).key === replaced)).toHaveLength(2);
+    expect(await variantKeys(replaced)).toEqual(oldVariants); // same names, new bytes
+    expect(await variantKeys(takenDown)).toEqual([]);
+
+    const sent = pipeline().invalidations.records.slice(invalidationsBefore).flatMap((record) => record.paths);
+    expect(new Set(sent).size).toBe(sent.length);
+    expect(sent.sort()).toEqual([`/${replaced}*`, `/${takenDown}*`]);
+
+    const audit = await pipeline().documents.send(new ScanCommand({ TableName: pipeline().tables.audit }));
+    expect(audit.Items?.filter((item) => item.key === takenDown)).toHaveLength(1);
+  });
+
+  it('takes an image down: denied at the edge right after the first step, deleted everywhere, invalidated in one batch', async () => {
+    const key = 'demo/e2e/takedown.jpg';
+    await uploadAndSettle(key, await photo(20));
+    const cached = `/${key}?w=640&fmt=webp`;
+    await running.request(cached);
+    expect((await running.request(cached)).headers.get('x-cache')).toBe('Hit from cloudfront');
+
+    const release = pipeline().faults.hold('DeleteOriginals');
+    const res = await takedown({ tenant: 'demo', key, reason: 'dmca 2026-0042', requestedBy: 'legal@example.com' });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as Summary;
+    await vi.waitFor(() => {
+      if (!running.stack.kvs.has(`d:${key}`)) throw new Error('deny entry not written yet');
+    });
+    const edgeBefore = running.stack.stats();
+    for (const path of [cached, `/${key}?w=1920`, `/${key}`]) {
+      const denied = await running.request(path);
+      expect(denied.status).toBe(451);
+    }
+    expect(running.stack.stats().originRequestInvocations).toBe(edgeBefore.originRequestInvocations);
+    expect(await running.stack.originals['us-east-1'].exists(key)).toBe(true); // the next step has not run
+    release();
+    await settled();
+
+    expect(pipeline().executions.get(id)).toMatchObject({ status: 'SUCCEEDED' });
+    for (const region of ORIGINALS_REGIONS) expect(await running.stack.originals[region].exists(key)).toBe(false);
+    expect(await variantKeys(key)).toEqual([]);
+    const invalidationsBefore = pipeline().invalidations.records.length;
+    await flush();
+    const batches = pipeline().invalidations.records.slice(invalidationsBefore);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.paths).toEqual([`/${key}*`]);
+    expect((await running.request(cached)).status).toBe(451);
+  });
+
+  it('refuses a takedown outside the tenant with 400 and starts nothing', async () => {
+    const before = pipeline().executions.list({ stateMachine: 'takedown' }).length;
+    const res = await takedown({ tenant: 'demo', key: 'other/e2e/photo.jpg', reason: 'x' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/not an original key of tenant demo/);
+    expect(pipeline().executions.list({ stateMachine: 'takedown' })).toHaveLength(before);
+  });
+
+  it('resends a batch whose CreateInvalidation response was lost with the same CallerReference: one invalidation', async () => {
+    const key = 'demo/e2e/resend.jpg';
+    await uploadAndSettle(key, await photo(30));
+    await uploadAndSettle(key, await photo(31)); // the re-upload queues the old variants' invalidation
+    const before = pipeline().invalidations.stats();
+
+    pipeline().faults.loseResponses('CreateInvalidation');
+    const lost = await flush();
+    expect(pipeline().executions.get(lost.id)).toMatchObject({ status: 'SUCCEEDED' }); // BatchLeftClaimed
+    pipeline().faults.clear();
+    await flush();
+
+    const after = pipeline().invalidations.stats();
+    expect(after.submitted - before.submitted).toBe(1);
+    expect(after.resends - before.resends).toBe(1);
+    expect(after.pathsSubmitted - before.pathsSubmitted).toBe(1);
+  });
+
+  it('answers redrive of an execution that did not fail with 409, and of an unknown one with 404', async () => {
+    const [succeeded] = await executions('?status=SUCCEEDED');
+    const conflict = await running.request(`/_local/executions/${encodeURIComponent(succeeded!.id)}/redrive`, { method: 'POST' });
+    expect(conflict.status).toBe(409);
+    const missing = await running.request(`/_local/executions/${encodeURIComponent('arn:aws:states:us-east-1:000000000000:execution:upload:nope')}/redrive`, { method: 'POST' });
+    expect(missing.status).toBe(404);
+    expect((await running.request('/_local/executions?status=BOGUS')).status).toBe(400);
+  });
+});
