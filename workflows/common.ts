@@ -13,6 +13,10 @@ export const TRANSIENT_ERRORS = [
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+  // A function that timed out (or ran out of memory), perhaps after doing its work: safe to retry, every task is idempotent.
+  'Lambda.Unknown',
+  'Sandbox.Timedout',
   'States.Timeout',
   'IdempotencyAlreadyInProgressError',
 ] as const;

@@ -118,7 +118,7 @@ export interface PipelineStats {
  * workflows), so replays can be shown rather than assumed.
  */
 export interface PipelineFaults {
-  /** The state's invocations do their work, then the response is lost: States.Timeout, as when a Lambda times out after writing. */
+  /** The state's invocations do their work, then the response is lost: Sandbox.Timedout, as when a Lambda times out after writing. */
   loseResponses(state: string): void;
   /** The state's invocations wait until the returned function is called (to look at the system between two steps). */
   hold(state: string): () => void;
@@ -322,8 +322,8 @@ function createFaults(): PipelineFaults & { wrap(handlers: Record<string, TaskHa
             await held.get(state);
             const output = await handler(input);
             if (losing.has(state)) {
-              const timeout = new Error(`${state}: the task finished, its response was lost (injected fault)`);
-              timeout.name = 'States.Timeout';
+              const timeout = new Error(`${state}: Task timed out after its work was done (injected fault)`);
+              timeout.name = 'Sandbox.Timedout';
               throw timeout;
             }
             return output;
