@@ -40,7 +40,7 @@ describe('local CloudFront invalidations', () => {
     expect(() => api.create('LOCAL', batch('one-more', ['/demo/y.jpg?w=1']))).toThrow(expect.objectContaining({ name: 'CloudFront.TooManyInvalidationsInProgressException' }));
     advance(60_000);
     expect(api.stats().inFlight).toEqual({ paths: 0, wildcards: 0 });
-    expect(api.status(api.records[0]!.id)).toBe('Completed');
+    expect(api.get(api.records[0]!.id)).toMatchObject({ Status: 'Completed', InvalidationBatch: { Paths: { Items: api.records[0]!.paths } } });
     expect(() => api.create('LOCAL', batch('w15', ['/demo/15.jpg*']))).not.toThrow();
   });
 

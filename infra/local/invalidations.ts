@@ -36,7 +36,8 @@ export interface InvalidationStats {
 
 export interface LocalInvalidations {
   create(distributionId: string, batch: InvalidationBatch): CreateInvalidationResult;
-  status(id: string): 'InProgress' | 'Completed';
+  /** GetInvalidation. */
+  get(id: string): CreateInvalidationResult['Invalidation'];
   readonly records: readonly InvalidationRecord[];
   stats(): InvalidationStats;
 }
@@ -126,10 +127,10 @@ export function createLocalInvalidations(options: {
       options.apply(record.paths);
       return result(record);
     },
-    status(id) {
+    get(id) {
       const record = records.find((r) => r.id === id);
       if (!record) throw new CloudFrontApiError('NoSuchInvalidation', `no invalidation ${id}`);
-      return done(record) ? 'Completed' : 'InProgress';
+      return result(record).Invalidation;
     },
     stats() {
       const sent = records.flatMap((r) => r.paths);

@@ -189,7 +189,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     'delete-variants': createDeleteVariantsTask({ variants: options.variants })(runtime('delete-variants')),
     'enqueue-invalidation': createEnqueueInvalidationTask({ queue })(runtime('enqueue-invalidation')),
     'write-audit': createWriteAuditTask({ dynamo: documents, auditTable: TABLES.audit })(runtime('write-audit')),
-    'read-invalidation-queue': createReadInvalidationQueueTask({ queue, invalidations: { status: async (id) => invalidations.status(id) } })(runtime('read-invalidation-queue')),
+    'read-invalidation-queue': createReadInvalidationQueueTask({ queue, invalidations: { describe: async (id) => describeInvalidation(invalidations, id) } })(runtime('read-invalidation-queue')),
     'plan-invalidations': planner ? (event) => planner.invoke(event) : goMissing,
     'claim-invalidation-batch': createClaimInvalidationBatchTask({ queue })(runtime('claim-invalidation-batch')),
     'mark-invalidation-submitted': createMarkInvalidationSubmittedTask({ queue })(runtime('mark-invalidation-submitted')),
@@ -368,6 +368,12 @@ class SummedMetrics extends Metrics {
     this.sums.set(name, (this.sums.get(name) ?? 0) + value);
     return super.addMetric(...args);
   }
+}
+
+/** The local GetInvalidation, read as CloudFrontInvalidationStatus reads CloudFront's. */
+function describeInvalidation(invalidations: LocalInvalidations, id: string) {
+  const { Status, InvalidationBatch } = invalidations.get(id);
+  return { status: Status, paths: InvalidationBatch.Paths.Items };
 }
 
 function kvsTenantConfig(kvs: Map<string, string>, tenant: string): TenantConfig | undefined {

@@ -5,14 +5,14 @@ import { createReadInvalidationQueueTask } from './task.ts';
 
 const local = useLocalDynamo();
 
-/** CloudFront as the test sets it: every invalidation in progress until marked completed. */
-function cloudfront() {
+/** CloudFront as the test sets it: every invalidation in progress until marked completed, holding the paths it was sent. */
+function cloudfront(sent: Record<string, string[]> = {}) {
   const completed = new Set<string>();
   const asked: string[] = [];
   const invalidations: InvalidationStatus = {
-    async status(id) {
+    async describe(id) {
       asked.push(id);
-      return completed.has(id) ? 'Completed' : 'InProgress';
+      return { status: completed.has(id) ? 'Completed' : 'InProgress', paths: sent[id] ?? [] };
     },
   };
   return { invalidations, completed, asked };
@@ -30,7 +30,7 @@ describe('read-invalidation-queue', () => {
     await queue.markSubmitted('inv-1', 'I1', sent);
     await queue.claim('inv-2', [{ path: '/demo/c.jpg?fmt=webp&q=75', version: 1 }]);
 
-    const { invalidations, completed, asked } = cloudfront();
+    const { invalidations, completed, asked } = cloudfront({ I1: sent.map((item) => item.path) });
     const { runtime } = await local.runtime();
     const handler = createReadInvalidationQueueTask({ queue, invalidations })(runtime);
     const waiting = {
@@ -43,6 +43,18 @@ describe('read-invalidation-queue', () => {
     expect(await handler({ executionName: 'flush-2' })).toEqual({ ...waiting, inFlight: { paths: 0, wildcards: 0 } });
     expect(await handler({ executionName: 'flush-3' })).toEqual({ ...waiting, inFlight: { paths: 0, wildcards: 0 } });
     expect(asked).toEqual(['I1', 'I1']);
+  });
+
+  it('counts what CloudFront holds in flight: paths folded into one wildcard count as one wildcard', async () => {
+    const queue = await local.queue();
+    const folded = ['256', '640', '1080', '1920'].map((w) => ({ path: `/demo/e.jpg?fmt=webp&q=75&w=${w}`, version: 1 }));
+    for (const { path } of folded) await queue.enqueue(path, 'r1');
+    await queue.claim('inv-3', folded);
+    await queue.markSubmitted('inv-3', 'I3', folded);
+
+    const { runtime } = await local.runtime();
+    const handler = createReadInvalidationQueueTask({ queue, invalidations: cloudfront({ I3: ['/demo/e.jpg*'] }).invalidations })(runtime);
+    expect(await handler({ executionName: 'flush' })).toMatchObject({ inFlight: { paths: 0, wildcards: 1 } });
   });
 
   it('reads an empty queue as nothing to do', async () => {

@@ -12,7 +12,7 @@ const isWildcard = (path: string) => path.endsWith('*');
 
 /**
  * The planner's input: pending paths, batches claimed but not marked (to resend),
- * and what is still in flight against CloudFront's quotas. Completed invalidations
+ * and what is still in flight against CloudFront's quotas, as CloudFront counts it. Completed invalidations
  * are marked done first, so they no longer count.
  */
 export function createReadInvalidationQueueTask({ queue, invalidations }: ReadInvalidationQueueDeps) {
@@ -22,11 +22,13 @@ export function createReadInvalidationQueueTask({ queue, invalidations }: ReadIn
     run: async () => {
       const inFlight = { paths: 0, wildcards: 0 };
       for (const invalidation of await queue.submittedInvalidations()) {
-        if ((await invalidations.status(invalidation.invalidationId)) === 'Completed') {
+        const sent = await invalidations.describe(invalidation.invalidationId);
+        if (sent.status === 'Completed') {
           await queue.markDone(invalidation);
         } else {
-          const wildcards = invalidation.paths.filter(isWildcard).length;
-          inFlight.paths += invalidation.paths.length - wildcards;
+          // CloudFront's count, not the queue's: one folded wildcard may stand for many queued paths.
+          const wildcards = sent.paths.filter(isWildcard).length;
+          inFlight.paths += sent.paths.length - wildcards;
           inFlight.wildcards += wildcards;
         }
       }

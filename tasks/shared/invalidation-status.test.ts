@@ -10,6 +10,6 @@ describe('CloudFrontInvalidationStatus', () => {
     cloudfront.reset();
     cloudfront.on(GetInvalidationCommand, { DistributionId: 'EDIST', Id: 'I1' }).resolves({ Invalidation: { Id: 'I1', Status: status, CreateTime: new Date(), InvalidationBatch: { CallerReference: 'inv-1', Paths: { Quantity: 1, Items: ['/demo/a.jpg*'] } } } });
     const invalidations = new CloudFrontInvalidationStatus(new CloudFrontClient({ region: 'us-east-1' }), 'EDIST');
-    expect(await invalidations.status('I1')).toBe(status);
+    expect(await invalidations.describe('I1')).toEqual({ status, paths: ['/demo/a.jpg*'] });
   });
 });

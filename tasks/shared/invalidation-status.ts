@@ -1,8 +1,14 @@
-/** Whether a CloudFront invalidation the flush submitted is still running. */
+/** What CloudFront says about an invalidation the flush submitted: whether it still runs, and the paths it holds. */
 import { GetInvalidationCommand, type CloudFrontClient } from '@aws-sdk/client-cloudfront';
 
+export interface SubmittedInvalidationState {
+  readonly status: 'InProgress' | 'Completed';
+  /** The paths as sent (a folded wildcard stands for all the queue items it covers). */
+  readonly paths: readonly string[];
+}
+
 export interface InvalidationStatus {
-  status(invalidationId: string): Promise<'InProgress' | 'Completed'>;
+  describe(invalidationId: string): Promise<SubmittedInvalidationState>;
 }
 
 export class CloudFrontInvalidationStatus implements InvalidationStatus {
@@ -11,8 +17,11 @@ export class CloudFrontInvalidationStatus implements InvalidationStatus {
     private readonly distributionId: string,
   ) {}
 
-  async status(invalidationId: string): Promise<'InProgress' | 'Completed'> {
+  async describe(invalidationId: string): Promise<SubmittedInvalidationState> {
     const out = await this.client.send(new GetInvalidationCommand({ DistributionId: this.distributionId, Id: invalidationId }));
-    return out.Invalidation?.Status === 'Completed' ? 'Completed' : 'InProgress';
+    return {
+      status: out.Invalidation?.Status === 'Completed' ? 'Completed' : 'InProgress',
+      paths: out.Invalidation?.InvalidationBatch?.Paths?.Items ?? [],
+    };
   }
 }
