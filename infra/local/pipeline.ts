@@ -34,7 +34,8 @@ import { InvalidationQueue, invalidationQueueTable } from '../../tasks/shared/in
 import { METRICS_NAMESPACE, type TaskRuntime } from '../../tasks/shared/task.ts';
 import { createValidateOriginalTask } from '../../tasks/validate-original/task.ts';
 import { createWriteAuditTask } from '../../tasks/write-audit/task.ts';
-import { aslFile, WORKFLOWS, type TaskBinding, type Workflow } from '../../workflows/index.ts';
+import { taskBinding } from '../../workflows/common.ts';
+import { aslFile, WORKFLOWS, type Workflow } from '../../workflows/index.ts';
 import type { Context } from 'aws-lambda';
 import { stateMachineArn, type TaskHandler } from './asl-interpreter.ts';
 import { startLocalDynamo, type LocalDynamo } from './dynamodb-emulator.ts';
@@ -69,8 +70,13 @@ export interface TakedownRequest {
   readonly requestedBy?: string;
 }
 
+/** A takedown request that cannot start; the message says why. */
+export class TakedownRefused extends Error {
+  override readonly name = 'TakedownRefused';
+}
+
 /** Why a takedown request cannot start, or undefined when it can. */
-export function takedownProblem(request: Partial<TakedownRequest> | null): string | undefined {
+function takedownProblem(request: Partial<TakedownRequest> | null): string | undefined {
   if (typeof request?.tenant !== 'string' || typeof request.key !== 'string' || typeof request.reason !== 'string') {
     return 'a takedown needs {"tenant", "key", "reason"} as strings';
   }
@@ -135,7 +141,8 @@ export interface LocalPipeline {
   readonly tables: typeof TABLES;
   /** Delivers an S3 Object Created event as the EventBridge rule does: a new upload execution each time. */
   deliver(event: ObjectCreatedEvent): Execution;
-  takedown(request: TakedownRequest): Execution;
+  /** Throws TakedownRefused for a request that names no original of the tenant, or no reason. */
+  takedown(request: Partial<TakedownRequest> | null): Execution;
   flush(): Execution;
   settled(): Promise<void>;
   stats(): PipelineStats;
@@ -237,7 +244,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     deliver,
     takedown(request) {
       const problem = takedownProblem(request);
-      if (problem) throw new Error(problem);
+      if (problem) throw new TakedownRefused(problem);
       return executions.start('takedown', request, `takedown-${crypto.randomUUID()}`);
     },
     flush,
@@ -269,9 +276,9 @@ function checkedInDefinition(workflow: Workflow): object {
   const values: Record<string, string> = { DistributionId: LOCAL_DISTRIBUTION_ID, RenderStateMachineArn: stateMachineArn('render') };
   return JSON.parse(
     text.replace(/\$\{(\w+)\}/g, (placeholder, name: string) => {
-      const task = /^(\w+)FunctionArn$/.exec(name)?.[1];
-      if (task) return `arn:aws:lambda:${PRIMARY_REGION}:${LOCAL_ACCOUNT}:function:imgedge-${task}`;
-      return values[name] ?? placeholder;
+      if (values[name] !== undefined) return values[name];
+      const binding = name.endsWith('FunctionArn') ? taskBinding(placeholder) : undefined;
+      return binding && 'lambda' in binding ? localFunctionArn(binding.lambda) : placeholder;
     }),
   ) as object;
 }
@@ -284,8 +291,8 @@ function bindTasks(
 ): Record<string, TaskHandler> {
   return Object.fromEntries(
     Object.entries(workflow.tasks).map(([state, binding]) => {
-      const lambda = 'lambda' in binding ? lambdas[binding.lambda] : undefined;
-      const handler = lambda ? (input: unknown) => lambda(input, lambdaContext(binding)) : 'integration' in binding ? integrations[binding.integration] : undefined;
+      const handler =
+        'lambda' in binding ? withLambdaContext(binding.lambda, lambdas[binding.lambda]) : integrations[binding.integration];
       if (!handler) throw new Error(`${workflow.name}.${state}: nothing local is bound to ${JSON.stringify(binding)}`);
       return [state, handler];
     }),
@@ -333,15 +340,20 @@ function createFaults(): PipelineFaults & { wrap(handlers: Record<string, TaskHa
   };
 }
 
-/** What Lambda passes a handler; Powertools idempotency reads the remaining time from it. */
-function lambdaContext(binding: TaskBinding): Partial<Context> {
-  const deadline = Date.now() + TASK_TIMEOUT_MS;
-  const functionName = `imgedge-${'lambda' in binding ? binding.lambda : 'task'}`;
-  return {
-    functionName,
-    awsRequestId: crypto.randomUUID(),
-    invokedFunctionArn: `arn:aws:lambda:${PRIMARY_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+const localFunctionName = (task: string) => `imgedge-${task}`;
+const localFunctionArn = (task: string) => `arn:aws:lambda:${PRIMARY_REGION}:${LOCAL_ACCOUNT}:function:${localFunctionName(task)}`;
+
+/** Invokes the task's handler with what Lambda passes it; Powertools idempotency reads the remaining time from it. */
+function withLambdaContext(task: string, handler: LambdaHandler | undefined): TaskHandler | undefined {
+  if (!handler) return undefined;
+  return (input) => {
+    const deadline = Date.now() + TASK_TIMEOUT_MS;
+    return handler(input, {
+      functionName: localFunctionName(task),
+      awsRequestId: crypto.randomUUID(),
+      invokedFunctionArn: localFunctionArn(task),
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    });
   };
 }
 

@@ -9,7 +9,7 @@ import { MAX_SOURCE_BYTES } from '../../edge/transform/index.ts';
 import type { EdgeResponse } from './cloudfront.ts';
 import { EXECUTION_STATUSES, StepFunctionsError, type Execution, type ExecutionStatus } from './executions.ts';
 import { homePage } from './home-page.ts';
-import { takedownProblem, type TakedownRequest } from './pipeline.ts';
+import { TakedownRefused, type TakedownRequest } from './pipeline.ts';
 import { FAULTS, type Fault } from './s3-emulator.ts';
 import { PRIMARY_REGION, type LocalStack } from './stack.ts';
 
@@ -73,9 +73,12 @@ async function putOriginal(stack: LocalStack, req: IncomingMessage, match: RegEx
 
 async function takedown(stack: LocalStack, req: IncomingMessage): Promise<EdgeResponse> {
   const request = parseJson<Partial<TakedownRequest>>(await readBody(req, 8192));
-  const problem = takedownProblem(request);
-  if (problem) throw new HttpError(400, problem);
-  return json(202, summary(stack.pipeline.takedown(request as TakedownRequest)));
+  try {
+    return json(202, summary(stack.pipeline.takedown(request)));
+  } catch (err) {
+    if (err instanceof TakedownRefused) throw new HttpError(400, err.message);
+    throw err;
+  }
 }
 
 async function listExecutions(stack: LocalStack, req: IncomingMessage): Promise<EdgeResponse> {

@@ -144,13 +144,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stats(): LocalStats {
       const cf = cloudfront.stats;
       const lookups = cf.hits + cf.misses;
+      const pipelineStats = pipeline.stats();
       return {
         ...cf,
         hitRatio: lookups === 0 ? 0 : cf.hits / lookups,
         renders,
         originFetches: byRegion((region) => emulator.endpoint(region).counters.get),
-        invalidationPathsSubmitted: pipeline.invalidations.stats().pathsSubmitted,
-        pipeline: pipeline.stats(),
+        invalidationPathsSubmitted: pipelineStats.invalidations.pathsSubmitted,
+        pipeline: pipelineStats,
       };
     },
     async stop() {

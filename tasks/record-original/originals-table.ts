@@ -9,11 +9,11 @@
  * upload (same etag) nor by a late event of an earlier one. recordedAt cannot
  * do this: a late event is recorded later than the upload that replaced it.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { SourceFormat } from '../../edge/transform/index.ts';
 import { StoreUnavailable } from '../../edge/storage/object-store.ts';
+import { conditionalWrite } from '../shared/conditional-write.ts';
 
 /** Hex digits a sequencer is padded to: S3 sequencers of one key compare as strings once left-padded to one width. */
 const SEQUENCER_WIDTH = 64;
@@ -49,8 +49,8 @@ export type PutOriginalResult =
 
 /** Writes the item unless its upload is already recorded or a later upload of the key is. */
 export async function putOriginal(table: OriginalsTable, item: OriginalItem): Promise<PutOriginalResult> {
-  try {
-    const out = await table.client.send(
+  const out = await conditionalWrite(
+    table.client.send(
       new PutCommand({
         TableName: table.name,
         Item: item,
@@ -60,10 +60,9 @@ export async function putOriginal(table: OriginalsTable, item: OriginalItem): Pr
         ExpressionAttributeValues: { ':etag': item.etag, ':sequencer': item.sequencer },
         ReturnValues: 'ALL_OLD',
       }),
-    );
-    return { written: true, previous: out.Attributes as OriginalItem | undefined };
-  } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return { written: false };
+    ),
+  ).catch((err: unknown) => {
     throw new StoreUnavailable(`table ${table.name} unavailable`, { cause: err });
-  }
+  });
+  return out ? { written: true, previous: out.Attributes as OriginalItem | undefined } : { written: false };
 }

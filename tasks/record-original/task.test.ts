@@ -112,7 +112,9 @@ describe('record-original: the DynamoDB call', () => {
   it('reads a failed condition as "already recorded", anything else as a transient outage', async () => {
     mocked.on(PutCommand).rejectsOnce(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
     expect(await record()).toMatchObject({ replaced: false });
-    mocked.on(PutCommand).rejectsOnce(new Error('socket hang up'));
+    // A second on().rejectsOnce would only answer a first call: start over.
+    mocked.reset();
+    mocked.on(PutCommand).rejects(new Error('socket hang up'));
     await expect(record()).rejects.toMatchObject({ name: 'StoreUnavailable' });
   });
 });
