@@ -40,10 +40,14 @@ export function isServiceIntegration(resource: string): boolean {
   return resource.startsWith(SERVICE_INTEGRATION_PREFIX);
 }
 
+/** `render-variant` → `RenderVariant`. */
+export function pascalCase(kebab: string): string {
+  return kebab.replace(/(?:^|-)([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+}
+
 /** `render-variant` → `RenderVariantFunctionArn`: the substitution CDK fills with the function's ARN. */
 export function functionArnPlaceholder(task: string): string {
-  const pascal = task.replace(/(?:^|-)([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
-  return `${pascal}FunctionArn`;
+  return `${pascalCase(task)}FunctionArn`;
 }
 
 /** The Lambda task (folder under tasks/) a Task state calls, or the service integration it uses. */

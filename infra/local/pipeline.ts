@@ -31,6 +31,7 @@ import { createRecordOriginalTask } from '../../tasks/record-original/task.ts';
 import { createRenderVariantTask } from '../../tasks/render-variant/task.ts';
 import { mapDenyList } from '../../tasks/shared/deny-list.ts';
 import { InvalidationQueue, invalidationQueueTable } from '../../tasks/shared/invalidation-queue.ts';
+import { TABLE_KEYS } from '../../tasks/shared/tables.ts';
 import { METRICS_NAMESPACE, type TaskRuntime } from '../../tasks/shared/task.ts';
 import { createValidateOriginalTask } from '../../tasks/validate-original/task.ts';
 import { createWriteAuditTask } from '../../tasks/write-audit/task.ts';
@@ -152,10 +153,10 @@ export interface LocalPipeline {
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const dynamo = await startLocalDynamo();
   await Promise.all([
-    dynamo.createTable(TABLES.idempotency),
-    dynamo.createTable(TABLES.originals, 'key'),
+    dynamo.createTable(TABLES.idempotency, TABLE_KEYS.idempotency.partitionKey),
+    dynamo.createTable(TABLES.originals, TABLE_KEYS.originals.partitionKey),
     dynamo.createTableFrom(invalidationQueueTable(TABLES.queue)),
-    dynamo.createTable(TABLES.audit, 'takedownId'),
+    dynamo.createTable(TABLES.audit, TABLE_KEYS.audit.partitionKey),
   ]);
   const documents = DynamoDBDocumentClient.from(dynamo.client);
   const planner = await startPlanner(options.log);

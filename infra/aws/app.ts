@@ -1,0 +1,21 @@
+/**
+ * The CDK app (`npx cdk synth`, `npx cdk deploy --all`; cdk.json runs this file).
+ * Builds the viewer function first, so CloudFront always gets the current
+ * dist/edge/viewer-request.js, then checks every stack with cdk-nag's
+ * AwsSolutions rules: an unacknowledged finding fails the synth.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildViewerFunction } from '../../edge/viewer/build.ts';
+import { parseDeploymentConfig } from './config.ts';
+import { deployment } from './deployment.ts';
+import { defineImgedge } from './imgedge.ts';
+import { acknowledgeAppWide } from './nag.ts';
+
+await buildViewerFunction();
+const app = new App();
+const account = app.node.tryGetContext('account') as string | undefined;
+defineImgedge(app, parseDeploymentConfig({ ...deployment, ...(account && { account }) }));
+acknowledgeAppWide(app);
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+app.synth();

@@ -1,0 +1,33 @@
+/**
+ * Physical names of what several stacks (and regions) share. Buckets are named,
+ * not generated, because the Lambda@Edge bundle has their names baked in
+ * (no environment variables at the edge) and replication rules point across
+ * regions, where CloudFormation references do not reach.
+ */
+import type { OriginalsRegion } from '../../edge/origin/regions.ts';
+import type { DeploymentConfig } from './config.ts';
+
+/** The region of everything that is not a replica: CloudFront's own (ACM, WAF, Lambda@Edge) and the pipeline's. */
+export const PRIMARY_REGION = 'us-east-1';
+
+export interface ResourceNames {
+  originalsBucket(region: OriginalsRegion): string;
+  /** One per stack that owns buckets: a bucket policy must not reach across stacks. */
+  accessLogsBucket(concern: string, region: string): string;
+  readonly variantsBucket: string;
+  readonly quarantineBucket: string;
+  readonly keyValueStore: string;
+  stack(concern: string, region?: string): string;
+}
+
+export function resourceNames(config: Pick<DeploymentConfig, 'name' | 'account'>): ResourceNames {
+  const { name, account } = config;
+  return {
+    originalsBucket: (region) => `${name}-originals-${account}-${region}`,
+    accessLogsBucket: (concern, region) => `${name}-${concern}-logs-${account}-${region}`,
+    variantsBucket: `${name}-variants-${account}-${PRIMARY_REGION}`,
+    quarantineBucket: `${name}-quarantine-${account}-${PRIMARY_REGION}`,
+    keyValueStore: `${name}-edge`,
+    stack: (concern, region) => [name, concern, region].filter(Boolean).join('-'),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * What runs at the edge (us-east-1, CloudFront's region): the viewer-request
+ * CloudFront Function from dist/edge/viewer-request.js with its KeyValueStore,
+ * the Lambda@Edge origin-request renderer, the web ACL, and the key groups of
+ * tenants that use CloudFront signed URLs.
+ */
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import type { Construct } from 'constructs';
+import { tenantConfigKey, type TenantConfig } from '../../../edge/contract/kvs.ts';
+import type { EdgeConfig } from '../../../edge/origin/edge-config.ts';
+import { byRegion, ORIGINALS_REGIONS } from '../../../edge/origin/regions.ts';
+import { VIEWER_FUNCTION_FILE } from '../../../edge/viewer/artifact.ts';
+import { originRequestCode } from '../bundling/origin-request-bundle.ts';
+import type { DeploymentConfig, TenantDeployment } from '../config.ts';
+import { NODE_RUNTIME } from '../lambda-runtime.ts';
+import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
+import { allowList, allowObjects } from '../s3-access.ts';
+import { imageWebAcl } from '../waf.ts';
+
+/**
+ * A render reads up to 25 MiB and decodes up to 50 MP (edge/transform/limits.ts);
+ * memory also buys CPU. The timeout leaves room for one slow region and a failover
+ * (3 s each) plus the 10 s render limit; CloudFront's origin-request budget is 30 s.
+ */
+const ORIGIN_REQUEST_MEMORY_MB = 3008;
+const ORIGIN_REQUEST_TIMEOUT = Duration.seconds(30);
+
+export interface EdgeStackProps extends StackProps {
+  readonly config: DeploymentConfig;
+  readonly names: ResourceNames;
+}
+
+/** The KeyValueStore's first contents: each tenant's config. Later changes go through the KVS API (an import only seeds). */
+export function keyValueStoreSeed(tenants: readonly TenantDeployment[]): string {
+  const data = tenants.map((tenant) => {
+    const value: TenantConfig = tenant.ladder ? { ladder: tenant.ladder } : {};
+    return { key: tenantConfigKey(tenant.name), value: JSON.stringify(value) };
+  });
+  return JSON.stringify({ data });
+}
+
+export function edgeConfig(names: ResourceNames): EdgeConfig {
+  return {
+    variantsBucket: { name: names.variantsBucket, region: PRIMARY_REGION },
+    originalsBuckets: byRegion((region) => names.originalsBucket(region)),
+  };
+}
+
+export class EdgeStack extends Stack {
+  readonly keyValueStore: cloudfront.KeyValueStore;
+  readonly viewerRequest: cloudfront.Function;
+  readonly originRequest: cloudfront.experimental.EdgeFunction;
+  readonly webAcl: wafv2.CfnWebACL;
+  /** Tenant name → its key group, for tenants signing with CloudFront signed URLs. */
+  readonly keyGroups: ReadonlyMap<string, cloudfront.KeyGroup>;
+
+  constructor(scope: Construct, id: string, props: EdgeStackProps) {
+    super(scope, id, { ...props, env: { account: props.config.account, region: PRIMARY_REGION } });
+    const { config, names } = props;
+
+    this.keyValueStore = new cloudfront.KeyValueStore(this, 'KeyValueStore', {
+      keyValueStoreName: names.keyValueStore,
+      comment: 'Tenant configs (t:), takedown deny-list (d:), signing keys',
+      source: cloudfront.ImportSource.fromInline(keyValueStoreSeed(config.tenants)),
+    });
+
+    this.viewerRequest = new cloudfront.Function(this, 'ViewerRequest', {
+      functionName: `${config.name}-viewer-request`,
+      comment: 'Tenant, deny-list, cache-key normalization (edge/viewer)',
+      code: cloudfront.FunctionCode.fromFile({ filePath: VIEWER_FUNCTION_FILE }),
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      keyValueStore: this.keyValueStore,
+      autoPublish: true,
+    });
+
+    this.originRequest = new cloudfront.experimental.EdgeFunction(this, 'OriginRequest', {
+      description: 'Serves a stored variant or renders it from the nearest originals replica (edge/origin)',
+      runtime: NODE_RUNTIME,
+      // Lambda@Edge runs x86_64 only.
+      architecture: lambda.Architecture.X86_64,
+      handler: 'index.handler',
+      code: originRequestCode(edgeConfig(names)),
+      memorySize: ORIGIN_REQUEST_MEMORY_MB,
+      timeout: ORIGIN_REQUEST_TIMEOUT,
+    });
+    this.grantOriginRequestAccess(names);
+
+    this.webAcl = imageWebAcl(this, config);
+
+    this.keyGroups = new Map(
+      config.tenants.flatMap((tenant) => (tenant.signing.mode === 'key-group' ? [[tenant.name, this.tenantKeyGroup(tenant)] as const] : [])),
+    );
+  }
+
+  /** Read the originals in every region; read and write the variants bucket. Nothing else. */
+  private grantOriginRequestAccess(names: ResourceNames): void {
+    const originals = ORIGINALS_REGIONS.map((region) => names.originalsBucket(region));
+    allowObjects(this.originRequest, ['s3:GetObject'], originals);
+    allowObjects(this.originRequest, ['s3:GetObject', 's3:PutObject'], [names.variantsBucket]);
+    allowList(this.originRequest, [...originals, names.variantsBucket]);
+  }
+
+  private tenantKeyGroup(tenant: TenantDeployment): cloudfront.KeyGroup {
+    if (tenant.signing.mode !== 'key-group') throw new Error(`tenant ${tenant.name} does not sign with key groups`);
+    const keys = tenant.signing.publicKeys.map(
+      (key) =>
+        new cloudfront.PublicKey(this, `PublicKey-${tenant.name}-${key.id}`, {
+          publicKeyName: `${tenant.name}-${key.id}`,
+          encodedKey: key.pem,
+          comment: `Signed URLs of tenant ${tenant.name}`,
+        }),
+    );
+    return new cloudfront.KeyGroup(this, `KeyGroup-${tenant.name}`, {
+      keyGroupName: `${this.stackName}-${tenant.name}`,
+      items: keys,
+      comment: `Only signs URLs under /${tenant.name}/`,
+    });
+  }
+}

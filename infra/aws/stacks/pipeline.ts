@@ -1,0 +1,310 @@
+/**
+ * The pipeline (us-east-1): the four state machines loaded from asl/*.asl.json,
+ * one Lambda per task, the Go planner, the DynamoDB tables, and what starts
+ * the workflows (S3 Object Created → upload, a schedule → invalidation-flush).
+ * Each task's role allows exactly the calls its code makes (tasks/<name>/index.ts).
+ */
+import { GoFunction } from '@aws-cdk/aws-lambda-go-alpha';
+import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { byRegion, ORIGINALS_REGIONS } from '../../../edge/origin/regions.ts';
+import { TASK_ENV } from '../../../tasks/shared/environment.ts';
+import { INVALIDATION_QUEUE_KEYS } from '../../../tasks/shared/invalidation-queue.ts';
+import { TABLE_KEYS } from '../../../tasks/shared/tables.ts';
+import { functionArnPlaceholder, pascalCase as pascal } from '../../../workflows/common.ts';
+import { aslFile, WORKFLOWS, type Workflow } from '../../../workflows/index.ts';
+import type { DeploymentConfig } from '../config.ts';
+import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
+import { acknowledge, wildcardResourceFinding } from '../nag.ts';
+import { repoPath } from '../paths.ts';
+import { allowList, allowObjects } from '../s3-access.ts';
+import { taskFunction } from '../task-function.ts';
+
+/** How often queued invalidation paths are sent (DESIGN.md: batched, within CloudFront's quotas). */
+export const FLUSH_SCHEDULE = events.Schedule.rate(Duration.minutes(1));
+/** An S3 event whose StartExecution keeps failing is kept this long in the dead-letter queue, to be replayed. */
+const DEAD_LETTER_RETENTION = Duration.days(14);
+const EXECUTION_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
+
+export interface PipelineStackProps extends StackProps {
+  readonly config: DeploymentConfig;
+  readonly names: ResourceNames;
+  readonly keyValueStore: cloudfront.IKeyValueStore;
+  readonly distribution: cloudfront.IDistribution;
+}
+
+interface Tables {
+  readonly idempotency: dynamodb.Table;
+  readonly originals: dynamodb.Table;
+  readonly invalidationQueue: dynamodb.Table;
+  readonly audit: dynamodb.Table;
+}
+
+/** What a task may call and which TASK_ENV values it reads; `renders` tasks run sharp (task-function.ts). */
+interface TaskSpec {
+  readonly env: ReadonlyArray<keyof typeof TASK_ENV>;
+  readonly renders?: boolean;
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
+  readonly grant: (fn: lambda.IFunction) => void;
+}
+
+export class PipelineStack extends Stack {
+  readonly tables: Tables;
+  readonly functions: ReadonlyMap<string, lambda.IFunction>;
+  readonly stateMachines: ReadonlyMap<string, sfn.StateMachine>;
+  readonly uploadDeadLetters: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, { ...props, env: { account: props.config.account, region: PRIMARY_REGION } });
+    this.tables = this.createTables();
+    const functions = new Map<string, lambda.IFunction>();
+    for (const [task, spec] of Object.entries(this.taskSpecs(props))) functions.set(task, this.nodeTask(task, spec, props));
+    functions.set('plan-invalidations', this.goPlanner());
+    this.functions = functions;
+
+    const machines = new Map<string, sfn.StateMachine>();
+    // render first: upload starts it, so upload's definition needs its ARN.
+    const order = ['render', 'upload', 'takedown', 'invalidation-flush'];
+    for (const workflow of [...WORKFLOWS].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name))) {
+      machines.set(workflow.name, this.stateMachine(workflow, machines, props));
+    }
+    this.stateMachines = machines;
+    this.uploadDeadLetters = this.startUploadsOnObjectCreated(props.names.originalsBucket(PRIMARY_REGION), machines.get('upload') as sfn.StateMachine);
+    new events.Rule(this, 'FlushSchedule', {
+      description: 'Send the queued CloudFront invalidations',
+      schedule: FLUSH_SCHEDULE,
+      targets: [new eventTargets.SfnStateMachine(machines.get('invalidation-flush') as sfn.StateMachine)],
+    });
+  }
+
+  private createTables(): Tables {
+    const table = (id: string, partitionKey: string, props: Partial<dynamodb.TableProps> = {}) =>
+      new dynamodb.Table(this, id, {
+        partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        removalPolicy: RemovalPolicy.RETAIN,
+        ...props,
+      });
+    const queue = table('InvalidationQueue', INVALIDATION_QUEUE_KEYS.partitionKey);
+    const { indexName, partitionKey, sortKey } = INVALIDATION_QUEUE_KEYS.statusIndex;
+    queue.addGlobalSecondaryIndex({
+      indexName,
+      partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
+    });
+    return {
+      idempotency: table('Idempotency', TABLE_KEYS.idempotency.partitionKey, {
+        timeToLiveAttribute: TABLE_KEYS.idempotency.timeToLive,
+        // Records are replays' memory for an hour; nothing to keep when the stack goes.
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+      originals: table('Originals', TABLE_KEYS.originals.partitionKey),
+      invalidationQueue: queue,
+      audit: table('Audit', TABLE_KEYS.audit.partitionKey),
+    };
+  }
+
+  private taskSpecs(props: PipelineStackProps): Record<string, TaskSpec> {
+    const { tables } = this;
+    const { names } = props;
+    const primary = names.originalsBucket(PRIMARY_REGION);
+    const everyRegion = ORIGINALS_REGIONS.map((region) => names.originalsBucket(region));
+    const kvs = (fn: lambda.IFunction, ...actions: string[]) =>
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['cloudfront-keyvaluestore:DescribeKeyValueStore', ...actions],
+          resources: [props.keyValueStore.keyValueStoreArn],
+        }),
+      );
+    const readWrite = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+    const queue = (fn: lambda.IFunction) => allowTable(fn, tables.invalidationQueue, [...readWrite, 'dynamodb:Query'], INVALIDATION_QUEUE_KEYS.statusIndex.indexName);
+    const minute = Duration.minutes(1);
+    return {
+      'validate-original': {
+        env: ['originalsBuckets'],
+        renders: true,
+        memorySize: 2048,
+        timeout: minute,
+        grant: (fn) => {
+          allowObjects(fn, ['s3:GetObject'], [primary]);
+          allowList(fn, [primary]);
+        },
+      },
+      'quarantine-original': {
+        env: ['originalsBuckets', 'quarantineBucket', 'originalsTable'],
+        grant: (fn) => {
+          allowObjects(fn, ['s3:GetObject', 's3:GetObjectTagging', 's3:DeleteObject'], [primary]);
+          allowObjects(fn, ['s3:PutObject', 's3:PutObjectTagging'], [names.quarantineBucket]);
+          allowTable(fn, tables.originals, readWrite);
+        },
+      },
+      'record-original': { env: ['originalsTable'], grant: (fn) => allowTable(fn, tables.originals, readWrite) },
+      'plan-variants': { env: ['keyValueStoreArn'], grant: (fn) => kvs(fn, 'cloudfront-keyvaluestore:GetKey') },
+      'render-variant': {
+        env: ['originalsBuckets', 'variantsBucket'],
+        renders: true,
+        memorySize: 3008,
+        timeout: minute,
+        grant: (fn) => {
+          allowObjects(fn, ['s3:GetObject'], everyRegion);
+          allowObjects(fn, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [names.variantsBucket]);
+          allowList(fn, [...everyRegion, names.variantsBucket]);
+        },
+      },
+      'put-deny-entry': {
+        env: ['keyValueStoreArn'],
+        grant: (fn) => kvs(fn, 'cloudfront-keyvaluestore:GetKey', 'cloudfront-keyvaluestore:PutKey'),
+      },
+      'delete-originals': {
+        env: ['originalsBuckets', 'originalsTable'],
+        timeout: minute,
+        grant: (fn) => {
+          allowObjects(fn, ['s3:DeleteObject'], everyRegion);
+          allowTable(fn, tables.originals, readWrite);
+        },
+      },
+      'delete-variants': {
+        env: ['variantsBucket'],
+        timeout: minute,
+        grant: (fn) => {
+          allowObjects(fn, ['s3:DeleteObject'], [names.variantsBucket]);
+          allowList(fn, [names.variantsBucket]);
+        },
+      },
+      'enqueue-invalidation': { env: ['invalidationQueueTable'], grant: queue },
+      'read-invalidation-queue': {
+        env: ['invalidationQueueTable', 'distributionId'],
+        grant: (fn) => {
+          queue(fn);
+          fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudfront:GetInvalidation'], resources: [props.distribution.distributionArn] }));
+        },
+      },
+      'claim-invalidation-batch': { env: ['invalidationQueueTable'], grant: queue },
+      'mark-invalidation-submitted': { env: ['invalidationQueueTable'], grant: queue },
+      'write-audit': { env: ['auditTable'], grant: (fn) => allowTable(fn, tables.audit, ['dynamodb:GetItem', 'dynamodb:PutItem']) },
+    };
+  }
+
+  private nodeTask(task: string, spec: TaskSpec, props: PipelineStackProps): lambda.IFunction {
+    const values: Record<keyof typeof TASK_ENV, string> = {
+      idempotencyTable: this.tables.idempotency.tableName,
+      originalsTable: this.tables.originals.tableName,
+      invalidationQueueTable: this.tables.invalidationQueue.tableName,
+      auditTable: this.tables.audit.tableName,
+      originalsBuckets: JSON.stringify(byRegion((region) => props.names.originalsBucket(region))),
+      variantsBucket: props.names.variantsBucket,
+      quarantineBucket: props.names.quarantineBucket,
+      keyValueStoreArn: props.keyValueStore.keyValueStoreArn,
+      distributionId: props.distribution.distributionId,
+    };
+    const environment = Object.fromEntries(
+      ['idempotencyTable' as const, ...spec.env].map((name) => [TASK_ENV[name], values[name]]),
+    );
+    const fn = taskFunction(this, pascal(task), {
+      task,
+      environment,
+      ...(spec.renders && { renders: true }),
+      ...(spec.memorySize && { memorySize: spec.memorySize }),
+      ...(spec.timeout && { timeout: spec.timeout }),
+    });
+    allowTable(fn, this.tables.idempotency, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
+    spec.grant(fn);
+    return fn;
+  }
+
+  /** The invalidation planner: Go, standard library only, built by GoFunction with the local toolchain (go-lambda.md). */
+  private goPlanner(): lambda.IFunction {
+    const fn = new GoFunction(this, 'PlanInvalidations', {
+      entry: repoPath('tasks', 'plan-invalidations'),
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      logGroup: new logs.LogGroup(this, 'PlanInvalidationsLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      // No module proxy (none is reachable here, and the planner needs none), no cgo: a static arm64 bootstrap.
+      bundling: { goProxies: ['off'], cgoEnabled: false },
+    });
+    return fn;
+  }
+
+  private stateMachine(workflow: Workflow, machines: ReadonlyMap<string, sfn.StateMachine>, props: PipelineStackProps): sfn.StateMachine {
+    const substitutions: Record<string, string> = {};
+    const lambdas: lambda.IFunction[] = [];
+    for (const binding of Object.values(workflow.tasks)) {
+      if (!('lambda' in binding)) continue;
+      const fn = this.functions.get(binding.lambda);
+      if (!fn) throw new Error(`workflow ${workflow.name} calls tasks/${binding.lambda}, which has no function`);
+      substitutions[functionArnPlaceholder(binding.lambda)] = fn.functionArn;
+      lambdas.push(fn);
+    }
+    const render = machines.get('render');
+    if (render) substitutions.RenderStateMachineArn = render.stateMachineArn;
+    substitutions.DistributionId = props.distribution.distributionId;
+    const missing = workflow.placeholders.filter((name) => substitutions[name] === undefined);
+    if (missing.length > 0) throw new Error(`workflow ${workflow.name}: nothing substitutes ${missing.join(', ')}`);
+
+    const machine = new sfn.StateMachine(this, `${pascal(workflow.name)}StateMachine`, {
+      stateMachineName: `${props.config.name}-${workflow.name}`,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromFile(repoPath(aslFile(workflow))),
+      definitionSubstitutions: Object.fromEntries(workflow.placeholders.map((name) => [name, substitutions[name] as string])),
+      logs: {
+        destination: new logs.LogGroup(this, `${pascal(workflow.name)}ExecutionLogs`, { retention: EXECUTION_LOG_RETENTION }),
+        level: sfn.LogLevel.ALL,
+        // Payloads carry keys only, never image bytes or secrets: worth having when a step fails.
+        includeExecutionData: true,
+      },
+      tracingEnabled: true,
+    });
+    // DefinitionBody.fromFile hides the states from CDK, so the role is granted from the workflow's bindings:
+    // the functions' unqualified ARNs, which is what the definitions call.
+    machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [...new Set(lambdas)].map((fn) => fn.functionArn) }));
+    for (const binding of Object.values(workflow.tasks)) {
+      if (!('integration' in binding)) continue;
+      if (binding.integration === 'states:startExecution' && render) render.grantStartExecution(machine);
+      else if (binding.integration === 'aws-sdk:cloudfront:createInvalidation') {
+        machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudfront:CreateInvalidation'], resources: [props.distribution.distributionArn] }));
+      } else throw new Error(`workflow ${workflow.name}: no permission known for ${binding.integration}`);
+    }
+    acknowledge(
+      machine,
+      [wildcardResourceFinding('*')],
+      'Added by CDK for X-Ray tracing and CloudWatch Logs delivery, whose APIs take no narrower resource.',
+    );
+    return machine;
+  }
+
+  /** Every Object Created event of the primary originals bucket starts one upload execution (EventBridge delivers at least once). */
+  private startUploadsOnObjectCreated(originalsBucket: string, upload: sfn.StateMachine): sqs.Queue {
+    const deadLetters = new sqs.Queue(this, 'UploadEventsDeadLetters', {
+      retentionPeriod: DEAD_LETTER_RETENTION,
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+    });
+    Validations.of(deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue of the upload rule.' });
+    new events.Rule(this, 'UploadOnObjectCreated', {
+      description: 'Start the upload workflow for every new original',
+      eventPattern: { source: ['aws.s3'], detailType: ['Object Created'], detail: { bucket: { name: [originalsBucket] } } },
+      targets: [new eventTargets.SfnStateMachine(upload, { deadLetterQueue: deadLetters, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+    });
+    return deadLetters;
+  }
+}
+
+/** DynamoDB actions on one table (and the one index it queries): no `index/*` wildcard. */
+function allowTable(fn: lambda.IFunction, table: dynamodb.Table, actions: string[], index?: string): void {
+  const resources = [table.tableArn, ...(index ? [`${table.tableArn}/index/${index}`] : [])];
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+}

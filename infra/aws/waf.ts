@@ -1,0 +1,114 @@
+/**
+ * The CLOUDFRONT-scope web ACL (lives in us-east-1): AWS managed rule groups,
+ * a rate limit per client IP, and one hotlink rule per tenant that lists the
+ * sites allowed to embed its images. `waf.mode: count` turns every block into
+ * a count, to watch a new policy before it refuses anyone.
+ */
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import type { Construct } from 'constructs';
+import type { DeploymentConfig, TenantDeployment } from './config.ts';
+
+type Rule = wafv2.CfnWebACL.RuleProperty;
+
+/** Managed groups in priority order. Missing User-Agent is only counted: native apps and mail proxies fetch images without one. */
+const MANAGED_RULE_GROUPS: ReadonlyArray<{ name: string; countOnly?: readonly string[] }> = [
+  { name: 'AWSManagedRulesAmazonIpReputationList' },
+  { name: 'AWSManagedRulesCommonRuleSet', countOnly: ['NoUserAgent_HEADER'] },
+  { name: 'AWSManagedRulesKnownBadInputsRuleSet' },
+];
+
+const RATE_LIMIT_PRIORITY = 10;
+const HOTLINK_FIRST_PRIORITY = 20;
+/** WAF counts requests per IP over this window (seconds); the config's limit is per 5 minutes. */
+const RATE_WINDOW_SECONDS = 300;
+
+const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
+  metricName,
+  cloudWatchMetricsEnabled: true,
+  sampledRequestsEnabled: true,
+});
+
+/**
+ * A Referer from one of the domains or their subdomains, any scheme port or path:
+ * `https://shop.example/…`, `http://www.shop.example:8080`. Not `https://shop.example.evil/`.
+ */
+export function refererPattern(domains: readonly string[]): string {
+  const alternatives = domains.map((domain) => domain.replaceAll('.', '\\.')).join('|');
+  return `^https?://([a-z0-9-]+\\.)*(${alternatives})(:[0-9]+)?(/|$)`;
+}
+
+function hotlinkRule(tenant: TenantDeployment, priority: number, action: wafv2.CfnWebACL.RuleActionProperty): Rule {
+  const referer = { singleHeader: { Name: 'referer' } };
+  const lowercase = [{ priority: 0, type: 'LOWERCASE' }];
+  const statements: wafv2.CfnWebACL.StatementProperty[] = [
+    {
+      // Decoded first: `/%73hop/…` is the tenant `shop` to the viewer function, so it is here too.
+      byteMatchStatement: {
+        fieldToMatch: { uriPath: {} },
+        positionalConstraint: 'STARTS_WITH',
+        searchString: `/${tenant.name}/`,
+        textTransformations: [
+          { priority: 0, type: 'URL_DECODE' },
+          { priority: 1, type: 'LOWERCASE' },
+        ],
+      },
+    },
+    {
+      notStatement: {
+        statement: { regexMatchStatement: { fieldToMatch: referer, regexString: refererPattern(tenant.allowedRefererDomains), textTransformations: lowercase } },
+      },
+    },
+  ];
+  if (tenant.allowEmptyReferer) {
+    // A header-field statement never matches a missing header: this one means "a Referer was sent".
+    statements.push({ regexMatchStatement: { fieldToMatch: referer, regexString: '.', textTransformations: lowercase } });
+  }
+  return {
+    name: `hotlink-${tenant.name}`,
+    priority,
+    action,
+    statement: { andStatement: { statements } },
+    visibilityConfig: visibility(`hotlink-${tenant.name}`),
+  };
+}
+
+export function webAclRules(config: Pick<DeploymentConfig, 'waf' | 'tenants'>): Rule[] {
+  const blocking = config.waf.mode === 'block';
+  const action: wafv2.CfnWebACL.RuleActionProperty = blocking ? { block: {} } : { count: {} };
+  const managed: Rule[] = MANAGED_RULE_GROUPS.map((group, priority) => ({
+    name: group.name,
+    priority,
+    overrideAction: blocking ? { none: {} } : { count: {} },
+    statement: {
+      managedRuleGroupStatement: {
+        vendorName: 'AWS',
+        name: group.name,
+        ...(group.countOnly && { ruleActionOverrides: group.countOnly.map((name) => ({ name, actionToUse: { count: {} } })) }),
+      },
+    },
+    visibilityConfig: visibility(group.name),
+  }));
+  const rate: Rule = {
+    name: 'rate-per-ip',
+    priority: RATE_LIMIT_PRIORITY,
+    action,
+    statement: {
+      rateBasedStatement: { limit: config.waf.requestsPerIpPer5Minutes, aggregateKeyType: 'IP', evaluationWindowSec: RATE_WINDOW_SECONDS },
+    },
+    visibilityConfig: visibility('rate-per-ip'),
+  };
+  const hotlink = config.tenants
+    .filter((tenant) => tenant.allowedRefererDomains.length > 0)
+    .map((tenant, i) => hotlinkRule(tenant, HOTLINK_FIRST_PRIORITY + i, action));
+  return [...managed, rate, ...hotlink];
+}
+
+export function imageWebAcl(scope: Construct, config: DeploymentConfig): wafv2.CfnWebACL {
+  return new wafv2.CfnWebACL(scope, 'WebAcl', {
+    name: `${config.name}-images`,
+    scope: 'CLOUDFRONT',
+    defaultAction: { allow: {} },
+    rules: webAclRules(config),
+    visibilityConfig: visibility(`${config.name}-images`),
+  });
+}
