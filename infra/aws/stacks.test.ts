@@ -1,0 +1,303 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ALLOWED_PARAMS } from '../../edge/contract/image-request.ts';
+import { ORIGIN_ROLE_HEADER } from '../../edge/origin/origin-request.ts';
+import { ORIGINALS_REGIONS } from '../../edge/origin/regions.ts';
+import { VIEWER_FUNCTION_FILE } from '../../edge/viewer/artifact.ts';
+import { buildViewerFunction } from '../../edge/viewer/build.ts';
+import { aslFile, WORKFLOWS } from '../../workflows/index.ts';
+import { resourceNames } from './names.ts';
+import { repoPath } from './paths.ts';
+import { FAILOVER_STATUS_CODES } from './stacks/delivery.ts';
+import { synthesizeForAssertions, type SynthesizedDeployment } from './test-support.ts';
+
+let deployment: SynthesizedDeployment;
+const names = () => resourceNames(deployment.config);
+
+beforeAll(async () => {
+  await buildViewerFunction();
+  deployment = synthesizeForAssertions();
+}, 60_000);
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+const resourcesOf = (json: { Resources?: Resources }, type: string) =>
+  Object.entries(json.Resources ?? {}).filter(([, resource]) => resource.Type === type);
+
+describe('storage: originals in three regions', () => {
+  it('has a versioned, private, encrypted originals bucket in each region, with noncurrent versions expiring', () => {
+    for (const region of ORIGINALS_REGIONS) {
+      deployment.storageTemplate(region).hasResourceProperties('AWS::S3::Bucket', {
+        BucketName: names().originalsBucket(region),
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 1 }, ExpiredObjectDeleteMarker: true })]) },
+      });
+    }
+  });
+
+  it('replicates the primary bucket to the other two regions, delete markers included', () => {
+    const bucket = deployment.storageTemplate('us-east-1').findResources('AWS::S3::Bucket', { Properties: { BucketName: names().originalsBucket('us-east-1') } });
+    const rules = (Object.values(bucket)[0] as any).Properties.ReplicationConfiguration.Rules as any[];
+    expect(rules.map((rule) => [JSON.stringify(rule.Destination.Bucket), rule.DeleteMarkerReplication.Status, rule.Status])).toEqual(
+      ['eu-west-1', 'ap-northeast-1'].map((region) => [expect.stringContaining(names().originalsBucket(region)), 'Enabled', 'Enabled']),
+    );
+    for (const region of ['eu-west-1', 'ap-northeast-1']) {
+      expect(JSON.stringify(deployment.storageTemplate(region).toJSON())).not.toContain('ReplicationConfiguration');
+    }
+  });
+
+  it('sends Object Created of the primary bucket to EventBridge only there', () => {
+    deployment.storageTemplate('us-east-1').hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    });
+    for (const region of ['eu-west-1', 'ap-northeast-1']) deployment.storageTemplate(region).resourceCountIs('Custom::S3BucketNotifications', 0);
+  });
+
+  it('denies plain HTTP on every bucket of every stack', () => {
+    const stacks = deployment.app.node.children.filter((child) => 'templateOptions' in child);
+    const templates = [...ORIGINALS_REGIONS.map((r) => deployment.storageTemplate(r)), ...(['delivery', 'audit'] as const).map((s) => deployment.template(s))];
+    expect(stacks.length).toBe(7);
+    for (const template of templates) {
+      const buckets = resourcesOf(template.toJSON(), 'AWS::S3::Bucket').length;
+      const tlsOnly = resourcesOf(template.toJSON(), 'AWS::S3::BucketPolicy').filter(([, policy]) =>
+        JSON.stringify(policy.Properties.PolicyDocument).includes('"aws:SecureTransport":"false"'),
+      ).length;
+      expect(tlsOnly).toBe(buckets);
+    }
+  });
+});
+
+describe('tenant prefix scoping', () => {
+  it("gives each tenant an upload role that can put objects under its own prefix of the primary bucket, and nothing else", () => {
+    const template = deployment.storageTemplate('us-east-1').toJSON();
+    const policies = resourcesOf(template, 'AWS::IAM::Policy').filter(([id]) => id.startsWith('Upload'));
+    expect(policies).toHaveLength(deployment.config.tenants.length);
+    for (const tenant of deployment.config.tenants) {
+      const [, policy] = policies.find(([id]) => id.startsWith(`Upload${tenant.name}`)) ?? [];
+      expect(policy?.Properties.PolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: `arn:aws:s3:::${names().originalsBucket('us-east-1')}/${tenant.name}/*` },
+      ]);
+    }
+  });
+
+  it('lets only the pipeline and the renderers reach every tenant of an originals bucket; no tenant role names another prefix', () => {
+    const assembly = deployment.app.synth();
+    const tenants = deployment.config.tenants.map((tenant) => tenant.name);
+    const spanning: string[] = [];
+    for (const stack of assembly.stacks) {
+      for (const [id, policy] of resourcesOf(stack.template, 'AWS::IAM::Policy')) {
+        for (const statement of policy.Properties.PolicyDocument.Statement as Array<{ Resource: unknown }>) {
+          for (const resource of [statement.Resource].flat().map((r) => JSON.stringify(r))) {
+            const match = /s3:::[a-z0-9.-]+-originals-[^/"]+\/([^"]*)/.exec(resource) ?? /Originals[0-9A-F]{8}\.Arn|"Originals[0-9A-F]{8}","Arn"[^/]*\/([^"]*)/.exec(resource);
+            if (!match) continue;
+            const prefix = match[1] ?? '*';
+            if (prefix === '*') spanning.push(`${stack.stackName}/${id.replace(/[0-9A-F]{8}$/, '')}`);
+            else expect(tenants.map((tenant) => `${tenant}/*`)).toContain(prefix);
+          }
+        }
+      }
+    }
+    expect([...new Set(spanning)].sort()).toEqual([
+      'imgtest-edge/OriginRequestFnServiceRoleDefaultPolicy',
+      'imgtest-pipeline/DeleteOriginalsServiceRoleDefaultPolicy',
+      'imgtest-pipeline/QuarantineOriginalServiceRoleDefaultPolicy',
+      'imgtest-pipeline/RenderVariantServiceRoleDefaultPolicy',
+      'imgtest-pipeline/ValidateOriginalServiceRoleDefaultPolicy',
+      'imgtest-storage-us-east-1/OriginalsReplicationRoleDefaultPolicy',
+    ]);
+  });
+});
+
+describe('edge: viewer function, KeyValueStore, Lambda@Edge, key groups', () => {
+  it('ships the built dist/edge/viewer-request.js as a cloudfront-js-2.0 function with the KeyValueStore', () => {
+    deployment.template('edge').hasResourceProperties('AWS::CloudFront::Function', {
+      FunctionCode: readFileSync(VIEWER_FUNCTION_FILE, 'utf8'),
+      FunctionConfig: { Runtime: 'cloudfront-js-2.0', KeyValueStoreAssociations: [{ KeyValueStoreARN: Match.anyValue() }] },
+      AutoPublish: true,
+    });
+  });
+
+  it("seeds the KeyValueStore with every tenant's config, ladder included", () => {
+    const store = Object.values(deployment.template('edge').findResources('AWS::CloudFront::KeyValueStore'))[0] as any;
+    const assetKey = /\/([0-9a-f]{64}\.json)$/.exec(JSON.stringify(store.Properties.ImportSource.SourceArn['Fn::Join'][1][2]).slice(1, -1))?.[1];
+    const seed = JSON.parse(readFileSync(join(deployment.outdir, `asset.${assetKey}`), 'utf8'));
+    expect(seed.data).toEqual([
+      { key: 't:demo', value: '{}' },
+      { key: 't:shop', value: '{"ladder":[320,640,1280]}' },
+      { key: 't:signed', value: '{}' },
+    ]);
+  });
+
+  it('deploys the origin-request renderer as x86_64 Lambda@Edge (edgelambda may assume its role)', () => {
+    const edge = deployment.template('edge');
+    edge.hasResourceProperties('AWS::Lambda::Function', { Architectures: ['x86_64'], Handler: 'index.handler', Runtime: 'nodejs24.x', Timeout: 30 });
+    edge.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'edgelambda.amazonaws.com' } })]) },
+    });
+    edge.resourceCountIs('AWS::Lambda::Version', 1);
+  });
+
+  it('creates a key group per signed-URL tenant only', () => {
+    const edge = deployment.template('edge');
+    edge.resourceCountIs('AWS::CloudFront::KeyGroup', 1);
+    edge.resourceCountIs('AWS::CloudFront::PublicKey', 1);
+    edge.hasResourceProperties('AWS::CloudFront::PublicKey', { PublicKeyConfig: { Name: 'signed-k2026', EncodedKey: Match.stringLikeRegexp('BEGIN PUBLIC KEY') } });
+  });
+});
+
+describe('WAF', () => {
+  it('is a CLOUDFRONT-scope web ACL with managed groups, the rate rule and one hotlink rule per tenant with allowed domains', () => {
+    const acl = Object.values(deployment.template('edge').findResources('AWS::WAFv2::WebACL'))[0] as any;
+    expect(acl.Properties.Scope).toBe('CLOUDFRONT');
+    expect(acl.Properties.Rules.map((rule: any) => rule.Name)).toEqual([
+      'AWSManagedRulesAmazonIpReputationList',
+      'AWSManagedRulesCommonRuleSet',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+      'rate-per-ip',
+      'hotlink-shop',
+    ]);
+    const rate = acl.Properties.Rules.find((rule: any) => rule.Name === 'rate-per-ip');
+    expect(rate.Statement.RateBasedStatement).toMatchObject({ Limit: 5000, AggregateKeyType: 'IP' });
+    expect(rate.Action).toEqual({ Block: {} });
+  });
+});
+
+describe('delivery: the distribution', () => {
+  const distribution = () => (Object.values(deployment.template('delivery').findResources('AWS::CloudFront::Distribution'))[0] as any).Properties.DistributionConfig;
+
+  it('keys the cache on the allowlisted query params only: no headers, no cookies, no Accept-Encoding', () => {
+    deployment.template('delivery').hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: {
+        ParametersInCacheKeyAndForwardedToOrigin: {
+          QueryStringsConfig: { QueryStringBehavior: 'whitelist', QueryStrings: [...ALLOWED_PARAMS] },
+          HeadersConfig: { HeaderBehavior: 'none' },
+          CookiesConfig: { CookieBehavior: 'none' },
+          EnableAcceptEncodingGzip: false,
+          EnableAcceptEncodingBrotli: false,
+        },
+      },
+    });
+  });
+
+  it('reads the variants bucket through an origin group [variants → render] behind Origin Shield, failing over on 403/404/5xx', () => {
+    const config = distribution();
+    expect(config.Origins).toHaveLength(2);
+    for (const origin of config.Origins) {
+      expect(origin.OriginShield).toEqual({ Enabled: true, OriginShieldRegion: 'us-east-1' });
+      expect(origin.OriginAccessControlId).toBeDefined();
+    }
+    expect(config.Origins.map((o: any) => o.OriginCustomHeaders)).toEqual([
+      [{ HeaderName: ORIGIN_ROLE_HEADER, HeaderValue: 'variants' }],
+      [{ HeaderName: ORIGIN_ROLE_HEADER, HeaderValue: 'render' }],
+    ]);
+    const group = config.OriginGroups.Items[0];
+    expect(group.Members.Items.map((m: any) => m.OriginId)).toEqual(config.Origins.map((o: any) => o.Id));
+    expect(group.FailoverCriteria.StatusCodes.Items).toEqual(FAILOVER_STATUS_CODES);
+  });
+
+  it('runs the viewer function on viewer-request and the renderer on origin-request, with compression off', () => {
+    const behavior = distribution().DefaultCacheBehavior;
+    expect(behavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: expect.anything() }]);
+    expect(behavior.LambdaFunctionAssociations).toEqual([{ EventType: 'origin-request', IncludeBody: false, LambdaFunctionARN: expect.anything() }]);
+    expect(behavior.Compress).toBe(false);
+    expect(behavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+  });
+
+  it("gives a signed-URL tenant its own behavior that trusts only that tenant's key group", () => {
+    const behaviors = distribution().CacheBehaviors;
+    expect(behaviors.map((b: any) => [b.PathPattern, b.TrustedKeyGroups.length])).toEqual([['/signed/*', 1]]);
+  });
+
+  it('serves the domain with its certificate, TLS 1.2+, logs, WAF, and A/AAAA aliases in Route 53', () => {
+    const config = distribution();
+    expect(config.Aliases).toEqual(['img.example.com']);
+    expect(config.ViewerCertificate).toMatchObject({ MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' });
+    expect(config.Logging).toMatchObject({ Prefix: 'cloudfront/' });
+    expect(config.WebACLId).toBeDefined();
+    for (const type of ['A', 'AAAA']) {
+      deployment.template('delivery').hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: 'img.example.com.',
+        Type: type,
+        HostedZoneId: 'Z0123456789TEST',
+        AliasTarget: { DNSName: { 'Fn::GetAtt': [Match.anyValue(), 'DomainName'] }, HostedZoneId: Match.anyValue() },
+      });
+    }
+  });
+});
+
+describe('pipeline', () => {
+  it('loads each state machine from its asl/ file and substitutes exactly its placeholders', () => {
+    const machines = resourcesOf(deployment.template('pipeline').toJSON(), 'AWS::StepFunctions::StateMachine');
+    expect(machines).toHaveLength(WORKFLOWS.length);
+    for (const workflow of WORKFLOWS) {
+      const [, machine] = machines.find(([, m]) => m.Properties.StateMachineName === `imgtest-${workflow.name}`) ?? [];
+      expect(machine, workflow.name).toBeDefined();
+      expect(Object.keys(machine!.Properties.DefinitionSubstitutions).sort()).toEqual(workflow.placeholders);
+      const key: string = machine!.Properties.DefinitionS3Location.Key;
+      const staged = readFileSync(join(deployment.outdir, `asset.${key}`), 'utf8');
+      expect(staged, workflow.name).toBe(readFileSync(repoPath(aslFile(workflow)), 'utf8'));
+      expect(machine!.Properties).toMatchObject({ TracingConfiguration: { Enabled: true }, LoggingConfiguration: { Level: 'ALL' } });
+    }
+  });
+
+  it('starts upload on Object Created of the primary originals bucket, with a dead-letter queue', () => {
+    deployment.template('pipeline').hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: [names().originalsBucket('us-east-1')] } } },
+      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 } })],
+    });
+  });
+
+  it('starts invalidation-flush every minute', () => {
+    deployment.template('pipeline').hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^InvalidationFlushStateMachine') } })],
+    });
+  });
+
+  it('runs the renderers on x86_64 (as Lambda@Edge) and every other task on arm64, the Go planner as provided.al2023', () => {
+    const functions = resourcesOf(deployment.template('pipeline').toJSON(), 'AWS::Lambda::Function').map(([id, fn]) => [
+      id.replace(/[0-9A-F]{8}$/, ''),
+      fn.Properties.Architectures[0],
+      fn.Properties.Runtime,
+    ]);
+    expect(functions).toHaveLength(14);
+    for (const [id, architecture, runtime] of functions) {
+      if (id === 'PlanInvalidations') expect([architecture, runtime]).toEqual(['arm64', 'provided.al2023']);
+      else if (id === 'ValidateOriginal' || id === 'RenderVariant') expect([id, architecture]).toEqual([id, 'x86_64']);
+      else expect([id, architecture, runtime]).toEqual([id, 'arm64', 'nodejs24.x']);
+    }
+  });
+
+  it('keeps the idempotency, originals, invalidation-queue and audit tables, with point-in-time recovery', () => {
+    const tables = resourcesOf(deployment.template('pipeline').toJSON(), 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(4);
+    for (const [, table] of tables) expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+});
+
+describe('audit', () => {
+  it('records management events everywhere and writes to the three originals buckets', () => {
+    deployment.template('audit').hasResourceProperties('AWS::CloudTrail::Trail', {
+      IsMultiRegionTrail: true,
+      EnableLogFileValidation: true,
+      EventSelectors: Match.arrayWith([
+        Match.objectLike({
+          ReadWriteType: 'WriteOnly',
+          DataResources: [{ Type: 'AWS::S3::Object', Values: ORIGINALS_REGIONS.map((region) => Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(names().originalsBucket(region))])] })) }],
+        }),
+      ]),
+    });
+  });
+});
+
+describe('cdk-nag', () => {
+  it('finds nothing unacknowledged in any stack (AwsSolutions)', () => {
+    const report = new AwsSolutionsChecks(deployment.app).validateScope(deployment.app);
+    const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`));
+    expect(findings).toEqual([]);
+  });
+});
