@@ -7,12 +7,13 @@
 import { z } from 'zod';
 import { tenantConfigProblem } from '../../edge/contract/kvs.ts';
 import { MAX_TENANT_LENGTH } from '../../edge/contract/limits.ts';
+import { MAX_WAF_REGEX_LENGTH, refererPattern } from './waf.ts';
 
 /** CloudFront allows 4 trusted key groups per cache behavior and 5 public keys per key group. */
 export const MAX_PUBLIC_KEYS_PER_TENANT = 5;
 /** One cache behavior per signed-URL tenant; CloudFront's default quota is 25 per distribution. */
 export const MAX_KEY_GROUP_TENANTS = 20;
-/** WAF regex pattern sets hold at most 10 patterns; one pattern per allowed domain. */
+/** Allowed Referer domains per tenant: ours, to keep one hotlink rule readable; their regex must also fit WAF's 512 characters. */
 export const MAX_REFERER_DOMAINS = 10;
 
 const tenantName = z.string().regex(new RegExp(`^[a-z0-9-]{1,${MAX_TENANT_LENGTH}}$`), 'tenant names are [a-z0-9-]{1,32}');
@@ -57,6 +58,14 @@ const tenant = z
   .superRefine((value, ctx) => {
     const problem = value.ladder && tenantConfigProblem({ ladder: value.ladder });
     if (problem) ctx.addIssue({ code: 'custom', path: ['ladder'], message: problem });
+    const pattern = refererPattern(value.allowedRefererDomains);
+    if (value.allowedRefererDomains.length > 0 && pattern.length > MAX_WAF_REGEX_LENGTH) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowedRefererDomains'],
+        message: `the domains make a ${pattern.length}-character WAF regex; WAF allows ${MAX_WAF_REGEX_LENGTH}: list fewer or shorter domains`,
+      });
+    }
   });
 
 const deploymentConfig = z

@@ -39,7 +39,7 @@ export interface SynthesizedDeployment {
 
 export function synthesizeForAssertions(input: DeploymentConfigInput = TEST_DEPLOYMENT): SynthesizedDeployment {
   const outdir = mkdtempSync(join(tmpdir(), 'imgedge-cdk-'));
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:defaultCrossStackReferences': 'weak' } });
   const config = parseDeploymentConfig(input);
   const stacks = defineImgedge(app, config);
   acknowledgeAppWide(app);

@@ -17,6 +17,9 @@ const MANAGED_RULE_GROUPS: ReadonlyArray<{ name: string; countOnly?: readonly st
   { name: 'AWSManagedRulesKnownBadInputsRuleSet' },
 ];
 
+/** RegexMatchStatement.RegexString is at most 512 characters (AWS WAF API). */
+export const MAX_WAF_REGEX_LENGTH = 512;
+
 const RATE_LIMIT_PRIORITY = 10;
 const HOTLINK_FIRST_PRIORITY = 20;
 /** WAF counts requests per IP over this window (seconds); the config's limit is per 5 minutes. */

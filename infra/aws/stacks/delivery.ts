@@ -4,7 +4,7 @@
  * viewer function's canonical query the whole cache key, Origin Shield, the
  * origin group [variants → render], the certificate and the DNS names.
  */
-import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -134,6 +134,8 @@ export class DeliveryStack extends Stack {
       reason: 'Images are served worldwide; per-tenant geo policy, if any, belongs in the viewer function, not the whole distribution.',
     });
 
+    new CfnOutput(this, 'DistributionId', { value: this.distribution.distributionId });
+    new CfnOutput(this, 'DistributionDomainName', { value: this.distribution.distributionDomainName });
     const alias = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(this.distribution));
     new route53.ARecord(this, 'AliasIpv4', { zone, recordName: config.domain.name, target: alias });
     new route53.AaaaRecord(this, 'AliasIpv6', { zone, recordName: config.domain.name, target: alias });

@@ -4,7 +4,7 @@
  * the Lambda@Edge origin-request renderer, the web ACL, and the key groups of
  * tenants that use CloudFront signed URLs.
  */
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -113,6 +113,10 @@ export class EdgeStack extends Stack {
           comment: `Signed URLs of tenant ${tenant.name}`,
         }),
     );
+    keys.forEach((key, i) => {
+      // Signers put this id in Key-Pair-Id.
+      new CfnOutput(this, `KeyPairId-${tenant.name}-${i}`, { value: key.publicKeyId, description: `Key-Pair-Id of ${key.node.id}` });
+    });
     return new cloudfront.KeyGroup(this, `KeyGroup-${tenant.name}`, {
       keyGroupName: `${this.stackName}-${tenant.name}`,
       items: keys,

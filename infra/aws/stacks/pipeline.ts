@@ -5,7 +5,7 @@
  * Each task's role allows exactly the calls its code makes (tasks/<name>/index.ts).
  */
 import { GoFunction } from '@aws-cdk/aws-lambda-go-alpha';
-import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -79,6 +79,7 @@ export class PipelineStack extends Stack {
       machines.set(workflow.name, this.stateMachine(workflow, machines, props));
     }
     this.stateMachines = machines;
+    for (const [name, machine] of machines) new CfnOutput(this, `${pascal(name)}StateMachineArn`, { value: machine.stateMachineArn });
     this.uploadDeadLetters = this.startUploadsOnObjectCreated(props.names.originalsBucket(PRIMARY_REGION), machines.get('upload') as sfn.StateMachine);
     new events.Rule(this, 'FlushSchedule', {
       description: 'Send the queued CloudFront invalidations',

@@ -13,7 +13,7 @@
  *   lifecycle rule expires noncurrent versions after `noncurrentOriginalDays`,
  *   after which a takedown is final everywhere.
  */
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -94,6 +94,7 @@ export class StorageStack extends Stack {
       maxSessionDuration: Duration.hours(1),
     });
     allowObjects(role, ['s3:PutObject', 's3:AbortMultipartUpload'], [originalsBucket], `${tenant.name}/`);
+    new CfnOutput(this, `UploadRoleArn-${tenant.name}`, { value: role.roleArn });
     return role;
   }
 
