@@ -7,11 +7,17 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
+import { GO_MISSING, goAvailable } from '../local/lambda-runtime-host.ts';
 import { parseDeploymentConfig } from './config.ts';
 import { deployment } from './deployment.ts';
 import { defineImgedge } from './imgedge.ts';
 import { acknowledgeAppWide } from './nag.ts';
 
+if (!goAvailable()) {
+  // GoFunction would fall back to Docker and fail far from the cause.
+  console.error(`npx cdk synth builds the Go planner with the local toolchain: ${GO_MISSING}`);
+  process.exit(1);
+}
 await buildViewerFunction();
 const app = new App();
 const account = app.node.tryGetContext('account') as string | undefined;
