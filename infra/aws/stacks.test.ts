@@ -279,6 +279,14 @@ describe('pipeline', () => {
     expect(tables).toHaveLength(4);
     for (const [, table] of tables) expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
   });
+
+  it('raises an alarm on any failed execution of each workflow and on any undelivered upload event', () => {
+    const alarms = resourcesOf(deployment.template('pipeline').toJSON(), 'AWS::CloudWatch::Alarm').map(([, alarm]) => [
+      alarm.Properties.MetricName,
+      alarm.Properties.Threshold,
+    ]);
+    expect(alarms).toEqual([...WORKFLOWS.map(() => ['ExecutionsFailed', 1]), ['ApproximateNumberOfMessagesVisible', 1]]);
+  });
 });
 
 describe('audit', () => {

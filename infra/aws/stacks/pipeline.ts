@@ -7,6 +7,7 @@
 import { GoFunction } from '@aws-cdk/aws-lambda-go-alpha';
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
@@ -63,6 +64,8 @@ export class PipelineStack extends Stack {
   readonly functions: ReadonlyMap<string, lambda.IFunction>;
   readonly stateMachines: ReadonlyMap<string, sfn.StateMachine>;
   readonly uploadDeadLetters: sqs.Queue;
+  /** What an operator is paged for; wire their actions (SNS, chat) to your on-call tooling. */
+  readonly alarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, { ...props, env: { account: props.config.account, region: PRIMARY_REGION } });
@@ -81,6 +84,7 @@ export class PipelineStack extends Stack {
     this.stateMachines = machines;
     for (const [name, machine] of machines) new CfnOutput(this, `${pascal(name)}StateMachineArn`, { value: machine.stateMachineArn });
     this.uploadDeadLetters = this.startUploadsOnObjectCreated(props.names.originalsBucket(PRIMARY_REGION), machines.get('upload') as sfn.StateMachine);
+    this.alarms = this.operatorAlarms(machines, this.uploadDeadLetters);
     new events.Rule(this, 'FlushSchedule', {
       description: 'Send the queued CloudFront invalidations',
       schedule: FLUSH_SCHEDULE,
@@ -285,6 +289,32 @@ export class PipelineStack extends Stack {
       'Added by CDK for X-Ray tracing and CloudWatch Logs delivery, whose APIs take no narrower resource.',
     );
     return machine;
+  }
+
+  /**
+   * Any failed execution is worth a look (every task retries its transient errors
+   * first; a failed takedown leaves an image half taken down), and so is any S3
+   * event that could not start an upload.
+   */
+  private operatorAlarms(machines: ReadonlyMap<string, sfn.StateMachine>, deadLetters: sqs.Queue): cloudwatch.Alarm[] {
+    const period = Duration.minutes(5);
+    const atLeastOne = {
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    };
+    const failed = [...machines].map(([name, machine]) =>
+      machine.metricFailed({ period, statistic: 'Sum' }).createAlarm(this, `${pascal(name)}ExecutionsFailed`, {
+        alarmDescription: `A ${name} execution failed: open it in the Step Functions console, fix the cause, redrive it.`,
+        ...atLeastOne,
+      }),
+    );
+    const undelivered = deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }).createAlarm(this, 'UploadEventsUndelivered', {
+      alarmDescription: 'An upload event could not start the upload workflow: replay the messages of the dead-letter queue with StartExecution.',
+      ...atLeastOne,
+    });
+    return [...failed, undelivered];
   }
 
   /** Every Object Created event of the primary originals bucket starts one upload execution (EventBridge delivers at least once). */
