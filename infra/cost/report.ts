@@ -1,0 +1,29 @@
+/** The cost and the quotas of one set of assumptions, as the CLI prints them (text or JSON). */
+import type { Assumptions } from './assumptions.ts';
+import { MEASURED, type MeasuredName } from './measured.ts';
+import { costModel, type CostModel } from './model.ts';
+import { PRICES_DATE } from './prices.ts';
+import { breaksFirst, checkQuotas, firstExceeded, type QuotaCheck } from './quotas.ts';
+
+export interface Report {
+  readonly pricesDate: string;
+  /** Measured inputs still at their provisional value in this run (not given on the command line). */
+  readonly provisional: readonly MeasuredName[];
+  readonly cost: CostModel;
+  readonly quotas: readonly QuotaCheck[];
+  readonly breaksFirst: QuotaCheck | undefined;
+  readonly firstExceeded: QuotaCheck | undefined;
+}
+
+export function report(a: Assumptions, overridden: ReadonlySet<keyof Assumptions>): Report {
+  const quotas = checkQuotas(a);
+  const provisional = (Object.keys(MEASURED) as MeasuredName[]).filter((name) => MEASURED[name].provisional && !overridden.has(name));
+  return {
+    pricesDate: PRICES_DATE,
+    provisional,
+    cost: costModel(a),
+    quotas,
+    breaksFirst: breaksFirst(quotas),
+    firstExceeded: firstExceeded(quotas),
+  };
+}

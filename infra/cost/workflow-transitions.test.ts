@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ASL, countPath, pipelinePaths, type AslMachine } from './workflow-transitions.ts';
+
+describe('countPath over the checked-in asl/', () => {
+  const paths = pipelinePaths(12, 1);
+
+  it('bills a new upload 5 transitions: ValidateOriginal, RecordOriginal, Replaced?, StartRender, Done', () => {
+    expect(paths.upload).toEqual({ transitions: 5, invocations: { 'validate-original': 1, 'record-original': 1 } });
+  });
+
+  it('bills a re-upload 7: also DeleteOldVariants and InvalidateOldVariants', () => {
+    expect(paths.reupload.transitions).toBe(7);
+    expect(paths.reupload.invocations).toEqual({
+      'validate-original': 1,
+      'record-original': 1,
+      'delete-variants': 1,
+      'enqueue-invalidation': 1,
+    });
+  });
+
+  it('bills a render of 12 variants 16: PlanVariants, the Map, 12 × RenderVariant, AnyFailed?, Done', () => {
+    expect(paths.render).toEqual({ transitions: 16, invocations: { 'plan-variants': 1, 'render-variant': 12 } });
+  });
+
+  it('so an upload costs 2 executions and 5 + 16 = 21 transitions', () => {
+    expect(paths.upload.transitions + paths.render.transitions).toBe(21);
+  });
+
+  it('bills a takedown without requestedBy 8: RequestedBy?, NoRequester, five tasks, Done', () => {
+    expect(paths.takedown.transitions).toBe(8);
+    expect(Object.values(paths.takedown.invocations).reduce((a, b) => a + b)).toBe(5);
+  });
+
+  it('bills an empty flush 4 and a flush with b batches 5 + 3b', () => {
+    expect(paths.idleFlush.transitions).toBe(4);
+    expect(paths.busyFlush.transitions).toBe(8);
+    expect(pipelinePaths(12, 3).busyFlush.transitions).toBe(5 + 3 * 3);
+    expect(pipelinePaths(12, 3).busyFlush.invocations['claim-invalidation-batch']).toBe(3);
+  });
+
+  it('counts the Map iterations it is told of', () => {
+    expect(countPath(ASL.render, { mapItems: { RenderVariants: 4 } }).transitions).toBe(8);
+  });
+
+  it('refuses a Map without an item count and a Choice target that is not a branch', () => {
+    expect(() => countPath(ASL.render)).toThrow(/RenderVariants/);
+    expect(() => countPath(ASL.upload, { choices: { 'Replaced?': 'Rejected' } })).toThrow(/no branch to Rejected/);
+  });
+
+  it('refuses a path that loops', () => {
+    const loop: AslMachine = { StartAt: 'A', States: { A: { Type: 'Pass', Next: 'B' }, B: { Type: 'Pass', Next: 'A' } } };
+    expect(() => countPath(loop)).toThrow(/loops at A/);
+  });
+});

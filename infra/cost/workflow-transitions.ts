@@ -1,0 +1,117 @@
+/**
+ * Step Functions Standard bills every state transition. This walks one path
+ * through a checked-in asl/*.asl.json and counts what an execution on that path
+ * is billed for and which Lambda functions it invokes.
+ *
+ * How states are counted: every state entered counts once (Task, Pass, Choice,
+ * Map, Succeed, Fail alike); a Map counts once itself plus the states of each
+ * iteration; a Choice goes to its Default unless the path names another target;
+ * retries and catches are not on the path (they are the exception).
+ */
+import flushAsl from '../../asl/invalidation-flush.asl.json' with { type: 'json' };
+import renderAsl from '../../asl/render.asl.json' with { type: 'json' };
+import takedownAsl from '../../asl/takedown.asl.json' with { type: 'json' };
+import uploadAsl from '../../asl/upload.asl.json' with { type: 'json' };
+import { taskBinding } from '../../workflows/common.ts';
+
+interface AslState {
+  readonly Type: string;
+  readonly Next?: string;
+  readonly End?: boolean;
+  readonly Default?: string;
+  readonly Choices?: ReadonlyArray<{ readonly Next: string }>;
+  readonly Resource?: string;
+  readonly ItemProcessor?: AslMachine;
+}
+
+export interface AslMachine {
+  readonly StartAt: string;
+  readonly States: Readonly<Record<string, AslState>>;
+}
+
+export interface WorkflowPath {
+  /** Choice state → the state it goes to on this path (others take their Default). */
+  readonly choices?: Readonly<Record<string, string>>;
+  /** Map state → how many items it iterates over. */
+  readonly mapItems?: Readonly<Record<string, number>>;
+}
+
+export interface PathCount {
+  readonly transitions: number;
+  /** Lambda invocations on the path, by task (the folder under tasks/, e.g. `render-variant`). */
+  readonly invocations: Readonly<Record<string, number>>;
+}
+
+export function countPath(machine: AslMachine, path: WorkflowPath = {}): PathCount {
+  let transitions = 0;
+  const invocations: Record<string, number> = {};
+  const add = (task: string, n: number) => (invocations[task] = (invocations[task] ?? 0) + n);
+  const seen = new Set<string>();
+
+  for (let name: string | undefined = machine.StartAt; name !== undefined; ) {
+    const state = machine.States[name];
+    if (!state) throw new Error(`no state ${name}`);
+    if (seen.has(name)) throw new Error(`the path loops at ${name}`);
+    seen.add(name);
+    transitions += 1;
+
+    if (state.Type === 'Task' && state.Resource) {
+      const binding = taskBinding(state.Resource);
+      if ('lambda' in binding) add(binding.lambda, 1);
+    }
+    if (state.Type === 'Map') {
+      const items = path.mapItems?.[name];
+      if (items === undefined) throw new Error(`the path does not say how many items Map ${name} iterates over`);
+      if (!state.ItemProcessor) throw new Error(`Map ${name} has no ItemProcessor`);
+      const iteration = countPath(state.ItemProcessor, path);
+      transitions += items * iteration.transitions;
+      for (const [task, n] of Object.entries(iteration.invocations)) add(task, items * n);
+    }
+    name = nextState(name, state, path);
+  }
+  return { transitions, invocations };
+}
+
+function nextState(name: string, state: AslState, path: WorkflowPath): string | undefined {
+  if (state.Type === 'Succeed' || state.Type === 'Fail' || state.End) return undefined;
+  if (state.Type !== 'Choice') return state.Next;
+  const chosen = path.choices?.[name];
+  if (chosen === undefined) return state.Default;
+  if (!state.Choices?.some((choice) => choice.Next === chosen)) throw new Error(`Choice ${name} has no branch to ${chosen}`);
+  return chosen;
+}
+
+export const ASL = {
+  upload: uploadAsl as AslMachine,
+  render: renderAsl as AslMachine,
+  takedown: takedownAsl as AslMachine,
+  invalidationFlush: flushAsl as AslMachine,
+} as const;
+
+/** The tasks that run sharp: x86_64 at their own memory sizes (infra/aws/stacks/pipeline.ts); the others are arm64. */
+export const RENDER_TASK = 'render-variant';
+export const VALIDATE_TASK = 'validate-original';
+
+/** The paths the cost model prices, per execution. */
+export function pipelinePaths(standardVariants: number, batchesPerBusyFlush: number) {
+  return {
+    /** A new key: validate, record, not replaced, start render. */
+    upload: countPath(ASL.upload),
+    /** A key that replaces an accepted upload: also delete its variants and queue their URLs. */
+    reupload: countPath(ASL.upload, { choices: { 'Replaced?': 'DeleteOldVariants' } }),
+    render: countPath(ASL.render, { mapItems: { RenderVariants: standardVariants } }),
+    /** Started without requestedBy (the longer of the two paths). */
+    takedown: countPath(ASL.takedown),
+    idleFlush: countPath(ASL.invalidationFlush),
+    busyFlush: countPath(ASL.invalidationFlush, {
+      choices: { 'AnyBatches?': 'SubmitBatches' },
+      mapItems: { SubmitBatches: batchesPerBusyFlush },
+    }),
+  };
+}
+
+export type PipelinePaths = ReturnType<typeof pipelinePaths>;
+
+export function totalInvocations(count: PathCount): number {
+  return Object.values(count.invocations).reduce((sum, n) => sum + n, 0);
+}
