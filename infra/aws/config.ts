@@ -21,6 +21,9 @@ const domainName = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case DNS name such as img.example.com');
 
+/** A site allowed to embed a tenant's images: a DNS name, or a loopback host for development (`localhost`, `127.0.0.1`). */
+const refererDomain = z.union([domainName, z.enum(['localhost', '127.0.0.1'])]);
+
 const publicKey = z.object({
   /** Names the key in CloudFront; rotating a key means adding one with a new id, then removing the old. */
   id: z.string().regex(/^[A-Za-z0-9-_]{1,64}$/),
@@ -42,7 +45,7 @@ const tenant = z
     /** Width ladder override (ascending); the default ladder otherwise. */
     ladder: z.array(z.number().int()).optional(),
     /** Sites allowed to embed this tenant's images (the domain and its subdomains). Empty: no hotlink rule. */
-    allowedRefererDomains: z.array(domainName).max(MAX_REFERER_DOMAINS).default([]),
+    allowedRefererDomains: z.array(refererDomain).max(MAX_REFERER_DOMAINS).default([]),
     /**
      * Whether a request without a Referer passes the hotlink rule. Privacy settings, apps,
      * e-mail clients and direct visits send none, so refusing them breaks real users.

@@ -1,7 +1,9 @@
+import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { describe, expect, it } from 'vitest';
+import { compileStatement } from '../local/waf.ts';
 import { parseDeploymentConfig, type DeploymentConfigInput } from './config.ts';
 import { TEST_DEPLOYMENT } from './test-support.ts';
-import { refererPattern, webAclRules } from './waf.ts';
+import { RATE_LIMITED_STATUS, refererPattern, webAclRules } from './waf.ts';
 
 type TenantInput = DeploymentConfigInput['tenants'][number];
 
@@ -38,6 +40,18 @@ describe('refererPattern', () => {
     'https://shop-cdnXexample/',
   ])('refuses %j', (referer) => {
     expect(refererMatches(SHOP_DOMAINS, referer)).toBe(false);
+  });
+
+  it('accepts the loopback hosts a developer browses the local stack on, and no other address', () => {
+    const loopback = ['localhost', '127.0.0.1'];
+    for (const referer of ['http://127.0.0.1:8080/', 'http://localhost:8080/demo', 'http://localhost']) expect(refererMatches(loopback, referer)).toBe(true);
+    for (const referer of ['http://127.0.0.10/', 'http://127.0.0.1.evil.com/', 'http://localhost.evil.com/', 'http://127a0a0a1/']) expect(refererMatches(loopback, referer)).toBe(false);
+  });
+
+  it('takes loopback hosts as referer domains, but no other IP literal or bare name', () => {
+    const tenant = (allowedRefererDomains: string[]) => () => configWith({ tenants: [{ name: 'demo', allowedRefererDomains }] });
+    expect(tenant(['localhost', '127.0.0.1'])().tenants[0]?.allowedRefererDomains).toEqual(['localhost', '127.0.0.1']);
+    for (const domain of ['10.0.0.1', '127.0.0.2', 'intranet', 'LOCALHOST']) expect(tenant([domain]), domain).toThrow(/allowedRefererDomains/);
   });
 
   it('accepts only the domains it was given', () => {
@@ -89,43 +103,17 @@ function ruleNamed(rules: Rule[], name: string): Rule {
 
 const hotlinkStatements = (rules: Rule[], tenant: string): Statement[] => ruleNamed(rules, `hotlink-${tenant}`).statement.andStatement?.statements ?? [];
 
-/**
- * Whether a WAF statement matches a request, for the statement types the
- * hotlink rule uses. As in WAF, a statement on a header that was not sent
- * does not match.
- */
+/** Whether a statement matches, as the local WAF (infra/local/waf.ts) evaluates it. */
 interface Request {
   path: string;
   referer?: string;
 }
-const applyTransformations = (value: string, transformations: Transformation[]) =>
-  [...transformations]
-    .sort((a, b) => a.priority - b.priority)
-    .reduce((text, { type }) => {
-      if (type === 'URL_DECODE') return decodeURIComponent(text);
-      if (type === 'LOWERCASE') return text.toLowerCase();
-      throw new Error(`transformation ${type} is not modelled`);
-    }, value);
-const fieldOf = (field: FieldToMatch, request: Request): string | undefined => {
-  if (field.uriPath) return request.path;
-  if (field.singleHeader?.Name === 'referer') return request.referer;
-  throw new Error(`field ${JSON.stringify(field)} is not modelled`);
-};
-function statementMatches(statement: Statement, request: Request): boolean {
-  if (statement.andStatement) return statement.andStatement.statements.every((inner) => statementMatches(inner, request));
-  if (statement.notStatement) return !statementMatches(statement.notStatement.statement, request);
-  const byte = statement.byteMatchStatement;
-  if (byte?.positionalConstraint === 'STARTS_WITH') {
-    const value = fieldOf(byte.fieldToMatch, request);
-    return value !== undefined && applyTransformations(value, byte.textTransformations).startsWith(byte.searchString);
-  }
-  const regex = statement.regexMatchStatement;
-  if (regex) {
-    const value = fieldOf(regex.fieldToMatch, request);
-    return value !== undefined && new RegExp(regex.regexString).test(applyTransformations(value, regex.textTransformations));
-  }
-  throw new Error(`statement ${JSON.stringify(statement)} is not modelled`);
-}
+const statementMatches = (statement: Statement, request: Request): boolean =>
+  compileStatement(statement as wafv2.CfnWebACL.StatementProperty)({
+    path: request.path,
+    headers: request.referer === undefined ? {} : { referer: request.referer },
+    ip: '192.0.2.1',
+  });
 
 describe('webAclRules: order', () => {
   it('puts the managed groups first, then the rate rule, then one hotlink rule per tenant with referer domains', () => {
@@ -159,11 +147,11 @@ describe('webAclRules: order', () => {
 
 describe('webAclRules: block and count mode', () => {
   it.each([
-    { mode: 'block' as const, action: { block: {} }, overrideAction: { none: {} } },
-    { mode: 'count' as const, action: { count: {} }, overrideAction: { count: {} } },
-  ])('$mode mode: rate and hotlink rules $mode, managed groups override to $overrideAction', ({ mode, action, overrideAction }) => {
+    { mode: 'block' as const, rate: { block: { customResponse: { responseCode: RATE_LIMITED_STATUS } } }, action: { block: {} }, overrideAction: { none: {} } },
+    { mode: 'count' as const, rate: { count: {} }, action: { count: {} }, overrideAction: { count: {} } },
+  ])('$mode mode: rate and hotlink rules $mode, managed groups override to $overrideAction', ({ mode, rate, action, overrideAction }) => {
     const rules = rulesFor({ waf: waf(mode) });
-    expect(ruleNamed(rules, 'rate-per-ip').action).toEqual(action);
+    expect(ruleNamed(rules, 'rate-per-ip').action).toEqual(rate);
     expect(ruleNamed(rules, 'hotlink-shop').action).toEqual(action);
     for (const group of MANAGED_GROUPS) {
       expect(ruleNamed(rules, group)).toMatchObject({ overrideAction, statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: group } } });

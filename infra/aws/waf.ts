@@ -24,6 +24,12 @@ const RATE_LIMIT_PRIORITY = 10;
 const HOTLINK_FIRST_PRIORITY = 20;
 /** WAF counts requests per IP over this window (seconds); the config's limit is per 5 minutes. */
 const RATE_WINDOW_SECONDS = 300;
+/**
+ * What a throttled client gets, instead of WAF's default 403 for a block: a
+ * flood is told to slow down, and a hotlink refusal (403) stays distinguishable.
+ * A block action may carry a custom response code (AWS WAF CustomResponse).
+ */
+export const RATE_LIMITED_STATUS = 429;
 
 const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
   metricName,
@@ -94,7 +100,7 @@ export function webAclRules(config: Pick<DeploymentConfig, 'waf' | 'tenants'>): 
   const rate: Rule = {
     name: 'rate-per-ip',
     priority: RATE_LIMIT_PRIORITY,
-    action,
+    action: blocking ? { block: { customResponse: { responseCode: RATE_LIMITED_STATUS } } } : action,
     statement: {
       rateBasedStatement: { limit: config.waf.requestsPerIpPer5Minutes, aggregateKeyType: 'IP', evaluationWindowSec: RATE_WINDOW_SECONDS },
     },

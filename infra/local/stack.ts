@@ -10,11 +10,14 @@ import { S3ObjectStore, type ObjectStore } from '../../edge/storage/object-store
 import { createS3Client } from '../../edge/storage/s3-client.ts';
 import { renderVariant } from '../../edge/transform/index.ts';
 import { loadViewerFunction } from './cloudfront-function-runtime.ts';
+import { webAclRules } from '../aws/waf.ts';
 import { createLocalCloudFront, type EdgeResponse, type LocalCloudFront } from './cloudfront.ts';
+import { LOCAL_DEPLOYMENT, type LocalDeployment } from './deployment.ts';
 import { PRIMARY_REGION } from './local-aws.ts';
 import { QUARANTINE_BUCKET, startLocalPipeline, type LocalPipeline, type LocalPipelineOptions, type PipelineStats } from './pipeline.ts';
 import { startReplication, type Replication } from './replication.ts';
 import { INTERNAL_USER_AGENT, startS3Emulator, type S3Emulator } from './s3-emulator.ts';
+import { behindWebAcl, createLocalWaf, type LocalWafStats } from './waf.ts';
 
 export { PRIMARY_REGION };
 export const VARIANTS_ENDPOINT = 'variants';
@@ -33,6 +36,8 @@ export interface LocalStackOptions {
   /** The region Lambda@Edge "runs in": decides which replica is nearest. */
   readonly edgeRegion?: string;
   readonly log?: (entry: Record<string, unknown>) => void;
+  /** Tenants' hotlink rules and the WAF mode and rate limit (infra/local/deployment.ts by default). */
+  readonly deployment?: LocalDeployment;
   /** The pipeline's knobs; `startUploadOnObjectCreated: false` leaves uploads to the edge path alone. */
   readonly pipeline?: Pick<
     LocalPipelineOptions,
@@ -52,6 +57,8 @@ export interface LocalStats {
   readonly originFailovers: number;
   readonly originFetches: Readonly<Record<OriginalsRegion, number>>;
   readonly invalidationPathsSubmitted: number;
+  /** The web ACL in front of CloudFront: requests seen, blocked and counted per rule. */
+  readonly waf: LocalWafStats;
   readonly pipeline: PipelineStats;
 }
 
@@ -107,13 +114,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
 
   const kvs = new Map<string, string>();
-  const cloudfront = createLocalCloudFront({
+  const waf = createLocalWaf(webAclRules(options.deployment ?? LOCAL_DEPLOYMENT));
+  const distribution = createLocalCloudFront({
     viewer: await loadViewerFunction({ kvs }),
     originRequest,
     fetchFromOrigin: (uri) => fetchVariant(variants, uri),
     variantsBucketDomain: `${VARIANTS_BUCKET}.s3.${PRIMARY_REGION}.amazonaws.com`,
     cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_BYTES,
   });
+  const cloudfront = behindWebAcl(distribution, waf);
 
   const pipeline = await startLocalPipeline({
     ...options.pipeline,
@@ -151,6 +160,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         renders,
         originFetches: byRegion((region) => emulator.endpoint(region).counters.get),
         invalidationPathsSubmitted: pipelineStats.invalidations.pathsSubmitted,
+        waf: waf.stats(),
         pipeline: pipelineStats,
       };
     },
