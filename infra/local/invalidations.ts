@@ -32,6 +32,8 @@ export interface InvalidationStats {
   readonly wildcardsSubmitted: number;
   /** Exact paths and wildcard paths of invalidations still in progress. */
   readonly inFlight: { readonly paths: number; readonly wildcards: number };
+  /** CloudFront's in-progress quotas `inFlight` counts against. */
+  readonly quotas: { readonly paths: number; readonly wildcards: number };
 }
 
 export interface LocalInvalidations {
@@ -140,6 +142,7 @@ export function createLocalInvalidations(options: {
         pathsSubmitted: sent.length,
         wildcardsSubmitted: sent.filter(isWildcard).length,
         inFlight: inFlight(),
+        quotas: { paths: MAX_PATHS_IN_PROGRESS, wildcards: MAX_WILDCARDS_IN_PROGRESS },
       };
     },
   };

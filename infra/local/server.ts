@@ -8,21 +8,14 @@ import { originalKey, parseImageRequest, tenantConfigKey, type TenantConfig } fr
 import { MAX_SOURCE_BYTES } from '../../edge/transform/index.ts';
 import type { EdgeResponse } from './cloudfront.ts';
 import { EXECUTION_STATUSES, StepFunctionsError, type Execution, type ExecutionStatus } from './executions.ts';
-import { homePage } from './home-page.ts';
+import { CONSOLE_ROUTES } from './console/routes.ts';
+import { HttpError, json, parseJson, readBody, type RouteTable } from './http.ts';
 import { TakedownRefused, type TakedownRequest } from './pipeline.ts';
 import { FAULTS, type Fault } from './s3-emulator.ts';
 import { PRIMARY_REGION, type LocalStack } from './stack.ts';
 
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
-type Route = (stack: LocalStack, req: IncomingMessage, match: RegExpExecArray) => Promise<EdgeResponse>;
-
-const ROUTES: ReadonlyArray<readonly [method: string, path: RegExp, route: Route]> = [
-  ['GET', /^\/$/, async (stack) => html(await homePage(stack))],
+const ROUTES: RouteTable = [
+  ...CONSOLE_ROUTES,
   ['GET', /^\/_local\/stats$/, async (stack) => json(200, stack.stats())],
   ['GET', /^\/_local\/faults$/, async (stack) => json(200, currentFaults(stack))],
   ['POST', /^\/_local\/faults$/, setFault],
@@ -130,33 +123,6 @@ async function setFault(stack: LocalStack, req: IncomingMessage): Promise<EdgeRe
 
 function currentFaults(stack: LocalStack): Record<string, Fault> {
   return Object.fromEntries(stack.emulator.endpoints.map((e) => [e.name, e.fault]));
-}
-
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > maxBytes) throw new HttpError(413, `body larger than ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, total);
-}
-
-function parseJson<T>(body: Buffer): T {
-  try {
-    return JSON.parse(body.toString('utf8')) as T;
-  } catch {
-    throw new HttpError(400, 'body must be JSON');
-  }
-}
-
-function json(status: number, value: unknown): EdgeResponse {
-  return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(value, null, 2)) };
-}
-
-function html(page: string): EdgeResponse {
-  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from(page) };
 }
 
 function send(req: IncomingMessage, res: ServerResponse, response: EdgeResponse) {

@@ -9,9 +9,10 @@ import { byRegion, ORIGINALS_REGIONS, regionsNearestFirst, type OriginalsRegion 
 import { S3ObjectStore, type ObjectStore } from '../../edge/storage/object-store.ts';
 import { createS3Client } from '../../edge/storage/s3-client.ts';
 import { renderVariant } from '../../edge/transform/index.ts';
-import { loadViewerFunction } from './cloudfront-function-runtime.ts';
+import { loadViewerFunction, type CloudFrontFunction } from './cloudfront-function-runtime.ts';
 import { webAclRules } from '../aws/waf.ts';
 import { createLocalCloudFront, type EdgeResponse, type LocalCloudFront } from './cloudfront.ts';
+import type { TrustedPublicKey } from './signed-urls.ts';
 import { LOCAL_DEPLOYMENT, type LocalDeployment } from './deployment.ts';
 import { PRIMARY_REGION } from './local-aws.ts';
 import { QUARANTINE_BUCKET, startLocalPipeline, type LocalPipeline, type LocalPipelineOptions, type PipelineStats } from './pipeline.ts';
@@ -62,12 +63,27 @@ export interface LocalStats {
   readonly pipeline: PipelineStats;
 }
 
+/** One variant the origin handler rendered on a miss, as its "rendered on miss" log entry reports it. */
+export interface EdgeRender {
+  readonly at: string;
+  readonly region: string;
+  readonly bytes: number;
+  readonly fetchMs: number;
+  readonly renderMs: number;
+}
+
 export interface LocalStack {
   readonly cloudfront: LocalCloudFront;
+  /** The built viewer function CloudFront runs, for the console's "what key does this URL map to". */
+  readonly viewer: CloudFrontFunction;
+  /** Variant key → its latest render on a miss that was stored in the variants bucket. */
+  readonly edgeRenders: ReadonlyMap<string, EdgeRender>;
   readonly emulator: S3Emulator;
   readonly replication: Replication;
   readonly pipeline: LocalPipeline;
   readonly kvs: Map<string, string>;
+  /** Tenant → the public keys of its key group, trusted by its own cache behavior `/{tenant}/*`. */
+  readonly keyGroups: Map<string, readonly TrustedPublicKey[]>;
   readonly originals: Readonly<Record<OriginalsRegion, ObjectStore>>;
   readonly variants: ObjectStore;
   /** Mutable at run time, like a CRR rule's observed lag. */
@@ -99,6 +115,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
 
   let renders = 0;
+  const log = options.log ?? (() => undefined);
+  const edgeRenders = new Map<string, EdgeRender>();
   const originRequest = createOriginRequestHandler({
     variants,
     originals: regionsNearestFirst(options.edgeRegion ?? PRIMARY_REGION).map((region) => ({
@@ -110,17 +128,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return renderVariant(source, params);
     },
     regionTimeoutMs: options.regionTimeoutMs,
-    log: options.log ?? (() => undefined),
+    log: (entry) => {
+      recordEdgeRender(edgeRenders, entry);
+      log(entry);
+    },
   });
 
   const kvs = new Map<string, string>();
+  const keyGroups = new Map<string, readonly TrustedPublicKey[]>();
+  const viewer = await loadViewerFunction({ kvs });
   const waf = createLocalWaf(webAclRules(options.deployment ?? LOCAL_DEPLOYMENT));
   const distribution = createLocalCloudFront({
-    viewer: await loadViewerFunction({ kvs }),
+    viewer,
     originRequest,
     fetchFromOrigin: (uri) => fetchVariant(variants, uri),
     variantsBucketDomain: `${VARIANTS_BUCKET}.s3.${PRIMARY_REGION}.amazonaws.com`,
     cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_BYTES,
+    keyGroups,
   });
   const cloudfront = behindWebAcl(distribution, waf);
 
@@ -139,10 +163,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   return Object.assign(stack, {
     cloudfront,
+    viewer,
+    edgeRenders,
     emulator,
     replication,
     pipeline,
     kvs,
+    keyGroups,
     originals,
     variants,
     putTenant(tenant: string, config: TenantConfig) {
@@ -170,6 +197,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await emulator.stop();
     },
   });
+}
+
+function recordEdgeRender(renders: Map<string, EdgeRender>, entry: Record<string, unknown>) {
+  const { message, key, region, bytes, fetchMs, renderMs, stored } = entry;
+  if (message !== 'rendered on miss' || stored !== true || typeof key !== 'string') return;
+  renders.set(key, { at: new Date().toISOString(), region: String(region), bytes: Number(bytes), fetchMs: Number(fetchMs), renderMs: Number(renderMs) });
 }
 
 /** CloudFront's GET to the variants bucket (S3 origin, OAC): 404 when missing, 503 when the bucket fails. */

@@ -1,0 +1,128 @@
+/**
+ * What the console shows of the stack's storage, read from the real stack:
+ * originals from the primary region's bucket, variants from the variants
+ * bucket, how each variant was made from the render executions' events and
+ * the origin handler's reports, and the viewer function's own answer for a URL.
+ */
+import {
+  denyKey,
+  keyToUri,
+  parseImageRequest,
+  parseOriginalKey,
+  parseVariantName,
+  queryPairs,
+  tenantConfigKey,
+  variantKey,
+  variantUri,
+  type DenyEntry,
+} from '../../../edge/contract/index.ts';
+import { cacheKey, viewerEvent } from '../cloudfront.ts';
+import type { Execution } from '../executions.ts';
+import { PRIMARY_REGION, type LocalStack } from '../stack.ts';
+import type { Normalized, OriginalsListing, OriginalSummary, RenderPath, VariantsListing, VariantView } from './api.ts';
+
+const TENANT_PREFIX = tenantConfigKey('');
+const DENY_PREFIX = denyKey('');
+
+export async function listOriginals(stack: LocalStack): Promise<OriginalsListing> {
+  const byTenant = new Map<string, OriginalSummary[]>();
+  for (const key of stack.kvs.keys()) if (key.startsWith(TENANT_PREFIX)) byTenant.set(key.slice(TENANT_PREFIX.length), []);
+  for await (const key of stack.originals[PRIMARY_REGION].list('')) {
+    const original = parseOriginalKey(key);
+    if (!original) continue;
+    let variants = 0;
+    for await (const objectKey of stack.variants.list(`${key}/`)) if (parseVariantName(key, objectKey)) variants++;
+    const list = byTenant.get(original.tenant) ?? [];
+    list.push({ key, uri: keyToUri(key), variants });
+    byTenant.set(original.tenant, list);
+  }
+  const takenDown = [...stack.kvs]
+    .filter(([key]) => key.startsWith(DENY_PREFIX))
+    .map(([key, value]) => ({ key: key.slice(DENY_PREFIX.length), ...(JSON.parse(value) as DenyEntry) }));
+  return {
+    tenants: [...byTenant].sort(([a], [b]) => a.localeCompare(b)).map(([tenant, originals]) => ({ tenant, originals })),
+    takenDown,
+  };
+}
+
+/** Every variant of the original `key` in the variants bucket, smallest width first. */
+export async function listVariants(stack: LocalStack, key: string): Promise<VariantsListing> {
+  const original = parseOriginalKey(key);
+  if (!original) throw new RangeError(`${key} is not an original key ({tenant}/{path}.{ext})`);
+  const preRendered = pipelineRenders(stack.pipeline.executions.list({ stateMachine: 'render' }));
+  const variants: VariantView[] = [];
+  for await (const objectKey of stack.variants.list(`${key}/`)) {
+    const params = parseVariantName(key, objectKey);
+    if (!params) continue;
+    const object = await stack.variants.get(objectKey, { maxBytes: Number.MAX_SAFE_INTEGER });
+    if (!object) continue; // deleted between the listing and the read
+    variants.push({
+      key: objectKey,
+      params,
+      url: variantUri({ ...original, params }),
+      bytes: object.body.length,
+      contentType: object.contentType ?? 'application/octet-stream',
+      render: latest(preRendered.get(objectKey), edgeRender(stack, objectKey)),
+    });
+  }
+  variants.sort((a, b) => (a.params.w ?? 0) - (b.params.w ?? 0) || (a.params.h ?? 0) - (b.params.h ?? 0) || a.params.fmt.localeCompare(b.params.fmt));
+  return { key, original: await stack.originals[PRIMARY_REGION].exists(key), variants };
+}
+
+/**
+ * Runs the built viewer function on `url` (path and query, as a browser sends
+ * them) with `accept`: the cache key CloudFront would look up and the variant
+ * it names, or the function's own answer (400 with the reason, 404, 451).
+ */
+export async function normalize(stack: LocalStack, url: string, accept: string): Promise<Normalized> {
+  const result = await stack.viewer.handler(viewerEvent({ method: 'GET', url, headers: { accept }, ip: '127.0.0.1' }));
+  if ('statusCode' in result) {
+    const body = result.body;
+    return { ok: false, status: result.statusCode, reason: typeof body === 'string' ? body : (body?.data ?? '') };
+  }
+  const key = cacheKey(result);
+  const [uri = '', query = ''] = key.split('?');
+  const parsed = parseImageRequest(uri, queryPairs(query));
+  if (!parsed.ok) return { ok: false, status: 500, reason: `the viewer function produced a key the contract does not parse: ${parsed.reason}` };
+  const kept = new Set(Object.keys(result.querystring));
+  const asked = queryPairs(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '').map(([name]) => name);
+  return {
+    ok: true,
+    cacheKey: key,
+    variantKey: variantKey(parsed.request),
+    params: parsed.request.params,
+    dropped: [...new Set(asked.filter((name) => !kept.has(name)))],
+  };
+}
+
+type Dated = Exclude<RenderPath, { kind: 'unknown' }>;
+
+/** Variant key → the render-variant task state that created it, from the render executions' event histories. */
+function pipelineRenders(executions: readonly Execution[]): Map<string, Dated> {
+  const found = new Map<string, Dated>();
+  for (const execution of [...executions].reverse()) {
+    const entered = new Map<number | undefined, number>();
+    for (const event of execution.events) {
+      if (!('state' in event) || event.state.name !== 'RenderVariant') continue;
+      if (event.type === 'StateEntered') entered.set(event.index, event.timestamp);
+      const output = event.state.output as { key?: unknown; status?: unknown } | null | undefined;
+      if (event.type !== 'StateExited' || output?.status !== 'created' || typeof output.key !== 'string') continue;
+      const start = entered.get(event.index) ?? event.timestamp;
+      found.set(output.key, { kind: 'pre-rendered', ms: event.timestamp - start, execution: execution.id, at: new Date(event.timestamp).toISOString() });
+    }
+  }
+  return found;
+}
+
+function edgeRender(stack: LocalStack, key: string): Dated | undefined {
+  const render = stack.edgeRenders.get(key);
+  if (!render) return undefined;
+  const { at, region, fetchMs, renderMs } = render;
+  return { kind: 'rendered on a miss', ms: Math.round(fetchMs + renderMs), fetchMs: Math.round(fetchMs), renderMs: Math.round(renderMs), region, at };
+}
+
+/** The stored object is the latest render that was stored: a re-upload deletes variants, and either path may make them again. */
+function latest(a: Dated | undefined, b: Dated | undefined): RenderPath {
+  if (!a || !b) return a ?? b ?? { kind: 'unknown' };
+  return a.at >= b.at ? a : b;
+}

@@ -1,0 +1,74 @@
+/** The four workflows' executions: status, duration, the failed step and its error, and redrive. */
+import type { ExecutionStatus } from '../../executions.ts';
+import type { ExecutionSummary } from '../api.ts';
+import { failure, formatMs, nextStep, subject } from '../execution-view.ts';
+import type { OpsClient } from '../ops-client.ts';
+import { byId, fill, h, messageOf } from './dom.ts';
+
+export function createExecutionsView(ops: OpsClient, onSettled: () => void) {
+  const workflow = byId<HTMLSelectElement>('filter-workflow');
+  const status = byId<HTMLSelectElement>('filter-status');
+  const result = byId('execution-result');
+  let running = new Set<string>();
+
+  async function redrive(execution: ExecutionSummary) {
+    fill(result, h('div', { class: 'result' }, `redriving ${execution.stateMachine} ${execution.name}…`));
+    try {
+      await ops.redrive(execution.id);
+      const settled = await ops.settled(execution.id);
+      const ok = settled.status === 'SUCCEEDED';
+      fill(
+        result,
+        h('div', { class: ok ? 'result' : 'result bad', 'data-testid': 'redrive-result' }, `redrive of ${execution.stateMachine} ${execution.name}: `, h('span', { class: `status-${settled.status}` }, settled.status), ok ? '' : ` · ${failure(settled)}`),
+      );
+    } catch (err) {
+      fill(result, h('div', { class: 'result bad' }, `redrive failed: ${messageOf(err)}`));
+    }
+    await refresh();
+  }
+
+  function row(execution: ExecutionSummary) {
+    const failed = execution.status === 'FAILED';
+    return h(
+      'tr',
+      { class: execution.status, 'data-execution': execution.id },
+      h('td', {}, execution.stateMachine),
+      h('td', { class: 'mono' }, subject(execution)),
+      h('td', { class: `status-${execution.status}` }, execution.status, execution.redriveCount > 0 ? h('div', { class: 'hint' }, `redriven ${execution.redriveCount}×`) : ''),
+      h('td', {}, new Date(execution.startedAt).toLocaleTimeString()),
+      h('td', {}, formatMs(execution.durationMs)),
+      h('td', {}, failed ? h('b', {}, execution.failedState ?? '') : '', failed ? h('div', {}, failure(execution)) : '', failed ? h('div', { class: 'hint' }, nextStep(execution)) : ''),
+      h('td', {}, failed ? redriveButton(execution) : ''),
+    );
+  }
+
+  function redriveButton(execution: ExecutionSummary) {
+    const button = h('button', { type: 'button' }, 'Redrive');
+    button.addEventListener('click', () => void redrive(execution));
+    return button;
+  }
+
+  async function refresh() {
+    const list = await ops.executions({ stateMachine: workflow.value || undefined, status: (status.value || undefined) as ExecutionStatus | undefined });
+    fill(byId('executions'), ...list.map(row));
+    // A settled execution changes what the gallery shows (new originals, variants, takedowns).
+    const nowRunning = new Set(list.filter((e) => e.status === 'RUNNING').map((e) => e.id));
+    if ([...running].some((id) => !nowRunning.has(id))) onSettled();
+    running = nowRunning;
+  }
+
+  workflow.addEventListener('change', () => void refresh());
+  status.addEventListener('change', () => void refresh());
+  byId('flush').addEventListener('click', async () => {
+    try {
+      const started = await ops.flush();
+      const settled = await ops.settled(started.id);
+      fill(result, h('div', { class: settled.status === 'SUCCEEDED' ? 'result' : 'result bad' }, `flush ${settled.status}`, settled.status === 'FAILED' ? ` · ${failure(settled)} · ${nextStep(settled)}` : ''));
+    } catch (err) {
+      fill(result, h('div', { class: 'result bad' }, `flush failed: ${messageOf(err)}`));
+    }
+    await refresh();
+  });
+
+  return { refresh };
+}

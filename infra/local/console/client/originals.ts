@@ -1,0 +1,243 @@
+/**
+ * The gallery of each tenant's originals; one original's variants side by
+ * side; the normalize control (the viewer function's own answer); upload and
+ * takedown.
+ */
+import type { ExecutionSummary, Normalized, VariantView } from '../api.ts';
+import { failure, formatBytes, formatMs, nextStep, subject, takedownReport } from '../execution-view.ts';
+import type { OpsClient } from '../ops-client.ts';
+import { byId, fill, h, messageOf } from './dom.ts';
+
+/** The width the page asks for with fmt=auto, to show what this browser's Accept header got. */
+const AUTO_PROBE_WIDTH = 640;
+
+export function createOriginalsView(ops: OpsClient, onChange: () => void) {
+  let selected: string | undefined;
+
+  async function refresh() {
+    const listing = await ops.originals();
+    const tenants = byId<HTMLSelectElement>('upload-tenant');
+    const chosen = tenants.value;
+    fill(tenants, ...listing.tenants.map(({ tenant }) => h('option', { value: tenant, selected: tenant === chosen }, tenant)));
+    fill(
+      byId('gallery'),
+      ...listing.tenants.map(({ tenant, originals }) =>
+        h(
+          'div',
+          { 'data-tenant': tenant },
+          h('h3', {}, `${tenant} `, h('span', { class: 'hint' }, `${originals.length} originals`)),
+          originals.length === 0
+            ? h('p', { class: 'hint' }, 'no originals yet: upload one above')
+            : h('div', { class: 'gallery' }, ...originals.map((o) => card(o.key, o.uri, o.variants))),
+        ),
+      ),
+    );
+    fill(
+      byId('taken-down'),
+      listing.takenDown.length > 0 && h('h3', {}, 'Taken down (the viewer function answers 451)'),
+      ...listing.takenDown.map((t) => h('div', { class: 'mono' }, `${t.key} — ${t.reason} (${new Date(t.at).toLocaleString()})`)),
+    );
+    if (selected) await showVariants(selected);
+  }
+
+  function card(key: string, uri: string, variants: number) {
+    const button = h(
+      'button',
+      { type: 'button', class: key === selected ? 'card selected' : 'card', 'data-original': key },
+      h('img', { src: `${uri}?w=256`, alt: key, loading: 'lazy' }),
+      h('code', {}, key),
+      h('span', { class: 'hint' }, `${variants} variants`),
+    );
+    button.addEventListener('click', () => void open(key, uri));
+    return button;
+  }
+
+  async function open(key: string, uri: string) {
+    selected = key;
+    for (const element of document.querySelectorAll('.card')) element.classList.toggle('selected', element.getAttribute('data-original') === key);
+    const detail = byId('detail');
+    detail.hidden = false;
+    fill(byId('detail-key'), key, ' ', h('a', { href: `${uri}?w=${AUTO_PROBE_WIDTH}` }, `${uri}?w=${AUTO_PROBE_WIDTH}`));
+    fill(byId('normalized'));
+    fill(byId('takedown-result'));
+    probeAuto(uri);
+    await showVariants(key);
+    detail.scrollIntoView({ block: 'start' });
+  }
+
+  /** Loads the fmt=auto URL as an image, so the browser sends its own Accept; Resource Timing tells what came back. */
+  function probeAuto(uri: string) {
+    const url = `${uri}?w=${AUTO_PROBE_WIDTH}`;
+    const line = byId('auto-served');
+    const image = h('img', { src: url, alt: '', width: '1', height: '1' });
+    fill(line, `fmt=auto (${url}): loading…`);
+    image.addEventListener('load', () => fill(line, `fmt=auto (${url}): this browser was served `, h('b', { 'data-testid': 'auto-format' }, servedType(url)), ', from its own Accept header'));
+    image.addEventListener('error', () => fill(line, `fmt=auto (${url}): the edge refused it`));
+  }
+
+  async function showVariants(key: string) {
+    const listing = await ops.variants(key);
+    if (selected !== key) return;
+    fill(
+      byId('variants'),
+      ...(listing.variants.length > 0 ? listing.variants.map(variantCard) : [h('p', { class: 'hint' }, listing.original ? 'no variants yet: the render workflow may still be running' : 'this original is not in the primary region (taken down, or rejected)')]),
+    );
+  }
+
+  function variantCard(variant: VariantView) {
+    const { params, render } = variant;
+    const time =
+      render.kind === 'pre-rendered'
+        ? `${formatMs(render.ms)} (render-variant task: fetch, render, store)`
+        : render.kind === 'rendered on a miss'
+          ? `${formatMs(render.ms)} (fetch ${formatMs(render.fetchMs)} from ${render.region}, render ${formatMs(render.renderMs)})`
+          : '—';
+    return h(
+      'div',
+      { class: 'variant', 'data-variant': variant.key },
+      h('img', { src: variant.url, alt: variant.key, loading: 'lazy' }),
+      h(
+        'dl',
+        {},
+        h('dt', {}, 'format'),
+        h('dd', {}, params.fmt),
+        h('dt', {}, 'width'),
+        h('dd', {}, params.w ?? 'original'),
+        ...(params.h !== undefined ? [h('dt', {}, 'height'), h('dd', {}, params.h)] : []),
+        h('dt', {}, 'quality'),
+        h('dd', {}, params.q),
+        h('dt', {}, 'bytes'),
+        h('dd', {}, formatBytes(variant.bytes)),
+        h('dt', {}, 'render'),
+        h('dd', { 'data-testid': 'render-path' }, render.kind),
+        h('dt', {}, 'time'),
+        h('dd', {}, time),
+      ),
+      h('a', { class: 'mono', href: variant.url }, variant.url),
+    );
+  }
+
+  function showNormalized(url: string, normalized: Normalized) {
+    const preview = h('img', { src: url, alt: 'the requested variant, as this browser gets it', style: 'max-width:240px;max-height:160px' });
+    const served = h('span', { class: 'hint' });
+    preview.addEventListener('load', () => fill(served, `this browser was served ${servedType(url)}`));
+    fill(
+      byId('normalized'),
+      h(
+        'div',
+        { class: normalized.ok ? 'result' : 'result bad', 'data-testid': 'normalized' },
+        h('div', {}, 'request ', h('code', {}, url)),
+        normalized.ok
+          ? h(
+              'div',
+              {},
+              h('div', {}, 'cache key ', h('code', { 'data-testid': 'cache-key' }, normalized.cacheKey)),
+              h('div', {}, 'variant object ', h('code', {}, normalized.variantKey)),
+              normalized.dropped.length > 0 && h('div', {}, 'left out of the cache key: ', h('code', {}, normalized.dropped.join(', '))),
+            )
+          : h('div', {}, `the viewer function answers ${normalized.status}: ${normalized.reason}`),
+      ),
+      normalized.ok && h('div', {}, preview, h('br'), served),
+    );
+  }
+
+  byId<HTMLFormElement>('normalize-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!selected) return;
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const query = ['w', 'h', 'fmt', 'q']
+      .map((name) => [name, String(form.get(name) ?? '').trim()] as const)
+      .filter(([name, value]) => value !== '' && !(name === 'fmt' && value === 'auto'))
+      .map(([name, value]) => `${name}=${encodeURIComponent(value)}`);
+    const extra = String(form.get('extra') ?? '').trim();
+    if (extra) query.push(extra);
+    const url = `/${selected.split('/').map(encodeURIComponent).join('/')}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+    try {
+      showNormalized(url, await ops.normalize(url, String(form.get('accept'))));
+    } catch (err) {
+      fill(byId('normalized'), h('div', { class: 'result bad' }, messageOf(err)));
+    }
+  });
+
+  byId<HTMLFormElement>('upload-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const file = form.get('file');
+    if (!(file instanceof File)) return;
+    const key = `${String(form.get('tenant'))}/${String(form.get('path') ?? '').trim() || file.name}`;
+    const out = byId('upload-result');
+    fill(out, h('div', { class: 'result' }, `uploading ${key}…`));
+    try {
+      const before = new Set((await ops.executions({ stateMachine: 'upload' })).map((e) => e.id));
+      await ops.upload(key, file, file.type || 'application/octet-stream');
+      fill(out, h('div', { class: 'result' }, `uploaded ${key}; validating…`));
+      const started = await uploadExecution(key, before);
+      const settled = await ops.settled(started.id);
+      fill(
+        out,
+        settled.status === 'SUCCEEDED'
+          ? h('div', { class: 'result', 'data-testid': 'upload-result' }, `${key}: accepted; rendering its standard variants`)
+          : h('div', { class: 'result bad', 'data-testid': 'upload-result' }, `${key}: ${failure(settled)} — ${nextStep(settled)}`),
+      );
+    } catch (err) {
+      fill(out, h('div', { class: 'result bad', 'data-testid': 'upload-result' }, `${key}: ${messageOf(err)}`));
+    }
+    onChange();
+  });
+
+  /** The upload execution the S3 event of our PUT started: the first new one for the key. */
+  async function uploadExecution(key: string, before: ReadonlySet<string>): Promise<ExecutionSummary> {
+    for (;;) {
+      const found = (await ops.executions({ stateMachine: 'upload' })).find((e) => !before.has(e.id) && subject(e) === key);
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  byId<HTMLFormElement>('takedown-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const key = selected;
+    if (!key) return;
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const out = byId('takedown-result');
+    fill(out, h('div', { class: 'result' }, `taking ${key} down…`));
+    try {
+      const started = await ops.takedown({ tenant: key.slice(0, key.indexOf('/')), key, reason: String(form.get('reason')), requestedBy: String(form.get('requestedBy') ?? '') || undefined });
+      const settled = await ops.settled(started.id);
+      // no-store: ask the edge, not this browser's cache, which keeps what it already has (variants are immutable).
+      const edge = await fetch(`/${key.split('/').map(encodeURIComponent).join('/')}?w=${AUTO_PROBE_WIDTH}`, { cache: 'no-store' });
+      showTakedown(out, settled, edge.status);
+    } catch (err) {
+      fill(out, h('div', { class: 'result bad' }, `takedown of ${key}: ${messageOf(err)}`));
+    }
+    onChange();
+  });
+
+  function showTakedown(out: HTMLElement, execution: ExecutionSummary, edgeStatus: number) {
+    const report = takedownReport(execution);
+    const ok = execution.status === 'SUCCEEDED';
+    fill(
+      out,
+      h(
+        'div',
+        { class: ok ? 'result' : 'result bad', 'data-testid': 'takedown-report' },
+        h('div', {}, `takedown ${execution.name}: `, h('span', { class: `status-${execution.status}` }, execution.status), ok ? '' : ` at ${execution.failedState ?? '?'}: ${failure(execution)} — ${nextStep(execution)}`),
+        report.denied && h('div', {}, 'deny-list entry ', h('code', {}, report.denied.denyKey), ` reason “${report.reason}”, since ${new Date(report.denied.at).toLocaleTimeString()}`),
+        report.originals && h('div', {}, 'original: ', Object.entries(report.originals.regions).map(([region, outcome]) => `${region} ${outcome}`).join(' · ')),
+        report.variants && h('div', {}, `variants deleted: ${report.variants.deleted}`),
+        report.invalidation &&
+          h('div', {}, `invalidation queued: ${report.invalidation.enqueued} paths (${report.invalidation.alreadyQueued} already queued); the next flush submits them`),
+        h('div', {}, 'the edge now answers ', h('b', { 'data-testid': 'edge-status' }, String(edgeStatus)), edgeStatus === 451 ? ' Unavailable For Legal Reasons' : ''),
+      ),
+    );
+  }
+
+  return { refresh };
+}
+
+/** The content type Resource Timing reports for a URL this page loaded, or a note that the browser does not say. */
+function servedType(url: string): string {
+  const entries = performance.getEntriesByName(new URL(url, location.href).href) as PerformanceResourceTiming[];
+  const entry = entries[entries.length - 1] as (PerformanceResourceTiming & { contentType?: string }) | undefined;
+  return entry?.contentType || 'an image (this browser does not report its type)';
+}

@@ -1,0 +1,61 @@
+/**
+ * How an operator reads an execution, the same on the page and in the CLI:
+ * what it was about, why it failed in one line, and what to do next.
+ */
+import type { OriginalsRegion } from '../../../edge/origin/regions.ts';
+import type { ExecutionSummary } from './api.ts';
+
+type Input = { key?: string; detail?: { object?: { key?: string } } } | null;
+
+/** The original an execution is about (upload, render, takedown), or '' (invalidation-flush). */
+export function subject(execution: Pick<ExecutionSummary, 'input'>): string {
+  const input = execution.input as Input;
+  return input?.detail?.object?.key ?? input?.key ?? '';
+}
+
+/** The error in one line: a Lambda's Cause is the runtime's JSON report, of which only errorMessage is for people. */
+export function failure(execution: Pick<ExecutionSummary, 'error' | 'cause'>): string {
+  if (!execution.error && !execution.cause) return '';
+  let message = execution.cause ?? '';
+  try {
+    const report = JSON.parse(message) as { errorMessage?: unknown };
+    if (typeof report.errorMessage === 'string') message = report.errorMessage;
+  } catch {
+    // a plain Cause (a Fail state's, a service integration's) is already the message
+  }
+  return execution.error ? `${execution.error}: ${message}` : message;
+}
+
+/** What the person on call does about a failed execution. */
+export function nextStep(execution: Pick<ExecutionSummary, 'status' | 'error' | 'stateMachine'>): string {
+  if (execution.status !== 'FAILED') return '';
+  if (execution.error === 'OriginalRejected') return 'the original was quarantined: fix the file and upload it again (a redrive rejects it again)';
+  if (execution.error === 'Runtime.GoMissing') return 'install golang-go, restart the stack, then redrive';
+  if (execution.stateMachine === 'takedown') return 'viewers already get 451 (the deny entry is first); fix the cause, then redrive to finish the deletions';
+  return 'fix the cause, then redrive';
+}
+
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+}
+
+/** A settled takedown's output, step by step (workflows/takedown.ts names each ResultPath). */
+export interface TakedownReport {
+  readonly key: string;
+  readonly reason: string;
+  readonly denied?: { readonly denyKey: string; readonly at: string };
+  readonly originals?: { readonly regions: Readonly<Record<OriginalsRegion, 'deleted' | 'absent'>> };
+  readonly variants?: { readonly deleted: number; readonly paths: readonly string[] };
+  readonly invalidation?: { readonly enqueued: number; readonly alreadyQueued: number };
+}
+
+/** The takedown's report: its output once it succeeded, else its input (the steps that ran are in its events). */
+export function takedownReport(execution: Pick<ExecutionSummary, 'input' | 'output'>): TakedownReport {
+  return (execution.output ?? execution.input) as TakedownReport;
+}

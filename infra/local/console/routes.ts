@@ -1,0 +1,41 @@
+/** The console's routes: the page at `/`, its script, and the JSON it reads beyond the operations surface. */
+import { HttpError, html, json, type RouteTable } from '../http.ts';
+import { consoleScript } from './bundle.ts';
+import { listOriginals, listVariants, normalize } from './catalog.ts';
+import { CONSOLE_PAGE, CONSOLE_SCRIPT_PATH } from './page.ts';
+
+const query = (url: string | undefined) => new URL(url ?? '/', 'http://local').searchParams;
+
+export const CONSOLE_ROUTES: RouteTable = [
+  ['GET', /^\/$/, async () => html(CONSOLE_PAGE)],
+  [
+    'GET',
+    new RegExp(`^${CONSOLE_SCRIPT_PATH}$`),
+    async () => ({ status: 200, headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }, body: Buffer.from(await consoleScript()) }),
+  ],
+  ['GET', /^\/_local\/originals$/, async (stack) => json(200, await listOriginals(stack))],
+  [
+    'GET',
+    /^\/_local\/variants$/,
+    async (stack, req) => {
+      const key = query(req.url).get('key');
+      if (!key) throw new HttpError(400, 'key is required: /_local/variants?key={tenant}/{path}');
+      try {
+        return json(200, await listVariants(stack, key));
+      } catch (err) {
+        if (err instanceof RangeError) throw new HttpError(400, err.message);
+        throw err;
+      }
+    },
+  ],
+  [
+    'GET',
+    /^\/_local\/normalize$/,
+    async (stack, req) => {
+      const params = query(req.url);
+      const url = params.get('url');
+      if (!url?.startsWith('/')) throw new HttpError(400, 'url is required: /_local/normalize?url=/{tenant}/{path}?w=…&accept=…');
+      return json(200, await normalize(stack, url, params.get('accept') ?? req.headers.accept ?? ''));
+    },
+  ],
+];
