@@ -16,9 +16,10 @@ const BEHAVIOUR: Record<number, (tables: BenchTable[]) => void> = {
   3: ([viewer]) => expect(column(viewer!, 'bytes')[1]).toBe(statSync(VIEWER_FUNCTION_FILE).size),
   4: ([cache]) => {
     const keys = column(cache!, 'distinct keys') as number[];
-    expect(keys).toHaveLength(4); // two catalogs × raw, normalized
-    expect(keys[1]).toBeLessThan(keys[0] as number);
-    expect(keys[3]).toBeLessThan(keys[2] as number);
+    expect(keys).toHaveLength(6); // three runs × raw, normalized
+    for (let raw = 0; raw < keys.length; raw += 2) expect(keys[raw + 1]).toBeLessThan(keys[raw] as number);
+    const hitRatios = column(cache!, 'edge+shield hit %') as number[];
+    expect(hitRatios[5], 'warm caches hit more than cold ones').toBeGreaterThan(hitRatios[3] as number);
   },
   5: ([coalescing]) => {
     expect(column(coalescing!, 'renders').every((renders) => renders === 1)).toBe(true);

@@ -30,7 +30,9 @@ export function commandExists(command: string): boolean {
 /** Runs a command under GNU time: wall milliseconds and peak RSS in bytes. Throws on a non-zero exit. */
 export function timedCommand(command: string, args: readonly string[]): { ms: number; peakRssBytes: number } {
   const start = performance.now();
-  const run = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { encoding: 'utf8' });
+  // sharp sets VIPSHOME for its own libvips; a system libvips would look for its format modules there and lose HEIF.
+  const { VIPSHOME: _, ...env } = process.env;
+  const run = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { encoding: 'utf8', env });
   const ms = performance.now() - start;
   if (run.status !== 0) throw new Error(`${command} exited ${run.status}: ${run.stderr}`);
   const kilobytes = Number(run.stderr.trim().split('\n').pop());

@@ -5,7 +5,9 @@
  */
 import sharp from 'sharp';
 import type { OutputFormat } from '../../edge/contract/index.ts';
-import { DEFAULT_QUALITY } from '../../edge/contract/limits.ts';
+import { DEFAULT_QUALITY, MAX_OUTPUT_DIMENSION } from '../../edge/contract/limits.ts';
+import type { RenderPlan } from '../../edge/transform/context.ts';
+import { ENCODERS } from '../../edge/transform/encoders.ts';
 import { renderVariant } from '../../edge/transform/index.ts';
 
 export type Render = (source: Buffer, width: number, format: OutputFormat) => Promise<Buffer>;
@@ -15,15 +17,15 @@ export const imgedge: Render = async (source, w, fmt) => (await renderVariant(so
 
 /**
  * What most image Lambdas do: decode the whole original to pixels, then
- * resize and encode those. No shrink-on-load, the full image in memory.
+ * resize and encode those. No shrink-on-load, the full image in memory. Same
+ * encoders and settings as ours, so only the pipeline differs.
  */
 export const naiveSharp: Render = async (source, width, format) => {
   const decoded = await sharp(source).rotate().raw().toBuffer({ resolveWithObject: true });
   const { width: w, height: h, channels } = decoded.info;
-  return sharp(decoded.data, { raw: { width: w, height: h, channels } })
-    .resize({ width, withoutEnlargement: true })
-    .toFormat(format === 'avif' ? 'heif' : format, { quality: DEFAULT_QUALITY, ...(format === 'avif' && { compression: 'av1' }) })
-    .toBuffer();
+  const resized = sharp(decoded.data, { raw: { width: w, height: h, channels } }).resize({ width, withoutEnlargement: true });
+  const plan: RenderPlan = { format, quality: DEFAULT_QUALITY, animated: false, palette: false, box: { width, height: MAX_OUTPUT_DIMENSION, fit: 'inside' } };
+  return ENCODERS[format](resized, plan).toBuffer();
 };
 
 export const APPROACHES = { imgedge, 'naive sharp': naiveSharp } as const;

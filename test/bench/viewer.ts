@@ -8,12 +8,15 @@
  * The sandbox is Node's V8, not CloudFront's engine: the ratio says more than
  * the absolute figure.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tenantConfigKey, denyKey } from '../../edge/contract/kvs.ts';
 import { MAX_FUNCTION_BYTES, VIEWER_FUNCTION_FILE } from '../../edge/viewer/artifact.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { loadCloudFrontFunction, type CloudFrontFunction, type CloudFrontFunctionEvent } from '../../infra/local/cloudfront-function-runtime.ts';
+import { commandExists } from './processes.ts';
 import { summarize } from './stats.ts';
 import { ratio, type BenchTable } from './table.ts';
 
@@ -52,6 +55,46 @@ async function microsPerCall(fn: CloudFrontFunction, mix: readonly CloudFrontFun
   return samples;
 }
 
+/** njs keeps every settled promise until its process exits (~60 KB per call here), so long runs are split into processes of this many calls. */
+const NJS_CALLS_PER_PROCESS = 5_000;
+
+/**
+ * Mean µs per call on njs (nginx's engine, the dialect CloudFront Functions
+ * document), where installed: `calls` calls, timed inside the njs processes.
+ */
+function njsMicrosPerCall(code: string, mix: readonly CloudFrontFunctionEvent[], calls: number): number {
+  let totalMs = 0;
+  for (let done = 0; done < calls; done += NJS_CALLS_PER_PROCESS) totalMs += njsRunMs(code, mix, Math.min(NJS_CALLS_PER_PROCESS, calls - done));
+  return (totalMs * 1000) / calls;
+}
+
+/** Milliseconds for `calls` calls in one njs process. */
+function njsRunMs(code: string, mix: readonly CloudFrontFunctionEvent[], calls: number): number {
+  const dir = mkdtempSync(join(tmpdir(), 'imgedge-njs-bench-'));
+  const store = JSON.stringify(Object.fromEntries(KVS));
+  writeFileSync(
+    join(dir, 'cloudfront'),
+    `var data = ${store};
+async function get(key, options) { if (!Object.prototype.hasOwnProperty.call(data, key)) throw new Error('not found'); return options && options.format === 'json' ? JSON.parse(data[key]) : data[key]; }
+async function exists(key) { return Object.prototype.hasOwnProperty.call(data, key); }
+export default { kvs: function () { return { get: get, exists: exists }; } };`,
+  );
+  // A promise chain, not await in a loop (njs 0.7.9 crashes on the latter; see test/viewer/njs-crosscheck.test.ts).
+  const driver = `
+var events = ${JSON.stringify(mix)};
+var start = Date.now();
+function next(i) {
+  if (i === ${calls}) { console.log(String(Date.now() - start)); return; }
+  handler(JSON.parse(JSON.stringify(events[i % events.length]))).then(function () { next(i + 1); });
+}
+next(0);`;
+  writeFileSync(join(dir, 'main.js'), code.replace(/^import (\w+) from ?"cloudfront";/, 'import $1 from "cloudfront";') + driver);
+  const run = spawnSync('njs', ['-p', dir, join(dir, 'main.js')], { encoding: 'utf8', timeout: 120_000 });
+  rmSync(dir, { recursive: true, force: true });
+  if (run.status !== 0) throw new Error(`njs exited ${run.status ?? run.signal}: ${run.stderr}`);
+  return Number(run.stdout.trim());
+}
+
 export async function viewerTable(quick: boolean): Promise<BenchTable> {
   const { bytes } = await buildViewerFunction();
   const mix = events();
@@ -59,16 +102,28 @@ export async function viewerTable(quick: boolean): Promise<BenchTable> {
   const viewer = summarize(await microsPerCall(loadCloudFrontFunction(readFileSync(VIEWER_FUNCTION_FILE, 'utf8'), { kvs: KVS }), mix, calls));
   const baseline = summarize(await microsPerCall(loadCloudFrontFunction(PASS_THROUGH, { kvs: KVS }), mix, calls));
   const net = viewer.p50 - baseline.p50;
+  const njs = commandExists('njs')
+    ? { viewer: njsMicrosPerCall(readFileSync(VIEWER_FUNCTION_FILE, 'utf8'), mix, calls), baseline: njsMicrosPerCall(PASS_THROUGH, mix, calls) }
+    : undefined;
   return {
     title: `3. Viewer function: ${mix.length} event fixtures round-robin, ${calls.toLocaleString('en-US')} calls, local sandbox`,
     columns: ['function', 'bytes', 'p50 µs', 'p99 µs', 'vs pass-through'],
     rows: [
       ['2 KVS reads, pass-through (baseline)', Buffer.byteLength(PASS_THROUGH), baseline.p50, baseline.p99, '1.00×'],
       ['dist/edge/viewer-request.js', bytes, viewer.p50, viewer.p99, ratio(viewer.p50, baseline.p50)],
+      ...(njs
+        ? [
+            ['njs: 2 KVS reads, pass-through (baseline)', Buffer.byteLength(PASS_THROUGH), njs.baseline, NaN, '1.00×'],
+            ['njs: dist/edge/viewer-request.js', bytes, njs.viewer, NaN, ratio(njs.viewer, njs.baseline)],
+          ]
+        : []),
     ],
     notes: [
       `Goal: ≤ ${SIZE_GOAL_BYTES.toLocaleString('en-US')} bytes (${bytes <= SIZE_GOAL_BYTES ? 'met' : 'missed'}; CloudFront's limit ${MAX_FUNCTION_BYTES.toLocaleString('en-US')}), ≤ ${CALL_GOAL_US} µs per call: ${net.toFixed(1)} µs p50 above the sandbox's own cost (${net <= CALL_GOAL_US ? 'met' : 'missed'}).`,
       'Each call includes the sandbox round trip (event JSON in, result JSON out), which CloudFront does natively; hence the baseline.',
+      njs
+        ? `On njs (nginx's engine, the dialect CloudFront documents): mean ${(njs.viewer - njs.baseline).toFixed(1)} µs per call above the baseline (njs rows: mean, no percentiles).`
+        : 'njs not installed (apt-get install njs): the njs rows are skipped.',
     ],
   };
 }
