@@ -27,6 +27,14 @@ export interface VariantParams {
   readonly h?: number;
 }
 
+/** The params before negotiation and snapping (requestedParams): `fmt` may still be `auto`. */
+export interface RequestedParams {
+  readonly fmt: OutputFormat | 'auto';
+  readonly q: number;
+  readonly w?: number;
+  readonly h?: number;
+}
+
 export interface ImageRequest {
   readonly tenant: string;
   /** Decoded path below the tenant, extension included: `photos/cat.jpg`. */
@@ -114,7 +122,13 @@ function checkPath(path: string): string | undefined {
   return undefined;
 }
 
-function parseParams(query: QueryPairs, source: SourceExtension, options: ParseOptions): VariantParams | string {
+/**
+ * The allowlisted params as the viewer wrote them, before fmt=auto meets the
+ * client's Accept and w/h snap to a ladder: names and order no longer matter,
+ * junk is gone, values are clamped. What a signed request's token covers
+ * (signing.ts), so one token opens its variant for every client. Never throws.
+ */
+export function requestedParams(query: QueryPairs): RequestedParams | string {
   if (query.length > MAX_QUERY_PARAMS) return 'too many query parameters';
   // The raw query's length: each `name=value`, plus one `&` fewer than there are pairs.
   let length = -1;
@@ -142,12 +156,22 @@ function parseParams(query: QueryPairs, source: SourceExtension, options: ParseO
   if (typeof w === 'string') return w;
   const h = readNumber(seen.h, 'h', MAX_OUTPUT_DIMENSION);
   if (typeof h === 'string') return h;
+  const requested: { fmt: OutputFormat | 'auto'; q: number; w?: number; h?: number } = { fmt, q: q ?? DEFAULT_QUALITY };
+  if (w !== undefined) requested.w = w;
+  if (h !== undefined) requested.h = h;
+  return requested;
+}
 
-  const format = fmt === 'auto' ? negotiateFormat(options.accept ?? '', source) : fmt;
+function parseParams(query: QueryPairs, source: SourceExtension, options: ParseOptions): VariantParams | string {
+  const requested = requestedParams(query);
+  if (typeof requested === 'string') return requested;
+  const w = requested.w;
+  const h = requested.h;
+  const format = requested.fmt === 'auto' ? negotiateFormat(options.accept ?? '', source) : requested.fmt;
   const params: { fmt: OutputFormat; q: number; w?: number; h?: number } = {
     fmt: format,
     // PNG output is lossless: q would only split one image across several cache keys.
-    q: format === 'png' ? DEFAULT_QUALITY : snapUp(q ?? DEFAULT_QUALITY, QUALITY_STEPS),
+    q: format === 'png' ? DEFAULT_QUALITY : snapUp(requested.q, QUALITY_STEPS),
   };
   if (w !== undefined) params.w = options.ladder ? snapUp(w, options.ladder) : w;
   if (h !== undefined) params.h = options.ladder ? snapUp(h, options.ladder) : h;
@@ -183,8 +207,8 @@ export function snapUp(value: number, rungs: readonly number[]): number {
   return rungs[rungs.length - 1] as number;
 }
 
-/** `fmt=webp&h=480&q=75&w=640`: the allowlisted params, sorted by name. The cache key's query part. */
-export function canonicalQuery(params: VariantParams): string {
+/** `fmt=webp&h=480&q=75&w=640`: the allowlisted params, sorted by name. The cache key's query part (and a token's, requested). */
+export function canonicalQuery(params: VariantParams | RequestedParams): string {
   let out = `fmt=${params.fmt}`;
   if (params.h !== undefined) out += `&h=${params.h}`;
   out += `&q=${params.q}`;

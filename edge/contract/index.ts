@@ -3,3 +3,4 @@ export * from './formats.ts';
 export * from './image-request.ts';
 export * from './kvs.ts';
 export * from './object-keys.ts';
+export * from './signing.ts';

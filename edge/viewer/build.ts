@@ -5,7 +5,8 @@
  *   npx tsx edge/viewer/build.ts      (npm run build:edge)
  *
  * Output dialect (cloudfront-js-2.0):
- *   import cf from 'cloudfront';      ← the one import, kept at the top
+ *   import cf from 'cloudfront';      ← the runtime's modules, the only imports,
+ *   import crypto from 'crypto';        kept at the top
  *   …the contract, minified…
  *   async function handler(event){…}  ← a plain top-level declaration, not exported
  *
@@ -45,6 +46,9 @@ const RUNTIME_2_0_FEATURES: Record<string, boolean> = {
   'regexp-named-capture-groups': true, // "ES 9 named capture groups are supported"
 };
 
+/** The runtime's own modules the function imports (functions-javascript-runtime-20.html, functions-custom-methods.html). */
+const RUNTIME_MODULES = ['cloudfront', 'crypto'];
+
 /** Bundles the function and returns its code, in the 2.0 dialect. Throws on any violation. */
 export async function bundleViewerFunction(): Promise<string> {
   let text: string;
@@ -57,7 +61,7 @@ export async function bundleViewerFunction(): Promise<string> {
       platform: 'neutral',
       target: TARGET,
       supported: RUNTIME_2_0_FEATURES,
-      external: ['cloudfront'],
+      external: RUNTIME_MODULES,
       minify: true,
       legalComments: 'none',
       sourcemap: false,

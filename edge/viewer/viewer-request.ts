@@ -9,8 +9,12 @@
  *   1. tenant    first URI segment → KeyValueStore `t:{tenant}`; missing → 404
  *   2. parse     the contract's parseImageRequest; any problem → 400 + reason
  *   3. deny-list `d:{original key}` present → 451, the request never reaches the cache
- *   4. (signatures: see the marked place in handler)
- *   5. rewrite   uri and querystring become exactly the canonical key
+ *   4. signature the tenant's signing mode (TenantConfig.signing) → 403 unless
+ *                hmac: kid/exp/sig verified against `k:{tenant}:{kid}`;
+ *                key-group: `p:{Key-Pair-Id}` names this tenant (CloudFront
+ *                itself checked the RSA signature against the behavior's key group)
+ *   5. rewrite   uri and querystring become exactly the canonical key, so no
+ *                signature param ever reaches the cache key
  *
  * Built by edge/viewer/build.ts into dist/edge/viewer-request.js, which must
  * stay within what the 2.0 runtime documents (no destructuring, no shorthand
@@ -18,9 +22,29 @@
  * only on top-level function declarations). The build enforces the syntax.
  */
 import cf from 'cloudfront';
+import crypto from 'crypto';
 import { DEFAULT_LADDER } from '../contract/limits.ts';
-import { canonicalQuery, canonicalUri, originalKey, parseImageRequest, type QueryPairs } from '../contract/image-request.ts';
-import { denyKey, tenantConfigKey, tenantConfigProblem, type TenantConfig } from '../contract/kvs.ts';
+import {
+  canonicalQuery,
+  canonicalUri,
+  originalKey,
+  parseImageRequest,
+  requestedParams,
+  type ImageRequest,
+  type QueryPairs,
+  type RequestedParams,
+} from '../contract/image-request.ts';
+import { denyKey, keyPairTenantKey, ladderProblem, signingSecretKey, tenantConfigKey, type TenantConfig } from '../contract/kvs.ts';
+import {
+  constantTimeEqual,
+  KEY_ID,
+  MIN_SECRET_LENGTH,
+  readToken,
+  SIGNATURE_INVALID,
+  SIGNATURE_REQUIRED,
+  signingString,
+  singleParam,
+} from '../contract/signing.ts';
 
 type Request = AWSCloudFrontFunction.Request;
 type Response = AWSCloudFrontFunction.Response;
@@ -33,7 +57,7 @@ type ValueObject = AWSCloudFrontFunction.ValueObject;
  */
 const CACHE_BAD_REQUEST = 'public, max-age=3600'; // a 400 is a pure function of the URL
 const CACHE_UNKNOWN_TENANT = 'public, max-age=60'; // a tenant may be created any minute
-const CACHE_NEVER = 'no-store'; // takedowns and outages must not linger anywhere
+const CACHE_NEVER = 'no-store'; // takedowns, refusals and outages must not linger anywhere
 
 function textResponse(statusCode: number, statusDescription: string, cacheControl: string, body: string): Response {
   return {
@@ -70,20 +94,22 @@ async function route(request: Request): Promise<Request | Response> {
   const slash = request.uri.indexOf('/', 1);
   const tenant = slash > 0 ? request.uri.slice(1, slash) : '';
   let ladder: readonly number[] = DEFAULT_LADDER;
+  let config: TenantConfig | null = null;
   if (isTenantName(tenant)) {
-    let config: TenantConfig | null;
     try {
       config = (await kvs.get(tenantConfigKey(tenant), { format: 'json' })) as TenantConfig | null;
     } catch {
       // get() throws for a missing key (and for a value that is not JSON): no such tenant.
       return UNKNOWN_TENANT;
     }
-    // Writers validate configs (tenantConfigProblem); a bad one still only costs the tenant its ladder.
-    if (config && Array.isArray(config.ladder) && tenantConfigProblem(config) === undefined) ladder = config.ladder;
+    // Writers validate configs (tenantConfigProblem); a bad ladder only costs the tenant its ladder,
+    // a bad signing mode refuses every request (step 4).
+    if (config && Array.isArray(config.ladder) && ladderProblem(config.ladder) === undefined) ladder = config.ladder;
   }
 
   // 2. Parse once; the contract decides everything about the URL.
-  const parsed = parseImageRequest(request.uri, eventQueryPairs(request.querystring), {
+  const pairs = eventQueryPairs(request.querystring);
+  const parsed = parseImageRequest(request.uri, pairs, {
     accept: headerValue(request.headers, 'accept'),
     ladder: ladder,
   });
@@ -93,14 +119,54 @@ async function route(request: Request): Promise<Request | Response> {
   // 3. Taken down: answer before the cache, whatever the variant. exists() throwing fails closed (503).
   if (await kvs.exists(denyKey(originalKey(image)))) return TAKEN_DOWN;
 
-  // 4. Signatures (DESIGN.md step 3: tenant-bound HMAC or signed URL) are checked here,
-  //    after the deny-list and before the rewrite drops kid/exp/sig from the query.
+  // 4. Signatures, bound to the tenant (DESIGN.md step 3). Any mode but the two known fails closed.
+  if (config && config.signing !== undefined) {
+    const refusal = await signatureRefusal(kvs, config.signing, image, pairs);
+    if (refusal) return textResponse(403, 'Forbidden', CACHE_NEVER, refusal);
+  }
 
   // 5. The cache key: canonical path, exactly the canonical params. Headers and cookies
   //    stay as they are; the cache policy keys on URI + fmt, h, q, w only.
   request.uri = canonicalUri(image);
   request.querystring = toValueObject(canonicalQuery(image.params));
   return request;
+}
+
+type Store = ReturnType<typeof cf.kvs>;
+
+/**
+ * Why a signed request is refused, or undefined when it is signed for this tenant.
+ * hmac: `sig` must be the HMAC of the canonical request under the tenant's secret of `kid`.
+ * key-group: the Key-Pair-Id CloudFront verified must be one of this tenant's keys.
+ */
+async function signatureRefusal(kvs: Store, signing: string, image: ImageRequest, pairs: QueryPairs): Promise<string | undefined> {
+  if (signing === 'hmac') {
+    const token = readToken(pairs, Math.floor(Date.now() / 1000));
+    if (typeof token === 'string') return token;
+    const secret = await stored(kvs, signingSecretKey(image.tenant, token.kid));
+    if (secret === undefined || secret.length < MIN_SECRET_LENGTH) return SIGNATURE_INVALID;
+    // The parse succeeded, so the requested params do too.
+    const message = signingString(image, requestedParams(pairs) as RequestedParams, token.kid, token.exp);
+    return constantTimeEqual(crypto.createHmac('sha256', secret).update(message).digest('base64url'), token.sig) ? undefined : SIGNATURE_INVALID;
+  }
+  if (signing === 'key-group') {
+    const keyPairId = singleParam(pairs, 'Key-Pair-Id');
+    if (keyPairId === undefined) return SIGNATURE_REQUIRED;
+    if (KEY_ID.test(keyPairId) && (await stored(kvs, keyPairTenantKey(keyPairId))) === image.tenant) return undefined;
+  }
+  return SIGNATURE_INVALID;
+}
+
+/**
+ * A string value, or undefined for a key that is not there (an unknown, revoked or
+ * other tenant's key id) and for a store that fails: a signature check fails closed on both.
+ */
+async function stored(kvs: Store, key: string): Promise<string | undefined> {
+  try {
+    return (await kvs.get(key)) as string;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The contract alone judges tenant names: a name is valid iff it parses as the tenant of a minimal URL. */

@@ -10,8 +10,11 @@
  *     (Map, Set, Proxy, Reflect, Intl, WebAssembly, BigInt, …)
  *   - console.log (one argument), atob, btoa, Buffer, TextEncoder, TextDecoder
  *   - modules via require() or a top-level `import X from 'M'`: cloudfront
- *     (kvs() → get/exists/meta; get of a missing key throws), crypto (createHash,
- *     createHmac; md5, sha1, sha256), querystring, buffer
+ *     (kvs() → get/exists/meta; get of a missing key throws), crypto (createHash
+ *     and createHmac only; md5, sha1, sha256; digest() to hex, base64, base64url,
+ *     or a Buffer without an encoding — no timingSafeEqual, randomBytes, sign or
+ *     verify: functions-javascript-runtime-features.html, "Crypto (hash and HMAC)"),
+ *     querystring, buffer
  *   - Date frozen at the start of each run; strict mode
  * Not offered: process, require of anything else, timers, fetch or any network,
  * file system; eval and the Function constructor throw.
@@ -62,6 +65,8 @@ export interface CloudFrontFunctionOptions {
   kvs: KeyValueStoreData;
   /** Receives each console.log line; discarded when omitted. */
   log?: (line: string) => void;
+  /** The time each run freezes Date at, in ms (default: Date.now()); tests pin it for fixtures that carry an expiry. */
+  now?: () => number;
 }
 
 /** Wall-clock guard per load or call; see the header for why it is not the real budget. */
@@ -452,7 +457,7 @@ export function loadCloudFrontFunction(code: string, options: CloudFrontFunction
   const invoke = new vm.Script(`${API}.invoke();`, { filename: 'cloudfront-invoke.js' });
   return {
     async handler(event: CloudFrontFunctionEvent): Promise<CloudFrontFunctionResult> {
-      api.prepare(JSON.stringify(event), Date.now());
+      api.prepare(JSON.stringify(event), (options.now ?? Date.now)());
       runGuarded(invoke, context, 'handler'); // microtasks run inside the call (microtaskMode afterEvaluate)
       const outcome = api.take();
       if (outcome === undefined) throw new Error('CloudFront Function handler never settled (there are no timers to wait for)');

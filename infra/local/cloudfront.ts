@@ -1,6 +1,7 @@
 /**
  * CloudFront, stood in for: what happens to one viewer request, in the order
- * CloudFront does it. The viewer function (the built file, in its sandbox),
+ * CloudFront does it. The signed-URL check of a behavior with trusted key
+ * groups (signed-urls.ts), the viewer function (the built file, in its sandbox),
  * a byte-bounded cache keyed by the rewritten URI and query, request
  * collapsing for concurrent misses (as Origin Shield does), the origin group
  * [variants → render] with failover, and the origin-request Lambda@Edge
@@ -11,6 +12,7 @@ import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultRespons
 import { LRUCache } from 'lru-cache';
 import { ORIGIN_ROLE_HEADER, type OriginRequestHandler, type OriginRole } from '../../edge/origin/origin-request.ts';
 import type { CloudFrontFunction } from './cloudfront-function-runtime.ts';
+import { checkSignedUrl, type TrustedPublicKey } from './signed-urls.ts';
 
 export interface ViewerRequest {
   readonly method: string;
@@ -48,6 +50,11 @@ export interface LocalCloudFrontOptions {
   readonly fetchFromOrigin: OriginFetch;
   readonly variantsBucketDomain: string;
   readonly cacheMaxBytes: number;
+  /**
+   * Tenant → the public keys its own cache behavior `/{tenant}/*` trusts (its key
+   * group), as the delivery stack deploys; read per request, so it may change at run time.
+   */
+  readonly keyGroups?: ReadonlyMap<string, readonly TrustedPublicKey[]>;
 }
 
 /** The origin group's failover criteria (aws-limits.md §C lists which codes may be chosen). */
@@ -77,6 +84,8 @@ export function createLocalCloudFront(options: LocalCloudFrontOptions): LocalClo
 
   async function handle(viewerRequest: ViewerRequest): Promise<EdgeResponse> {
     stats.requests++;
+    const refusal = signedUrlRefusal(viewerRequest);
+    if (refusal) return refusal;
     const event = viewerEvent(viewerRequest);
     const result = await options.viewer.handler(event);
     if ('statusCode' in result) {
@@ -99,6 +108,19 @@ export function createLocalCloudFront(options: LocalCloudFrontOptions): LocalClo
       void pending.then((response) => store(key, response));
     }
     return withCacheStatus(await pending, 'Miss');
+  }
+
+  function signedUrlRefusal(viewerRequest: ViewerRequest): EdgeResponse | undefined {
+    const path = viewerRequest.url.split('?')[0] as string;
+    // The behavior `/{tenant}/*`, matched on the path as received, like CloudFront's path patterns.
+    const slash = path.indexOf('/', 1);
+    const trusted = slash > 0 ? options.keyGroups?.get(path.slice(1, slash)) : undefined;
+    if (!trusted) return undefined;
+    const host = viewerRequest.headers.host;
+    const verdict = checkSignedUrl(`http://${typeof host === 'string' ? host : ''}${viewerRequest.url}`, trusted, new Date(), viewerRequest.ip);
+    if (verdict.ok) return undefined;
+    const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${verdict.code}</Code><Message>${verdict.code === 'MissingKey' ? verdict.message : 'Access denied'}</Message></Error>`;
+    return { status: 403, headers: { 'content-type': 'text/xml', 'x-cache': 'Error from cloudfront' }, body: Buffer.from(body) };
   }
 
   function store(key: string, response: EdgeResponse) {

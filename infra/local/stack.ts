@@ -12,6 +12,7 @@ import { renderVariant } from '../../edge/transform/index.ts';
 import { loadViewerFunction, type CloudFrontFunction } from './cloudfront-function-runtime.ts';
 import { webAclRules } from '../aws/waf.ts';
 import { createLocalCloudFront, type EdgeResponse, type LocalCloudFront } from './cloudfront.ts';
+import type { TrustedPublicKey } from './signed-urls.ts';
 import { LOCAL_DEPLOYMENT, type LocalDeployment } from './deployment.ts';
 import { PRIMARY_REGION } from './local-aws.ts';
 import { QUARANTINE_BUCKET, startLocalPipeline, type LocalPipeline, type LocalPipelineOptions, type PipelineStats } from './pipeline.ts';
@@ -81,6 +82,8 @@ export interface LocalStack {
   readonly replication: Replication;
   readonly pipeline: LocalPipeline;
   readonly kvs: Map<string, string>;
+  /** Tenant → the public keys of its key group, trusted by its own cache behavior `/{tenant}/*`. */
+  readonly keyGroups: Map<string, readonly TrustedPublicKey[]>;
   readonly originals: Readonly<Record<OriginalsRegion, ObjectStore>>;
   readonly variants: ObjectStore;
   /** Mutable at run time, like a CRR rule's observed lag. */
@@ -132,6 +135,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
 
   const kvs = new Map<string, string>();
+  const keyGroups = new Map<string, readonly TrustedPublicKey[]>();
   const viewer = await loadViewerFunction({ kvs });
   const waf = createLocalWaf(webAclRules(options.deployment ?? LOCAL_DEPLOYMENT));
   const distribution = createLocalCloudFront({
@@ -140,6 +144,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     fetchFromOrigin: (uri) => fetchVariant(variants, uri),
     variantsBucketDomain: `${VARIANTS_BUCKET}.s3.${PRIMARY_REGION}.amazonaws.com`,
     cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_BYTES,
+    keyGroups,
   });
   const cloudfront = behindWebAcl(distribution, waf);
 
@@ -164,6 +169,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     replication,
     pipeline,
     kvs,
+    keyGroups,
     originals,
     variants,
     putTenant(tenant: string, config: TenantConfig) {

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { loadViewerFunction, type CloudFrontFunctionEvent } from '../../infra/local/cloudfront-function-runtime.ts';
+import { FIXTURE_NOW_MS, SIGNING_STORE_ENTRIES } from './signing-store.ts';
 
 const NJS_AVAILABLE = spawnSync('njs', ['-v'], { encoding: 'utf8' }).status === 0;
 
@@ -21,6 +22,7 @@ const STORE: Record<string, string> = {
   't:demo': '{}',
   't:acme': JSON.stringify({ ladder: [100, 200, 400] }),
   'd:demo/banned/photo.jpg': JSON.stringify({ reason: 'court order', at: '2026-01-01T00:00:00Z' }),
+  ...Object.fromEntries(SIGNING_STORE_ENTRIES),
 };
 
 /** A stand-in for the `cloudfront` module, written in the njs dialect. */
@@ -49,7 +51,9 @@ describe.skipIf(!NJS_AVAILABLE)('the built viewer function on njs', () => {
     const { file } = await buildViewerFunction();
     dir = mkdtempSync(join(tmpdir(), 'imgedge-njs-'));
     writeFileSync(join(dir, 'cloudfront'), CLOUDFRONT_MODULE);
+    // njs's own crypto module computes the HMACs; Date.now is pinned to the signed fixtures' clock.
     const driver = `
+Date.now = function () { return ${FIXTURE_NOW_MS}; };
 var events = ${JSON.stringify(events)};
 // A promise chain, not await in a loop: njs 0.7.9 segfaults on the latter (the function itself has no such loop).
 function next(i) {
@@ -72,7 +76,7 @@ next(0);
   });
 
   it('answers every event fixture exactly as the local sandbox does', async () => {
-    const viewer = await loadViewerFunction({ kvs: new Map(Object.entries(STORE)) });
+    const viewer = await loadViewerFunction({ kvs: new Map(Object.entries(STORE)), now: () => FIXTURE_NOW_MS });
     expect(njsResults).toHaveLength(events.length);
     for (let i = 0; i < events.length; i++) {
       expect({ fixture: names[i], result: njsResults[i] }).toEqual({ fixture: names[i], result: await viewer.handler(events[i] as CloudFrontFunctionEvent) });

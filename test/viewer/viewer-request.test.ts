@@ -16,15 +16,17 @@ import {
   type CloudFrontFunctionResult,
   type KeyValueStoreData,
 } from '../../infra/local/cloudfront-function-runtime.ts';
+import { FIXTURE_NOW_MS, SIGNING_STORE_ENTRIES } from './signing-store.ts';
 
 type Request = AWSCloudFrontFunction.Request;
 type Response = AWSCloudFrontFunction.Response;
 
-/** The KeyValueStore the tests run against: two tenants (one with its own ladder) and one takedown. */
+/** The KeyValueStore the tests run against: two tenants (one with its own ladder), one takedown, and the signed tenants. */
 const STORE_ENTRIES: ReadonlyArray<readonly [string, string]> = [
   ['t:demo', '{}'],
   ['t:acme', JSON.stringify({ ladder: [100, 200, 400] })],
   ['d:demo/banned/photo.jpg', JSON.stringify({ reason: 'court order', at: '2026-01-01T00:00:00Z' })],
+  ...SIGNING_STORE_ENTRIES,
 ];
 
 /** A store that records every key read, so tests can prove what was (not) looked up. */
@@ -83,7 +85,7 @@ beforeAll(async () => {
   await buildViewerFunction();
   code = readFileSync(new URL('../../dist/edge/viewer-request.js', import.meta.url), 'utf8');
   store = recordingStore(STORE_ENTRIES);
-  viewer = await loadViewerFunction({ kvs: store, log: (line) => logs.push(line) });
+  viewer = await loadViewerFunction({ kvs: store, log: (line) => logs.push(line), now: () => FIXTURE_NOW_MS });
 });
 
 beforeEach(() => {
@@ -99,13 +101,13 @@ describe('the built file', () => {
   it('fits the 10 KB CloudFront Functions limit with room to spare', () => {
     const bytes = Buffer.byteLength(code, 'utf8');
     expect(bytes).toBeLessThan(MAX_FUNCTION_BYTES);
-    expect(bytes).toBeLessThan(6 * 1024);
+    // 5.3 KB before signing; the signature checks (hmac and key-group) added 1.5 KB.
+    expect(bytes).toBeLessThan(7 * 1024);
   });
 
-  it('is one file in the 2.0 dialect: the cloudfront import first, a plain top-level async handler, no export', () => {
-    expect(code.startsWith('import ')).toBe(true);
-    expect(code).toMatch(/^import [\w$]+ from\s*"cloudfront";/);
-    expect(code.match(/\bimport\b/g)).toHaveLength(1);
+  it('is one file in the 2.0 dialect: the runtime modules imported first, a plain top-level async handler, no export', () => {
+    expect(code).toMatch(/^import [\w$]+ from\s*"cloudfront";import [\w$]+ from\s*"crypto";/);
+    expect(code.match(/\bimport\b/g)).toHaveLength(2);
     expect(code).toContain('async function handler(');
     expect(code).not.toMatch(/\bexport\b/);
     expect(code).not.toMatch(/sourceMappingURL/);
@@ -302,5 +304,81 @@ describe('451: taken down', () => {
     expect(response.statusCode).toBe(503);
     expect(response.headers?.['cache-control']?.value).toBe('no-store');
     expect(lines.join('\n')).toContain('KeyValueStore unavailable');
+  });
+});
+
+describe('403: signed tenants (events/signed-*)', () => {
+  const FORBIDDEN = (body: string): Response => ({
+    statusCode: 403,
+    statusDescription: 'Forbidden',
+    headers: {
+      'content-type': { value: 'text/plain; charset=utf-8' },
+      'cache-control': { value: 'no-store' },
+    },
+    body,
+  });
+
+  it.each([
+    ['signed-hmac-missing', 'signature required'],
+    ['signed-hmac-expired', 'signature expired'],
+    ['signed-hmac-forged', 'signature invalid'],
+    ['signed-hmac-other-tenants-kid', 'signature invalid'],
+    ['signed-key-group-missing-key-pair-id', 'signature required'],
+    ['signed-key-group-other-tenants-key-pair', 'signature invalid'],
+  ])('%s → %s, never cached by anyone', async (name, body) => {
+    expect(asResponse(await run(fixture(name)))).toEqual(FORBIDDEN(body));
+  });
+
+  it.each(['signed-hmac-served', 'signed-hmac-second-kid-served'])('%s: rewritten to the canonical key, signature params gone', async (name) => {
+    const request = asRequest(await run(fixture(name)));
+    expect(request.uri).toBe('/signed/photos/cat.jpg');
+    expect(query(request)).toEqual({ fmt: 'webp', q: '75', w: '640' });
+  });
+
+  it('reads the tenant, the deny-list, then the secret of the kid, in that order', async () => {
+    await run(fixture('signed-hmac-served'));
+    expect(store.reads).toEqual(['t:signed', 'd:signed/photos/cat.jpg', 'k:signed:k1']);
+  });
+
+  it('serves a key-group tenant its own Key-Pair-Id, with Expires, Signature and Key-Pair-Id out of the cache key', async () => {
+    const request = asRequest(await run(fixture('signed-key-group-served')));
+    expect(query(request)).toEqual({ fmt: 'jpeg', q: '75', w: '640' });
+    expect(store.reads).toEqual(['t:keyed', 'd:keyed/photos/cat.jpg', 'p:KKEYEDTENANT001']);
+  });
+
+  it('answers a taken-down image of a signed tenant 451 before looking at the signature', async () => {
+    const denied = loadCloudFrontFunction(code, {
+      kvs: new Map([...SIGNING_STORE_ENTRIES, ['d:signed/photos/cat.jpg', '{}']]),
+      now: () => FIXTURE_NOW_MS,
+    });
+    expect(asResponse(await denied.handler(fixture('signed-hmac-missing'))).statusCode).toBe(451);
+  });
+
+  it.each([
+    ['an unknown mode', JSON.stringify({ signing: 'rsa' })],
+    ['an empty mode', JSON.stringify({ signing: '' })],
+    ['a null mode', JSON.stringify({ signing: null })],
+  ])('fails closed on a tenant config with %s', async (_what, config) => {
+    const odd = loadCloudFrontFunction(code, { kvs: new Map([...SIGNING_STORE_ENTRIES, ['t:signed', config]]), now: () => FIXTURE_NOW_MS });
+    expect(asResponse(await odd.handler(fixture('signed-hmac-served')))).toEqual(FORBIDDEN('signature invalid'));
+  });
+
+  it('refuses a secret shorter than MIN_SECRET_LENGTH even when the sig matches it', async () => {
+    const weak = loadCloudFrontFunction(code, {
+      kvs: new Map([...SIGNING_STORE_ENTRIES, ['k:signed:k1', 'short']]),
+      now: () => FIXTURE_NOW_MS,
+    });
+    expect(asResponse(await weak.handler(fixture('signed-hmac-served'))).statusCode).toBe(403);
+  });
+
+  it('refuses when the secret cannot be read (KeyValueStore failing): 403, not served', async () => {
+    const failing: KeyValueStoreData = {
+      get(key: string) {
+        if (key.startsWith('k:')) throw new Error('KeyValueStore unavailable');
+        return new Map(SIGNING_STORE_ENTRIES).get(key);
+      },
+    };
+    const viewerWithOutage = loadCloudFrontFunction(code, { kvs: failing, now: () => FIXTURE_NOW_MS });
+    expect(asResponse(await viewerWithOutage.handler(fixture('signed-hmac-served'))).statusCode).toBe(403);
   });
 });

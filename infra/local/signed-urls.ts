@@ -1,0 +1,155 @@
+/**
+ * CloudFront's signed-URL check, stood in for: what CloudFront does for a
+ * cache behavior with trusted key groups before the viewer function runs.
+ * Real crypto (node:crypto RSA verify over the policy), CloudFront's rules:
+ *
+ *   - Key-Pair-Id names a public key of the behavior's key groups
+ *   - canned policy: `Expires` + `Signature`; the policy is rebuilt from the
+ *     URL (scheme, host, path and query without the signing params) and Expires
+ *   - custom policy: `Policy` (the JSON itself) + `Signature`; Resource may use
+ *     `*` and `?` wildcards; DateLessThan, optional DateGreaterThan, optional
+ *     IpAddress (AWS:SourceIp, a CIDR)
+ *   - Signature is RSA-SHA1 over the policy's bytes (RSA-SHA256 with
+ *     Hash-Algorithm=SHA256), both in CloudFront's base64: + = / become - _ ~
+ *   - anything missing, unknown, malformed, forged, expired or not yet valid: 403
+ *
+ * private-content-creating-signed-url-canned-policy.md and -custom-policy.md
+ * in the CloudFront developer guide; the signer is @aws-sdk/cloudfront-signer.
+ */
+import { BlockList, isIPv4 } from 'node:net';
+import { createPublicKey, createVerify, type KeyObject } from 'node:crypto';
+
+/** A public key of a trusted key group: its id is what signers put in Key-Pair-Id. */
+export interface TrustedPublicKey {
+  readonly id: string;
+  /** PEM (SPKI). */
+  readonly publicKey: string;
+}
+
+export type SignedUrlVerdict = { readonly ok: true } | { readonly ok: false; readonly code: 'MissingKey' | 'AccessDenied'; readonly message: string };
+
+const SIGNING_PARAMS = ['Expires', 'Policy', 'Signature', 'Key-Pair-Id', 'Hash-Algorithm'];
+const HASHES: Readonly<Record<string, string>> = { SHA1: 'RSA-SHA1', SHA256: 'RSA-SHA256' };
+
+const OK: SignedUrlVerdict = { ok: true };
+const denied = (message: string): SignedUrlVerdict => ({ ok: false, code: 'AccessDenied', message });
+
+interface CustomPolicy {
+  Statement?: Array<{
+    Resource?: unknown;
+    Condition?: {
+      DateLessThan?: { 'AWS:EpochTime'?: unknown };
+      DateGreaterThan?: { 'AWS:EpochTime'?: unknown };
+      IpAddress?: { 'AWS:SourceIp'?: unknown };
+    };
+  }>;
+}
+
+/**
+ * Checks one request against the behavior's trusted keys. `url` is the full
+ * viewer URL as received (`https://host/path?query`), `clientIp` the viewer's address.
+ */
+export function checkSignedUrl(url: string, trusted: readonly TrustedPublicKey[], now: Date, clientIp: string): SignedUrlVerdict {
+  const q = url.indexOf('?');
+  const base = q < 0 ? url : url.slice(0, q);
+  const own: string[] = [];
+  const params = new Map<string, string>();
+  for (const part of q < 0 ? [] : url.slice(q + 1).split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? part : part.slice(0, eq);
+    if (!SIGNING_PARAMS.includes(name)) {
+      own.push(part);
+      continue;
+    }
+    if (params.has(name)) return denied(`${name} appears twice`);
+    params.set(name, safeDecode(eq < 0 ? '' : part.slice(eq + 1)));
+  }
+
+  const keyPairId = params.get('Key-Pair-Id');
+  if (!keyPairId) return { ok: false, code: 'MissingKey', message: 'Missing Key-Pair-Id query parameter or cookie value' };
+  const key = trusted.find((k) => k.id === keyPairId);
+  if (!key) return denied('Key-Pair-Id is not in a trusted key group of this behavior');
+  const signature = params.get('Signature');
+  const expires = params.get('Expires');
+  const encodedPolicy = params.get('Policy');
+  if (!signature || (expires === undefined) === (encodedPolicy === undefined)) return denied('expected Signature with either Expires or Policy');
+  const hash = HASHES[params.get('Hash-Algorithm') ?? 'SHA1'];
+  if (!hash) return denied('unknown Hash-Algorithm');
+
+  const resource = own.length > 0 ? `${base}?${own.join('&')}` : base;
+  let policy: string;
+  if (expires !== undefined) {
+    if (!/^[0-9]{1,10}$/.test(expires)) return denied('malformed Expires');
+    policy = `{"Statement":[{"Resource":"${resource}","Condition":{"DateLessThan":{"AWS:EpochTime":${expires}}}}]}`;
+  } else {
+    policy = fromCloudFrontBase64(encodedPolicy as string).toString('utf8');
+  }
+  if (!verifies(hash, policy, key.publicKey, signature)) return denied('the signature does not match the policy');
+
+  const seconds = now.getTime() / 1000;
+  if (expires !== undefined) return seconds < Number(expires) ? OK : denied('expired');
+  return checkCustomPolicy(policy, resource, seconds, clientIp);
+}
+
+function checkCustomPolicy(json: string, resource: string, seconds: number, clientIp: string): SignedUrlVerdict {
+  let policy: CustomPolicy;
+  try {
+    policy = JSON.parse(json) as CustomPolicy;
+  } catch {
+    return denied('the policy is not JSON');
+  }
+  const statement = policy.Statement?.length === 1 ? policy.Statement[0] : undefined;
+  const condition = statement?.Condition;
+  if (!statement || !condition) return denied('the policy needs exactly one statement with a Condition');
+  if (statement.Resource !== undefined && (typeof statement.Resource !== 'string' || !wildcardMatch(statement.Resource, resource))) {
+    return denied('the policy is for another resource');
+  }
+  const lessThan = condition.DateLessThan?.['AWS:EpochTime'];
+  if (typeof lessThan !== 'number') return denied('the policy has no DateLessThan');
+  if (seconds >= lessThan) return denied('expired');
+  const greaterThan = condition.DateGreaterThan?.['AWS:EpochTime'];
+  if (greaterThan !== undefined && (typeof greaterThan !== 'number' || seconds < greaterThan)) return denied('not valid yet');
+  const cidr = condition.IpAddress?.['AWS:SourceIp'];
+  if (cidr !== undefined && !inCidr(clientIp, cidr)) return denied('not valid from this IP address');
+  return OK;
+}
+
+/** `*` matches any run of characters, `?` exactly one; everything else literally. */
+function wildcardMatch(pattern: string, value: string): boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, 's').test(value);
+}
+
+function inCidr(ip: string, cidr: unknown): boolean {
+  if (typeof cidr !== 'string') return false;
+  const [network, bits = '32'] = cidr.split('/');
+  if (!network || !isIPv4(network) || !/^[0-9]{1,2}$/.test(bits) || Number(bits) > 32) return false;
+  const list = new BlockList();
+  list.addSubnet(network, Number(bits), 'ipv4');
+  const address = ip.startsWith('::ffff:') ? ip.slice('::ffff:'.length) : ip;
+  return isIPv4(address) && list.check(address, 'ipv4');
+}
+
+function verifies(hash: string, policy: string, publicKeyPem: string, signature: string): boolean {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(publicKeyPem);
+  } catch {
+    return false;
+  }
+  return createVerify(hash).update(policy, 'utf8').verify(key, fromCloudFrontBase64(signature));
+}
+
+/** CloudFront's URL-safe base64: `-` for `+`, `_` for `=`, `~` for `/`. */
+export function fromCloudFrontBase64(text: string): Buffer {
+  return Buffer.from(text.replace(/-/g, '+').replace(/_/g, '=').replace(/~/g, '/'), 'base64');
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
