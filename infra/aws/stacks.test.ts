@@ -145,6 +145,15 @@ describe('WAF', () => {
 describe('delivery: the distribution', () => {
   const distribution = () => (Object.values(deployment.template('delivery').findResources('AWS::CloudFront::Distribution'))[0] as any).Properties.DistributionConfig;
 
+  it('keeps variants in a private, encrypted bucket whose long tail moves to Intelligent-Tiering', () => {
+    deployment.template('delivery').hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: names().variantsBucket,
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Transitions: [Match.objectLike({ StorageClass: 'INTELLIGENT_TIERING' })] })]) },
+    });
+  });
+
   it('keys the cache on the allowlisted query params only: no headers, no cookies, no Accept-Encoding', () => {
     deployment.template('delivery').hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: {

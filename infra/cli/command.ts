@@ -1,0 +1,37 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { OpsClient } from '../local/console/ops-client.ts';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+export type Values = Record<string, string | boolean | ReadonlyArray<string | boolean> | undefined>;
+
+export interface CommandContext {
+  readonly ops: OpsClient;
+  /** The stack's base URL, for messages and absolute image URLs. */
+  readonly endpoint: string;
+  /** --json: one JSON document on stdout instead of the human report. */
+  readonly json: boolean;
+  /** A line of the report on stdout. */
+  readonly print: (line?: string) => void;
+}
+
+export interface Command {
+  /** One line for `help`. */
+  readonly summary: string;
+  /** Arguments and options, as `help <command>` shows them. */
+  readonly usage: string;
+  readonly options: Options;
+  /** Throws UsageError for a wrong command line, OperationIncomplete when the report shows a failure. */
+  run(context: CommandContext, values: Values, positionals: readonly string[]): Promise<void>;
+}
+
+/** The report as JSON (--json) or as lines of text. */
+export function report(context: CommandContext, value: unknown, lines: () => readonly string[]): void {
+  if (context.json) context.print(JSON.stringify(value, null, 2));
+  else for (const line of lines()) context.print(line);
+}
+
+/** Columns padded to their widest cell; the last one is left ragged. */
+export function table(rows: ReadonlyArray<readonly string[]>): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}

@@ -1,0 +1,178 @@
+/**
+ * `npm run imgedge -- …` as a person runs it: a child process against the
+ * whole local stack in-process on an ephemeral port, exit codes and output read
+ * as they come out.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { goAvailable } from '../../infra/local/lambda-runtime-host.ts';
+import { startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
+import { photo } from '../console/photo.ts';
+
+const TSX = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname;
+const MAIN = new URL('../../infra/cli/main.ts', import.meta.url).pathname;
+/** A Node stack frame, as an uncaught error would print it. */
+const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function imgedge(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(TSX, [MAIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** A port nothing listens on: bound, read, released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('npm run imgedge', () => {
+  let running: RunningStack;
+  let dir: string;
+  const cli = (...args: string[]) => imgedge(args, { IMGEDGE_ENDPOINT: running.url });
+
+  beforeAll(async () => {
+    running = await startTestStack({ pipeline: { flushEveryMs: 0, retryIntervalMs: 0 } });
+    await running.stack.replication.settled();
+    await running.stack.pipeline.settled();
+    dir = await mkdtemp(join(tmpdir(), 'imgedge-cli-'));
+  }, 60_000);
+  afterAll(async () => {
+    await running?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('uploads a folder, waits for the pipeline, and exits 1 naming the rejected file and why', async () => {
+    const folder = join(dir, 'batch');
+    await mkdir(join(folder, 'sub'), { recursive: true });
+    await writeFile(join(folder, 'sub', 'good.jpg'), await photo(900, 600));
+    await writeFile(join(folder, 'bad.jpg'), 'a text file with an image name');
+
+    const run = await cli('upload', folder, '--tenant', 'demo', '--prefix', 'cli');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('2 of 2 files uploaded to tenant demo');
+    expect(run.stdout).toMatch(/ready\s+demo\/cli\/sub\/good\.jpg\s+12 variants/);
+    expect(run.stdout).toMatch(/rejected\s+demo\/cli\/bad\.jpg\s+unsupported image type/);
+    expect(run.stderr).toContain('1 of 2 originals are not ready');
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+    expect((await running.request('/demo/cli/sub/good.jpg?w=640')).status).toBe(200);
+  });
+
+  it('prints the upload summary as JSON with --json', async () => {
+    const folder = join(dir, 'json');
+    await mkdir(folder);
+    await writeFile(join(folder, 'one.jpg'), await photo(640, 480, 5));
+    await writeFile(join(folder, 'vector.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+
+    const run = await cli('upload', folder, '--tenant', 'demo', '--prefix', 'json', '--json');
+    expect(run.code).toBe(1);
+    const summary = JSON.parse(run.stdout) as { files: number; uploaded: number; outcomes: Array<{ key: string; result: string; reason?: string; variants?: number }> };
+    expect(summary).toMatchObject({ files: 2, uploaded: 1 });
+    expect(summary.outcomes).toEqual([
+      { file: 'one.jpg', key: 'demo/json/one.jpg', result: 'ready', variants: 12 },
+      { file: 'vector.svg', key: 'demo/json/vector.svg', result: 'rejected', reason: expect.stringMatching(/unknown extension/) },
+    ]);
+  });
+
+  it('lists failed executions with the failed step, the error and the redrive command', async () => {
+    const run = await cli('executions', '--failed');
+    expect(run.code).toBe(0);
+    const line = run.stdout.split('\n').find((l) => l.includes('demo/cli/bad.jpg'));
+    expect(line).toMatch(/upload\s+FAILED\s+.*demo\/cli\/bad\.jpg\s+Rejected\s+OriginalRejected: unsupported image type/);
+    expect(run.stdout).toMatch(/npm run imgedge -- redrive arn:aws:states:us-east-1:\d+:execution:upload:/);
+
+    const json = await cli('executions', '--failed', '--json');
+    const list = JSON.parse(json.stdout) as Array<{ status: string; stateMachine: string }>;
+    expect(list.length).toBeGreaterThan(0);
+    expect(new Set(list.map((e) => e.status))).toEqual(new Set(['FAILED']));
+  });
+
+  it('redrives a failed execution to success, and refuses one that did not fail', async () => {
+    const key = 'demo/cli/redriven.jpg';
+    running.stack.pipeline.faults.loseResponses('RecordOriginal');
+    expect((await upload(running, key, await photo(800, 600, 10), 'image/jpeg')).status).toBe(201);
+    const failed = await vi.waitFor(() => {
+      const found = running.stack.pipeline.executions.list({ stateMachine: 'upload', status: 'FAILED' }).find((e) => JSON.stringify(e.input).includes(key));
+      if (!found) throw new Error('the upload has not failed yet');
+      return found;
+    });
+    running.stack.pipeline.faults.clear();
+
+    const run = await cli('redrive', failed.name);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`redrive 1 of upload ${failed.name}: SUCCEEDED`);
+
+    const again = await cli('redrive', failed.id);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('only a failed execution can be redriven');
+    expect(again.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('takes an original down: deny entry, deletions per region, queued invalidation; the edge answers 451', async () => {
+    const run = await cli('takedown', 'demo/cli/sub/good.jpg', '--reason', 'dmca 2026-0042', '--requested-by', 'legal@example.com');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/takedown takedown-[\w-]+ of demo\/cli\/sub\/good\.jpg: SUCCEEDED/);
+    expect(run.stdout).toMatch(/deny-list entry\s+d:demo\/cli\/sub\/good\.jpg\s+"dmca 2026-0042"/);
+    expect(run.stdout).toContain('us-east-1 deleted · eu-west-1 deleted · ap-northeast-1 deleted');
+    expect(run.stdout).toMatch(/invalidation\s+12 paths queued/);
+    expect((await running.request('/demo/cli/sub/good.jpg?w=640')).status).toBe(451);
+  });
+
+  const HAS_GO = goAvailable();
+  const flushName = 'flushes the takedown\'s queued invalidation and shows it against the quotas';
+  it.skipIf(!HAS_GO)(HAS_GO ? flushName : `${flushName} (skipped: \`go\` is not on the PATH; install golang-go)`, async () => {
+    const run = await cli('flush', '--json');
+    expect(run.code).toBe(0);
+    const flushed = JSON.parse(run.stdout) as { execution: { status: string }; submitted: { paths: number; wildcards: number }; quotas: { paths: number } };
+    expect(flushed.execution.status).toBe('SUCCEEDED');
+    expect(flushed.submitted.wildcards).toBeGreaterThanOrEqual(1); // the takedown's 12 variant paths fold into one wildcard
+    expect(flushed.quotas.paths).toBe(3000);
+  });
+
+  describe('user mistakes: a clear message, no stack trace, a non-zero exit', () => {
+    it('an unknown command', async () => {
+      const run = await cli('frobnicate');
+      expect(run).toMatchObject({ code: 2, stdout: '' });
+      expect(run.stderr).toContain("imgedge: unknown command 'frobnicate': the commands are upload, takedown, flush, executions, redrive");
+      expect(run.stderr).not.toMatch(STACK_FRAME);
+    });
+
+    it('upload without --tenant', async () => {
+      const run = await cli('upload', dir);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('upload needs --tenant');
+      expect(run.stderr).toContain('usage: npm run imgedge -- upload <dir> --tenant T');
+      expect(run.stderr).not.toMatch(STACK_FRAME);
+    });
+
+    it('an unknown option', async () => {
+      const run = await cli('executions', '--faild');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/executions: Unknown option '--faild'/);
+      expect(run.stderr).not.toMatch(STACK_FRAME);
+    });
+
+    it('no stack running at the endpoint', async () => {
+      const endpoint = `http://127.0.0.1:${await closedPort()}`;
+      const run = await imgedge(['executions', '--endpoint', endpoint]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`imgedge: no local stack at ${endpoint}: start it with npm start`);
+      expect(run.stderr).not.toMatch(STACK_FRAME);
+    });
+  });
+});
