@@ -47,11 +47,12 @@ beforeAll(async () => {
     return { Body: Readable.from([original]), ContentLength: original.length, ContentType: 'image/jpeg' };
   });
   s3.on(PutObjectCommand).resolves({});
-  for (const [module, name] of [[http, 'request'], [http, 'get'], [https, 'request'], [https, 'get'], [net, 'connect'], [net, 'createConnection'], [globalThis, 'fetch']] as const) {
-    vi.spyOn(module as Record<string, never>, name as never).mockImplementation((() => {
+  const entryPoints: ReadonlyArray<readonly [object, string]> = [[http, 'request'], [http, 'get'], [https, 'request'], [https, 'get'], [net, 'connect'], [net, 'createConnection'], [globalThis, 'fetch']];
+  for (const [module, name] of entryPoints) {
+    vi.spyOn(module as Record<string, () => never>, name).mockImplementation(() => {
       network.connections++;
-      throw new Error(`network access to ${name} during the origin fuzz`);
-    }) as never);
+      throw new Error(`network access through ${name} during the origin fuzz`);
+    });
   }
   vi.spyOn(console, 'log').mockImplementation(() => undefined);
   vi.stubEnv('IMGEDGE_EDGE_CONFIG', JSON.stringify(CONFIG));
