@@ -9,7 +9,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { generateLocalSigningKeys } from '../../infra/local/dev-keys.ts';
 import { goAvailable } from '../../infra/local/lambda-runtime-host.ts';
+import { seedSignedTenants } from '../../infra/local/seed.ts';
 import { startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 import { photo } from '../console/photo.ts';
 
@@ -144,11 +146,60 @@ describe('npm run imgedge', () => {
     expect(flushed.quotas.paths).toBe(3000);
   });
 
+  describe('sign', () => {
+    const keys = generateLocalSigningKeys();
+    const path = (tenant: string) => `/${tenant}/samples/landscape.jpg?w=640`;
+    let secretFile: string;
+    let privateKeyFile: string;
+
+    beforeAll(async () => {
+      await seedSignedTenants(running.stack, keys);
+      secretFile = join(dir, 'hmac.secret');
+      privateKeyFile = join(dir, 'key-group.pem');
+      await writeFile(secretFile, `${keys.hmac.secret}\n`);
+      await writeFile(privateKeyFile, keys.keyGroup.privateKey);
+    });
+
+    it('signs an hmac tenant\'s path against the endpoint, and the edge accepts it where the unsigned URL is refused', async () => {
+      expect((await running.request(path(keys.hmac.tenant))).status).toBe(403);
+      const run = await cli('sign', path(keys.hmac.tenant), '--secret-file', secretFile, '--kid', keys.hmac.kid, '--check');
+      expect(run.code).toBe(0);
+      const [signed, verdict] = run.stdout.trim().split('\n');
+      expect(signed).toMatch(new RegExp(`^${running.url}/signed-demo/samples/landscape\\.jpg\\?w=640&kid=local-1&exp=\\d+&sig=[\\w-]+$`));
+      expect(verdict).toMatch(/^the edge accepts it: 200 image\//);
+    });
+
+    it('signs a key-group tenant\'s URL as a CloudFront signed URL, as --json', async () => {
+      const run = await cli('sign', path(keys.keyGroup.tenant), '--key-file', privateKeyFile, '--key-pair-id', keys.keyGroup.keyPairId, '--check', '--json');
+      expect(run.code).toBe(0);
+      const out = JSON.parse(run.stdout) as { tenant: string; signed: string; check: { status: number } };
+      expect(out.tenant).toBe(keys.keyGroup.tenant);
+      expect(new URL(out.signed).searchParams.get('Key-Pair-Id')).toBe(keys.keyGroup.keyPairId);
+      expect(out.check.status).toBe(200);
+    });
+
+    it('says the edge refuses a URL signed with the wrong secret, and exits 1', async () => {
+      const wrong = join(dir, 'wrong.secret');
+      await writeFile(wrong, 'x'.repeat(43));
+      const run = await cli('sign', path(keys.hmac.tenant), '--secret-file', wrong, '--kid', keys.hmac.kid, '--check');
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/the edge refuses it: 403/);
+    });
+
+    it('refuses incomplete key options with the reason and its own usage', async () => {
+      const run = await cli('sign', path('demo'), '--kid', 'k1');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^imgedge: hmac signing needs both --secret-file and --kid\nusage: npm run imgedge -- sign/);
+      expect(run.stderr).not.toContain('npm run sign --');
+      expect(run.stderr).not.toMatch(STACK_FRAME);
+    });
+  });
+
   describe('user mistakes: a clear message, no stack trace, a non-zero exit', () => {
     it('an unknown command', async () => {
       const run = await cli('frobnicate');
       expect(run).toMatchObject({ code: 2, stdout: '' });
-      expect(run.stderr).toContain("imgedge: unknown command 'frobnicate': the commands are upload, takedown, flush, executions, redrive");
+      expect(run.stderr).toContain("imgedge: unknown command 'frobnicate': the commands are upload, sign, takedown, flush, executions, redrive");
       expect(run.stderr).not.toMatch(STACK_FRAME);
     });
 
