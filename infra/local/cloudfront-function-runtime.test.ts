@@ -75,6 +75,11 @@ describe('Function: loadCloudFrontFunction', () => {
       expect(await evaluate('return { y: new Date(2020, 0, 2).getFullYear(), ok: new Date() instanceof Date };')).toEqual({ y: 2020, ok: true });
     });
 
+    it('freezes Date at the `now` option when given', async () => {
+      const fn = loadCloudFrontFunction('function handler(e) { return { t: Date.now(), d: new Date().toISOString() }; }', { kvs: new Map(), now: () => 1_900_000_000_000 });
+      expect(await fn.handler(EVENT)).toEqual({ t: 1_900_000_000_000, d: '2030-03-17T17:46:40.000Z' });
+    });
+
     it('sends console.log lines to the log option, one argument at a time as documented', async () => {
       const lines: string[] = [];
       await evaluate('console.log("hello " + event.viewer.ip); console.log({ a: 1 }); return {};', options([], (line) => lines.push(line)));
@@ -218,6 +223,18 @@ describe('Function: loadCloudFrontFunction', () => {
         raw: hmac.digest('hex'),
         isBuffer: true,
       });
+    });
+
+    it('offers createHash and createHmac and nothing else: no timingSafeEqual, randomBytes, subtle, sign or verify', async () => {
+      expect(await evaluate('return { keys: Object.keys(require("crypto")).sort() };')).toEqual({ keys: ['createHash', 'createHmac'] });
+    });
+
+    it('digests to hex, base64 and base64url only', async () => {
+      for (const encoding of ['latin1', 'binary', 'base64urlsafe', 'utf8']) {
+        await expect(evaluate(`require("crypto").createHmac("sha256", "k").update("x").digest(${JSON.stringify(encoding)}); return {};`)).rejects.toThrow(
+          /Unknown digest encoding/,
+        );
+      }
     });
 
     it('refuses algorithms the runtime does not list', async () => {

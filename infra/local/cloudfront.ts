@@ -55,6 +55,8 @@ export interface LocalCloudFrontOptions {
    * group), as the delivery stack deploys; read per request, so it may change at run time.
    */
   readonly keyGroups?: ReadonlyMap<string, readonly TrustedPublicKey[]>;
+  /** The scheme viewers use, part of the URL a signature covers; the local server speaks http. */
+  readonly viewerProtocol?: 'http' | 'https';
 }
 
 /** The origin group's failover criteria (aws-limits.md §C lists which codes may be chosen). */
@@ -117,7 +119,7 @@ export function createLocalCloudFront(options: LocalCloudFrontOptions): LocalClo
     const trusted = slash > 0 ? options.keyGroups?.get(path.slice(1, slash)) : undefined;
     if (!trusted) return undefined;
     const host = viewerRequest.headers.host;
-    const verdict = checkSignedUrl(`http://${typeof host === 'string' ? host : ''}${viewerRequest.url}`, trusted, new Date(), viewerRequest.ip);
+    const verdict = checkSignedUrl(`${options.viewerProtocol ?? 'http'}://${typeof host === 'string' ? host : ''}${viewerRequest.url}`, trusted, new Date(), viewerRequest.ip);
     if (verdict.ok) return undefined;
     const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${verdict.code}</Code><Message>${verdict.code === 'MissingKey' ? verdict.message : 'Access denied'}</Message></Error>`;
     return { status: 403, headers: { 'content-type': 'text/xml', 'x-cache': 'Error from cloudfront' }, body: Buffer.from(body) };
