@@ -6,6 +6,8 @@
 import { mkdir } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { generateLocalSigningKeys } from '../../infra/local/dev-keys.ts';
+import { seedSignedTenants } from '../../infra/local/seed.ts';
 import { startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 import { launchChromium, withChromium, HAS_CHROMIUM, type Chromium } from './chromium.ts';
 import { photo } from './photo.ts';
@@ -18,13 +20,15 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), () => {
   let running: RunningStack;
   let browser: Chromium;
   let page: Page;
+  const refused: string[] = [];
 
   beforeAll(async () => {
     running = await startTestStack({ pipeline: { flushEveryMs: 0, retryIntervalMs: 0 } });
-    await running.stack.replication.settled();
+    await seedSignedTenants(running.stack, generateLocalSigningKeys());
     await running.stack.pipeline.settled();
     browser = await launchChromium();
     page = await browser.context.newPage();
+    page.on('response', (res) => void (res.status() === 403 && refused.push(res.url())));
     await page.goto(running.url);
   }, 60_000);
   afterAll(async () => {
@@ -44,6 +48,17 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), () => {
     await card('demo/samples/landscape.jpg').waitFor();
     expect(await card('demo/samples/landscape.jpg').textContent()).toContain('12 variants');
     expect(await page.locator('[data-tenant="demo"] h3').textContent()).toContain('3 originals');
+  });
+
+  it('shows a signed tenant\'s originals with how to sign their URLs, never asking the edge for unsigned ones', async () => {
+    const signed = card('signed-demo/samples/landscape.jpg');
+    await signed.waitFor();
+    expect(await page.locator('[data-tenant="signed-demo"] h3').textContent()).toContain('URLs signed (hmac)');
+    expect(await signed.getByTestId('signed-placeholder').textContent()).toBe('signed tenant (hmac): npm run imgedge -- sign /signed-demo/samples/landscape.jpg?w=256 --check');
+    await openOriginal('signed-demo/samples/landscape.jpg');
+    await vi.waitFor(async () => expect(await page.locator('#variants [data-testid="signed-placeholder"]').count()).toBe(12));
+    expect(await page.locator('#auto-served').textContent()).toContain('this tenant\'s URLs need a signature');
+    expect(refused).toEqual([]);
   });
 
   it('uploads an original from the page and shows its upload and render executions succeed', async () => {

@@ -2,7 +2,7 @@
  * The shapes of the console's JSON endpoints, shared by the routes that
  * answer them, the page and the CLI. Types only: the browser bundle imports it.
  */
-import type { VariantParams } from '../../../edge/contract/index.ts';
+import type { SigningMode, VariantParams } from '../../../edge/contract/index.ts';
 import type { Execution } from '../executions.ts';
 
 /** An execution as the list and the operations return it: without its event history. */
@@ -23,8 +23,8 @@ export interface TakenDown {
 }
 
 export interface OriginalsListing {
-  /** Every registered tenant, with or without originals. */
-  readonly tenants: ReadonlyArray<{ readonly tenant: string; readonly originals: readonly OriginalSummary[] }>;
+  /** Every registered tenant, with or without originals; `signing` when its URLs need a signature. */
+  readonly tenants: ReadonlyArray<{ readonly tenant: string; readonly signing?: SigningMode; readonly originals: readonly OriginalSummary[] }>;
   /** The deny-list: what the viewer function answers 451 for. */
   readonly takenDown: readonly TakenDown[];
 }

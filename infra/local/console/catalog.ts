@@ -15,6 +15,7 @@ import {
   variantKey,
   variantUri,
   type DenyEntry,
+  type TenantConfig,
 } from '../../../edge/contract/index.ts';
 import { cacheKey, viewerEvent } from '../cloudfront.ts';
 import type { Execution } from '../executions.ts';
@@ -26,7 +27,12 @@ const DENY_PREFIX = denyKey('');
 
 export async function listOriginals(stack: LocalStack): Promise<OriginalsListing> {
   const byTenant = new Map<string, OriginalSummary[]>();
-  for (const key of stack.kvs.keys()) if (key.startsWith(TENANT_PREFIX)) byTenant.set(key.slice(TENANT_PREFIX.length), []);
+  const signing = new Map<string, TenantConfig['signing']>();
+  for (const [key, value] of stack.kvs) {
+    if (!key.startsWith(TENANT_PREFIX)) continue;
+    byTenant.set(key.slice(TENANT_PREFIX.length), []);
+    signing.set(key.slice(TENANT_PREFIX.length), (JSON.parse(value) as TenantConfig).signing);
+  }
   for await (const key of stack.originals[PRIMARY_REGION].list('')) {
     const original = parseOriginalKey(key);
     if (!original) continue;
@@ -40,7 +46,7 @@ export async function listOriginals(stack: LocalStack): Promise<OriginalsListing
     .filter(([key]) => key.startsWith(DENY_PREFIX))
     .map(([key, value]) => ({ key: key.slice(DENY_PREFIX.length), ...(JSON.parse(value) as DenyEntry) }));
   return {
-    tenants: [...byTenant].sort(([a], [b]) => a.localeCompare(b)).map(([tenant, originals]) => ({ tenant, originals })),
+    tenants: [...byTenant].sort(([a], [b]) => a.localeCompare(b)).map(([tenant, originals]) => ({ tenant, signing: signing.get(tenant), originals })),
     takenDown,
   };
 }

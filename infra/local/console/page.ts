@@ -23,6 +23,7 @@ meter{width:100%}
 .card{border:1px solid var(--line);border-radius:4px;padding:.35rem;background:var(--card);cursor:pointer;text-align:left;font:inherit;color:inherit}
 .card:hover,.card.selected{border-color:var(--accent);box-shadow:0 0 0 1px var(--accent)}
 .card img,.variant img{width:100%;height:96px;object-fit:contain;background:repeating-conic-gradient(#e4e6ea 0 25%,#fff 0 50%) 0/14px 14px}
+.signed{height:96px;overflow:auto;padding:.3rem;font-size:.75rem;color:var(--muted);background:#f1f2f5}
 .card code{display:block;overflow-wrap:anywhere;font-size:.78rem}
 .variants{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:.6rem}
 .variant{border:1px solid var(--line);border-radius:4px;padding:.4rem;font-size:.82rem}

@@ -3,6 +3,7 @@
  * side; the normalize control (the viewer function's own answer); upload and
  * takedown.
  */
+import type { SigningMode } from '../../../../edge/contract/index.ts';
 import type { ExecutionSummary, Normalized, VariantView } from '../api.ts';
 import { failure, formatBytes, formatMs, nextStep, subject, takedownReport } from '../execution-view.ts';
 import type { OpsClient } from '../ops-client.ts';
@@ -13,19 +14,30 @@ const AUTO_PROBE_WIDTH = 640;
 
 export function createOriginalsView(ops: OpsClient, onChange: () => void) {
   let selected: string | undefined;
+  const signing = new Map<string, SigningMode>();
+  const signingOf = (key: string) => signing.get(key.slice(0, key.indexOf('/')));
+
+  /** The image at `url`; for a signed tenant, whose unsigned URLs the edge refuses, how to get a signed one. */
+  function picture(key: string, url: string, alt: string) {
+    const mode = signingOf(key);
+    if (!mode) return h('img', { src: url, alt, loading: 'lazy' });
+    return h('div', { class: 'signed', 'data-testid': 'signed-placeholder' }, `signed tenant (${mode}): `, h('code', {}, `npm run imgedge -- sign ${url} --check`));
+  }
 
   async function refresh() {
     const listing = await ops.originals();
+    signing.clear();
+    for (const { tenant, signing: mode } of listing.tenants) if (mode) signing.set(tenant, mode);
     const tenants = byId<HTMLSelectElement>('upload-tenant');
     const chosen = tenants.value;
     fill(tenants, ...listing.tenants.map(({ tenant }) => h('option', { value: tenant, selected: tenant === chosen }, tenant)));
     fill(
       byId('gallery'),
-      ...listing.tenants.map(({ tenant, originals }) =>
+      ...listing.tenants.map(({ tenant, signing: mode, originals }) =>
         h(
           'div',
           { 'data-tenant': tenant },
-          h('h3', {}, `${tenant} `, h('span', { class: 'hint' }, `${originals.length} originals`)),
+          h('h3', {}, `${tenant} `, h('span', { class: 'hint' }, `${originals.length} originals${mode ? ` · URLs signed (${mode})` : ''}`)),
           originals.length === 0
             ? h('p', { class: 'hint' }, 'no originals yet: upload one above')
             : h('div', { class: 'gallery' }, ...originals.map((o) => card(o.key, o.uri, o.variants))),
@@ -44,7 +56,7 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
     const button = h(
       'button',
       { type: 'button', class: key === selected ? 'card selected' : 'card', 'data-original': key },
-      h('img', { src: `${uri}?w=256`, alt: key, loading: 'lazy' }),
+      picture(key, `${uri}?w=256`, key),
       h('code', {}, key),
       h('span', { class: 'hint' }, `${variants} variants`),
     );
@@ -60,15 +72,16 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
     fill(byId('detail-key'), key, ' ', h('a', { href: `${uri}?w=${AUTO_PROBE_WIDTH}` }, `${uri}?w=${AUTO_PROBE_WIDTH}`));
     fill(byId('normalized'));
     fill(byId('takedown-result'));
-    probeAuto(uri);
+    probeAuto(key, uri);
     await showVariants(key);
     detail.scrollIntoView({ block: 'start' });
   }
 
   /** Loads the fmt=auto URL as an image, so the browser sends its own Accept; Resource Timing tells what came back. */
-  function probeAuto(uri: string) {
+  function probeAuto(key: string, uri: string) {
     const url = `${uri}?w=${AUTO_PROBE_WIDTH}`;
     const line = byId('auto-served');
+    if (signingOf(key)) return fill(line, `fmt=auto (${url}): this tenant's URLs need a signature; `, picture(key, url, ''));
     const image = h('img', { src: url, alt: '', width: '1', height: '1' });
     fill(line, `fmt=auto (${url}): loading…`);
     image.addEventListener('load', () => fill(line, `fmt=auto (${url}): this browser was served `, h('b', { 'data-testid': 'auto-format' }, servedType(url)), ', from its own Accept header'));
@@ -95,7 +108,7 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
     return h(
       'div',
       { class: 'variant', 'data-variant': variant.key },
-      h('img', { src: variant.url, alt: variant.key, loading: 'lazy' }),
+      picture(variant.key, variant.url, variant.key),
       h(
         'dl',
         {},
@@ -117,7 +130,7 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
     );
   }
 
-  function showNormalized(url: string, normalized: Normalized) {
+  function showNormalized(key: string, url: string, normalized: Normalized) {
     const preview = h('img', { src: url, alt: 'the requested variant, as this browser gets it', style: 'max-width:240px;max-height:160px' });
     const served = h('span', { class: 'hint' });
     preview.addEventListener('load', () => fill(served, `this browser was served ${servedType(url)}`));
@@ -137,7 +150,7 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
             )
           : h('div', {}, `the viewer function answers ${normalized.status}: ${normalized.reason}`),
       ),
-      normalized.ok && h('div', {}, preview, h('br'), served),
+      normalized.ok && !signingOf(key) && h('div', {}, preview, h('br'), served),
     );
   }
 
@@ -153,7 +166,7 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
     if (extra) query.push(extra);
     const url = `/${selected.split('/').map(encodeURIComponent).join('/')}${query.length > 0 ? `?${query.join('&')}` : ''}`;
     try {
-      showNormalized(url, await ops.normalize(url, String(form.get('accept'))));
+      showNormalized(selected, url, await ops.normalize(url, String(form.get('accept'))));
     } catch (err) {
       fill(byId('normalized'), h('div', { class: 'result bad' }, messageOf(err)));
     }
