@@ -15,7 +15,7 @@ const example = `${url}/${keys[0]}`;
 console.log(`
 imgedge local stack on ${url}
 
-  ${url}/                       the originals, with links to their variants
+  ${url}/                       the console: originals, variants, executions (redrive, takedown), live counters
   ${example}?w=640        fmt=auto: AVIF/WebP/JPEG from your Accept header
   ${example}?w=700&fmt=webp&utm_source=x   snaps to w=750, drops utm_source
   ${url}/_local/stats           hits, misses, renders, origin fetches per region, pipeline counters
@@ -26,6 +26,7 @@ imgedge local stack on ${url}
   flush:    curl -X POST ${url}/_local/flush      (also every minute, as the EventBridge schedule)
   redrive:  curl -X POST ${url}/_local/executions/{id}/redrive
   fault:    curl -d '{"target":"us-east-1","fault":"unavailable"}' ${url}/_local/faults
+  CLI:      npm run imgedge -- help      (upload a folder, sign, takedown, flush, executions, redrive)
 ${stack.stats().pipeline.planner ? '' : '\n  warning: go is not installed: invalidation-flush fails until golang-go is installed\n'}Ctrl-C stops it.`);
 
 const shutdown = async () => {

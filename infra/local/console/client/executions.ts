@@ -5,6 +5,9 @@ import { failure, formatMs, nextStep, subject } from '../execution-view.ts';
 import type { OpsClient } from '../ops-client.ts';
 import { byId, fill, h, messageOf } from './dom.ts';
 
+/** Newest first; the filters find older ones. */
+const MAX_ROWS = 100;
+
 export function createExecutionsView(ops: OpsClient, onSettled: () => void) {
   const workflow = byId<HTMLSelectElement>('filter-workflow');
   const status = byId<HTMLSelectElement>('filter-status');
@@ -50,7 +53,12 @@ export function createExecutionsView(ops: OpsClient, onSettled: () => void) {
 
   async function refresh() {
     const list = await ops.executions({ stateMachine: workflow.value || undefined, status: (status.value || undefined) as ExecutionStatus | undefined });
-    fill(byId('executions'), ...list.map(row));
+    const hidden = list.length - MAX_ROWS;
+    fill(
+      byId('executions'),
+      ...list.slice(0, MAX_ROWS).map(row),
+      hidden > 0 && h('tr', {}, h('td', { colspan: '7', class: 'hint' }, `${hidden} older executions not shown: filter by workflow or status`)),
+    );
     // A settled execution changes what the gallery shows (new originals, variants, takedowns).
     const nowRunning = new Set(list.filter((e) => e.status === 'RUNNING').map((e) => e.id));
     if ([...running].some((id) => !nowRunning.has(id))) onSettled();
