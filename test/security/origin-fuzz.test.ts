@@ -13,15 +13,16 @@ import https from 'node:https';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
+import type { CloudFrontRequest, CloudFrontResultResponse } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EdgeConfig } from '../../edge/origin/edge-config.ts';
-import { ORIGIN_ROLE_HEADER, type OriginRequestHandler, type OriginRole } from '../../edge/origin/origin-request.ts';
+import type { OriginRequestHandler, OriginRole } from '../../edge/origin/origin-request.ts';
 import { ORIGINALS_REGIONS } from '../../edge/origin/regions.ts';
 import { hostileHeaders, hostilePath, hostileQuery, rawTenantOf, SEED, unsafeKeyReason } from './hostile-urls.ts';
+import { originEvent, VARIANTS_DOMAIN } from './origin-event.ts';
 
 /** Generated events; with the viewer fuzz (test/security/viewer-fuzz.test.ts) the suite runs ≥ 100,000. */
 export const ORIGIN_FUZZ_RUNS = 60_000;
@@ -31,7 +32,6 @@ const CONFIG: EdgeConfig = {
   originalsBuckets: { 'us-east-1': 'fuzz-originals-use1', 'eu-west-1': 'fuzz-originals-euw1', 'ap-northeast-1': 'fuzz-originals-apne1' },
 };
 const BUCKETS = new Set([CONFIG.variantsBucket.name, ...ORIGINALS_REGIONS.map((region) => CONFIG.originalsBuckets[region])]);
-const VARIANTS_DOMAIN = `${CONFIG.variantsBucket.name}.s3.us-east-1.amazonaws.com`;
 
 const s3 = mockClient(S3Client);
 const notFound = () => new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'NoSuchKey' });
@@ -72,30 +72,6 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-/** An origin-request event as CloudFront sends it for one origin of the group (aws-limits.md §B). */
-function originEvent(uri: string, querystring: string, headers: Record<string, string>, role: OriginRole, clientIp: string): CloudFrontRequestEvent {
-  const eventHeaders: CloudFrontRequest['headers'] = {};
-  for (const [name, value] of Object.entries(headers)) eventHeaders[name] = [{ key: name, value }];
-  eventHeaders.host = [{ key: 'Host', value: VARIANTS_DOMAIN }];
-  return {
-    Records: [
-      {
-        cf: {
-          config: { distributionDomainName: 'd111111abcdef8.cloudfront.net', distributionId: 'EDFDVBD6EXAMPLE', eventType: 'origin-request', requestId: 'fuzz' },
-          request: {
-            clientIp,
-            method: 'GET',
-            uri,
-            querystring,
-            headers: eventHeaders,
-            origin: { s3: { authMethod: 'origin-access-identity', customHeaders: { [ORIGIN_ROLE_HEADER]: [{ key: ORIGIN_ROLE_HEADER, value: role }] }, domainName: VARIANTS_DOMAIN, path: '', region: 'us-east-1' } },
-          },
-        },
-      },
-    ],
-  };
-}
-
 const outcomes = { statuses: new Map<string, number>(), pointed: 0, s3Calls: 0, puts: 0 };
 
 describe('fuzzing the deployed origin-request handler', () => {
@@ -109,7 +85,7 @@ describe('fuzzing the deployed origin-request handler', () => {
         fc.ipV4(),
         async (uri, query, headers, role, clientIp) => {
           s3.resetHistory();
-          const event = originEvent(uri, query, headers, role, clientIp);
+          const event = originEvent(uri, query, role, headers, clientIp);
           const result = await handler(event);
           const tenant = rawTenantOf(uri);
           for (const call of s3.calls()) {
