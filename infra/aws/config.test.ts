@@ -151,7 +151,11 @@ describe('refused configs name the offending field', () => {
     expectOneProblem(input, path, message);
   });
 
-  it.each(['https://shop.example', 'shop.example/', 'Shop.Example', 'localhost', '*.shop.example', 'shop..example', '-shop.example', 'shop.example:443'])(
+  it('accepts the loopback hosts a browser on the local stack sends as referer domains', () => {
+    expect(parseDeploymentConfig(withTenants({ name: 'demo', allowedRefererDomains: ['localhost', '127.0.0.1'] })).tenants[0]?.allowedRefererDomains).toEqual(['localhost', '127.0.0.1']);
+  });
+
+  it.each(['https://shop.example', 'shop.example/', 'Shop.Example', 'intranet', '10.0.0.1', 'LOCALHOST', '*.shop.example', 'shop..example', '-shop.example', 'shop.example:443'])(
     'refuses the referer domain %j',
     (domain) => {
       expectOneProblem(withTenants({ name: 'shop', allowedRefererDomains: ['ok.example', domain] }), 'tenants.0.allowedRefererDomains.1', 'DNS name');

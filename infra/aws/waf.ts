@@ -10,12 +10,30 @@ import type { DeploymentConfig, TenantDeployment } from './config.ts';
 
 type Rule = wafv2.CfnWebACL.RuleProperty;
 
-/** Managed groups in priority order. Missing User-Agent is only counted: native apps and mail proxies fetch images without one. */
-const MANAGED_RULE_GROUPS: ReadonlyArray<{ name: string; countOnly?: readonly string[] }> = [
-  { name: 'AWSManagedRulesAmazonIpReputationList' },
-  { name: 'AWSManagedRulesCommonRuleSet', countOnly: ['NoUserAgent_HEADER'] },
-  { name: 'AWSManagedRulesKnownBadInputsRuleSet' },
+/**
+ * Managed groups in priority order, with their capacity in WCUs (aws-limits.md §G).
+ * Missing User-Agent is only counted: native apps and mail proxies fetch images without one.
+ */
+const MANAGED_RULE_GROUPS: ReadonlyArray<{ name: string; wcu: number; countOnly?: readonly string[] }> = [
+  { name: 'AWSManagedRulesAmazonIpReputationList', wcu: 25 },
+  { name: 'AWSManagedRulesCommonRuleSet', wcu: 700, countOnly: ['NoUserAgent_HEADER'] },
+  { name: 'AWSManagedRulesKnownBadInputsRuleSet', wcu: 200 },
 ];
+
+/**
+ * A web ACL may use at most 5,000 WCUs (since April 2023; 1,500 are in the base
+ * price, each further 500 adds a per-request fee). Source: AWS What's New
+ * 2023-04-11 "AWS WAF web ACL capacity units limits", and
+ * docs.aws.amazon.com/waf/latest/developerguide/aws-waf-capacity-units.html.
+ */
+export const MAX_WEB_ACL_WCU = 5_000;
+/** Base WCUs per statement type and per text transformation (the WAF developer guide's page for each statement type). */
+const WCU = {
+  stringMatch: { EXACTLY: 2, STARTS_WITH: 2, ENDS_WITH: 2, CONTAINS: 10, CONTAINS_WORD: 10 } as Readonly<Record<string, number>>,
+  regexMatch: 3,
+  rateBased: 2,
+  perTransformation: 10,
+} as const;
 
 /** RegexMatchStatement.RegexString is at most 512 characters (AWS WAF API). */
 export const MAX_WAF_REGEX_LENGTH = 512;
@@ -110,6 +128,34 @@ export function webAclRules(config: Pick<DeploymentConfig, 'waf' | 'tenants'>): 
     .filter((tenant) => tenant.allowedRefererDomains.length > 0)
     .map((tenant, i) => hotlinkRule(tenant, HOTLINK_FIRST_PRIORITY + i, action));
   return [...managed, rate, ...hotlink];
+}
+
+/**
+ * The WCUs these rules need, summed statement by statement as the WAF guide
+ * prices them: an upper bound (WAF may charge a transformation shared by two
+ * statements once). Each hotlink rule costs 35–48, so about 80 tenants with
+ * referer domains fit beside the managed groups.
+ */
+export function webAclCapacity(rules: readonly Rule[]): number {
+  const managed = new Map(MANAGED_RULE_GROUPS.map((group) => [group.name, group.wcu]));
+  const statementWcu = (statement: wafv2.CfnWebACL.StatementProperty): number => {
+    const s = statement as {
+      andStatement?: { statements: wafv2.CfnWebACL.StatementProperty[] };
+      notStatement?: { statement: wafv2.CfnWebACL.StatementProperty };
+      byteMatchStatement?: { positionalConstraint: string; textTransformations: unknown[] };
+      regexMatchStatement?: { textTransformations: unknown[] };
+      rateBasedStatement?: object;
+      managedRuleGroupStatement?: { name: string };
+    };
+    if (s.andStatement) return s.andStatement.statements.reduce((sum, inner) => sum + statementWcu(inner), 0);
+    if (s.notStatement) return statementWcu(s.notStatement.statement);
+    if (s.byteMatchStatement) return (WCU.stringMatch[s.byteMatchStatement.positionalConstraint] ?? WCU.stringMatch.CONTAINS!) + WCU.perTransformation * s.byteMatchStatement.textTransformations.length;
+    if (s.regexMatchStatement) return WCU.regexMatch + WCU.perTransformation * s.regexMatchStatement.textTransformations.length;
+    if (s.rateBasedStatement) return WCU.rateBased;
+    if (s.managedRuleGroupStatement) return managed.get(s.managedRuleGroupStatement.name) ?? MAX_WEB_ACL_WCU;
+    throw new Error(`no WCU price for ${JSON.stringify(statement)}`);
+  };
+  return rules.reduce((sum, rule) => sum + statementWcu(rule.statement as wafv2.CfnWebACL.StatementProperty), 0);
 }
 
 export function imageWebAcl(scope: Construct, config: DeploymentConfig): wafv2.CfnWebACL {
