@@ -11,8 +11,12 @@ import { MAX_WAF_REGEX_LENGTH, MAX_WEB_ACL_WCU, refererPattern, webAclCapacity, 
 
 /** CloudFront allows 4 trusted key groups per cache behavior and 5 public keys per key group. */
 export const MAX_PUBLIC_KEYS_PER_TENANT = 5;
-/** One cache behavior per signed-URL tenant; CloudFront's default quota is 25 per distribution. */
-export const MAX_KEY_GROUP_TENANTS = 20;
+/**
+ * One key group (and one cache behavior) per signed-URL tenant. CloudFront's
+ * default quota is 10 key groups per account (cloudfront-limits.md, "Quotas on
+ * key groups"; aws-limits.md §C): past that, tenants sign with hmac.
+ */
+export const MAX_KEY_GROUP_TENANTS = 10;
 /** Allowed Referer domains per tenant: ours, to keep one hotlink rule readable; their regex must also fit WAF's 512 characters. */
 export const MAX_REFERER_DOMAINS = 10;
 
@@ -35,7 +39,10 @@ const signing = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('none') }),
   /** CloudFront signed URLs checked by CloudFront against this tenant's own key group. */
   z.object({ mode: z.literal('key-group'), publicKeys: z.array(publicKey).min(1).max(MAX_PUBLIC_KEYS_PER_TENANT) }),
-  /** HMAC tokens checked by the viewer function; secrets are put in the KeyValueStore by ops, never in this file. */
+  /**
+   * HMAC tokens (kid, exp, sig) checked by the viewer function. Secrets are put in the
+   * KeyValueStore by ops as `k:{tenant}:{kid}`, never in this file (README: Sign a URL).
+   */
   z.object({ mode: z.literal('hmac') }),
 ]);
 

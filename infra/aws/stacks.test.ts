@@ -97,15 +97,45 @@ describe('edge: viewer function, KeyValueStore, Lambda@Edge, key groups', () => 
     });
   });
 
-  it("seeds the KeyValueStore with every tenant's config, ladder included", () => {
+  const keyValueStoreSeed = () => {
     const store = Object.values(deployment.template('edge').findResources('AWS::CloudFront::KeyValueStore'))[0] as any;
     const assetKey = /\/([0-9a-f]{64}\.json)$/.exec(JSON.stringify(store.Properties.ImportSource.SourceArn['Fn::Join'][1][2]).slice(1, -1))?.[1];
-    const seed = JSON.parse(readFileSync(join(deployment.outdir, `asset.${assetKey}`), 'utf8'));
-    expect(seed.data).toEqual([
+    return JSON.parse(readFileSync(join(deployment.outdir, `asset.${assetKey}`), 'utf8')) as { data: Array<{ key: string; value: string }> };
+  };
+
+  it("seeds the KeyValueStore with every tenant's config: ladder and signing mode", () => {
+    expect(keyValueStoreSeed().data).toEqual([
       { key: 't:demo', value: '{}' },
-      { key: 't:shop', value: '{"ladder":[320,640,1280]}' },
-      { key: 't:signed', value: '{}' },
+      { key: 't:shop', value: '{"ladder":[320,640,1280],"signing":"hmac"}' },
+      { key: 't:signed', value: '{"signing":"key-group"}' },
     ]);
+  });
+
+  it('maps each key-group public key id to its tenant (p:{Key-Pair-Id}) once CloudFront has assigned it', () => {
+    const edge = deployment.template('edge');
+    const publicKey = Object.keys(edge.findResources('AWS::CloudFront::PublicKey'))[0];
+    edge.resourceCountIs('Custom::KeyPairTenants', 1);
+    edge.hasResourceProperties('Custom::KeyPairTenants', {
+      KvsArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeyValueStore'), 'Arn'] },
+      Mappings: [{ KeyPairId: { Ref: publicKey }, Tenant: 'signed' }],
+    });
+    edge.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:UpdateKeys'],
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeyValueStore'), 'Arn'] },
+          },
+        ],
+      },
+      Roles: [{ Ref: Match.stringLikeRegexp('^KeyPairTenantsFunction') }],
+    });
+  });
+
+  it('holds no HMAC secret: no k: key in the seed, the templates or the config', () => {
+    expect(keyValueStoreSeed().data.filter((entry) => entry.key.startsWith('k:'))).toEqual([]);
+    for (const stack of ['edge', 'delivery', 'pipeline'] as const) expect(JSON.stringify(deployment.template(stack).toJSON())).not.toMatch(/"k:[a-z0-9-]+:/);
   });
 
   it('deploys the origin-request renderer as x86_64 Lambda@Edge (edgelambda may assume its role)', () => {

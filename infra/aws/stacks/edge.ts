@@ -2,11 +2,19 @@
  * What runs at the edge (us-east-1, CloudFront's region): the viewer-request
  * CloudFront Function from dist/edge/viewer-request.js with its KeyValueStore,
  * the Lambda@Edge origin-request renderer, the web ACL, and the key groups of
- * tenants that use CloudFront signed URLs.
+ * tenants that use CloudFront signed URLs with their Key-Pair-Id → tenant
+ * mapping in the KeyValueStore.
+ *
+ * HMAC secrets are not here on purpose: nothing in a template or an asset may
+ * hold one. Ops put `k:{tenant}:{kid}` with `aws cloudfront-keyvaluestore
+ * put-key` (README, "Sign a URL"); until then an hmac tenant refuses every URL.
  */
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { tenantConfigKey, type TenantConfig } from '../../../edge/contract/kvs.ts';
@@ -15,8 +23,10 @@ import { byRegion, ORIGINALS_REGIONS } from '../../../edge/origin/regions.ts';
 import { VIEWER_FUNCTION_FILE } from '../../../edge/viewer/artifact.ts';
 import { originRequestCode } from '../bundling/origin-request-bundle.ts';
 import type { DeploymentConfig, TenantDeployment } from '../config.ts';
-import { NODE_RUNTIME } from '../lambda-runtime.ts';
+import type { KeyPairMapping, KeyPairTenantsProperties } from '../key-pair-tenants/index.ts';
+import { BUNDLE_TARGET, NODE_RUNTIME } from '../lambda-runtime.ts';
 import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
+import { repoPath } from '../paths.ts';
 import { allowList, allowObjects } from '../s3-access.ts';
 import { imageWebAcl } from '../waf.ts';
 
@@ -33,12 +43,17 @@ export interface EdgeStackProps extends StackProps {
   readonly names: ResourceNames;
 }
 
+/** What the viewer function reads as `t:{tenant}`: the ladder override and how the tenant's URLs must be signed. */
+export function tenantConfig(tenant: TenantDeployment): TenantConfig {
+  return {
+    ...(tenant.ladder && { ladder: tenant.ladder }),
+    ...(tenant.signing.mode !== 'none' && { signing: tenant.signing.mode }),
+  };
+}
+
 /** The KeyValueStore's first contents: each tenant's config. Later changes go through the KVS API (an import only seeds). */
 export function keyValueStoreSeed(tenants: readonly TenantDeployment[]): string {
-  const data = tenants.map((tenant) => {
-    const value: TenantConfig = tenant.ladder ? { ladder: tenant.ladder } : {};
-    return { key: tenantConfigKey(tenant.name), value: JSON.stringify(value) };
-  });
+  const data = tenants.map((tenant) => ({ key: tenantConfigKey(tenant.name), value: JSON.stringify(tenantConfig(tenant)) }));
   return JSON.stringify({ data });
 }
 
@@ -90,9 +105,43 @@ export class EdgeStack extends Stack {
 
     this.webAcl = imageWebAcl(this, config);
 
+    const mappings: KeyPairMapping[] = [];
     this.keyGroups = new Map(
-      config.tenants.flatMap((tenant) => (tenant.signing.mode === 'key-group' ? [[tenant.name, this.tenantKeyGroup(tenant)] as const] : [])),
+      config.tenants.flatMap((tenant) => (tenant.signing.mode === 'key-group' ? [[tenant.name, this.tenantKeyGroup(tenant, mappings)] as const] : [])),
     );
+    if (mappings.length > 0) this.mapKeyPairsToTenants(mappings);
+  }
+
+  /** `p:{Key-Pair-Id}` → tenant, written once CloudFront has assigned the ids (key-pair-tenants/index.ts). */
+  private mapKeyPairsToTenants(mappings: readonly KeyPairMapping[]): void {
+    const fn = new NodejsFunction(this, 'KeyPairTenantsFunction', {
+      description: 'Maps each key-group public key id to its tenant in the KeyValueStore (p:{Key-Pair-Id})',
+      entry: repoPath('infra', 'aws', 'key-pair-tenants', 'index.ts'),
+      handler: 'handler',
+      projectRoot: repoPath(),
+      depsLockFilePath: repoPath('package-lock.json'),
+      runtime: NODE_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: Duration.minutes(1),
+      logGroup: new logs.LogGroup(this, 'KeyPairTenantsLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: BUNDLE_TARGET,
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        bundleAwsSDK: true,
+        minify: true,
+        forceDockerBundling: false,
+      },
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:UpdateKeys'],
+        resources: [this.keyValueStore.keyValueStoreArn],
+      }),
+    );
+    const properties: KeyPairTenantsProperties = { KvsArn: this.keyValueStore.keyValueStoreArn, Mappings: mappings };
+    new CustomResource(this, 'KeyPairTenants', { serviceToken: fn.functionArn, resourceType: 'Custom::KeyPairTenants', properties });
   }
 
   /** Read the originals in every region; read and write the variants bucket. Nothing else. */
@@ -103,7 +152,7 @@ export class EdgeStack extends Stack {
     allowList(this.originRequest, [...originals, names.variantsBucket]);
   }
 
-  private tenantKeyGroup(tenant: TenantDeployment): cloudfront.KeyGroup {
+  private tenantKeyGroup(tenant: TenantDeployment, mappings: KeyPairMapping[]): cloudfront.KeyGroup {
     if (tenant.signing.mode !== 'key-group') throw new Error(`tenant ${tenant.name} does not sign with key groups`);
     const keys = tenant.signing.publicKeys.map(
       (key) =>
@@ -116,6 +165,7 @@ export class EdgeStack extends Stack {
     keys.forEach((key, i) => {
       // Signers put this id in Key-Pair-Id.
       new CfnOutput(this, `KeyPairId-${tenant.name}-${i}`, { value: key.publicKeyId, description: `Key-Pair-Id of ${key.node.id}` });
+      mappings.push({ KeyPairId: key.publicKeyId, Tenant: tenant.name });
     });
     return new cloudfront.KeyGroup(this, `KeyGroup-${tenant.name}`, {
       keyGroupName: `${this.stackName}-${tenant.name}`,
