@@ -105,8 +105,7 @@ export function createLocalWaf(rules: readonly Rule[], options: LocalWafOptions 
  */
 export function behindWebAcl(distribution: LocalCloudFront, waf: LocalWaf): LocalCloudFront {
   return {
-    stats: distribution.stats,
-    invalidate: (paths) => distribution.invalidate(paths),
+    ...distribution,
     handle: (request) => {
       const blocked = waf.inspect(request);
       return blocked ? Promise.resolve(blocked) : distribution.handle(request);
