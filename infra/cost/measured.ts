@@ -1,9 +1,12 @@
 /**
- * The measured inputs of the cost model, in one place. They will be filled from
- * `npm run bench` (being written now); until then every value is provisional and
- * says what it rests on. Replace a value with the bench figure and set
- * `provisional: false`; docs/cost-model.md reports which figures are measured.
+ * The measured inputs of the cost model, in one place. Each starts as a
+ * provisional guess that says what it rests on; `npm run bench -- --record`
+ * writes the figures the benchmarks measure to measured.json, which replaces
+ * the guess (value and basis) and clears `provisional`. docs/cost-model.md
+ * reports which figures are measured.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface MeasuredInput {
   readonly value: number;
@@ -16,7 +19,7 @@ export interface MeasuredInput {
 /** Memory the render timings are taken at: both renderers run with it (infra/aws/stacks/edge.ts, pipeline.ts render-variant). */
 export const RENDER_MEMORY_MB = 3008;
 
-export const MEASURED = {
+const GUESSES = {
   edgeHitRatio: {
     value: 0.97,
     unit: 'ratio',
@@ -73,7 +76,46 @@ export const MEASURED = {
   },
 } as const satisfies Record<string, MeasuredInput>;
 
-export type MeasuredName = keyof typeof MEASURED;
+export type MeasuredName = keyof typeof GUESSES;
+
+/** What a bench run measured for one input: the figure and how it was taken. */
+export interface Measurement {
+  readonly value: number;
+  readonly basis: string;
+}
+
+/** The bench's record, beside this file; `npm run bench -- --record` rewrites the inputs its tables measure. */
+export const MEASURED_FILE = join(import.meta.dirname, 'measured.json');
+
+export function readRecorded(file = MEASURED_FILE): Partial<Record<MeasuredName, Measurement>> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return {};
+  }
+  const recorded = JSON.parse(text) as Record<string, Measurement>;
+  for (const [name, entry] of Object.entries(recorded)) {
+    if (!(name in GUESSES)) throw new Error(`${file}: ${name} is not a measured input of the cost model`);
+    if (typeof entry.value !== 'number' || !Number.isFinite(entry.value) || typeof entry.basis !== 'string') {
+      throw new Error(`${file}: ${name} needs a finite value and a basis`);
+    }
+  }
+  return recorded;
+}
+
+/** The guesses with the recorded measurements on top. */
+export function measuredInputs(recorded: Partial<Record<MeasuredName, Measurement>>): Record<MeasuredName, MeasuredInput> {
+  return Object.fromEntries(
+    (Object.keys(GUESSES) as MeasuredName[]).map((name) => {
+      const measurement = recorded[name];
+      const guess: MeasuredInput = GUESSES[name];
+      return [name, measurement ? { ...guess, value: measurement.value, basis: measurement.basis, provisional: false } : guess];
+    }),
+  ) as Record<MeasuredName, MeasuredInput>;
+}
+
+export const MEASURED: Readonly<Record<MeasuredName, MeasuredInput>> = measuredInputs(readRecorded());
 
 export function measuredValues(): { readonly [K in MeasuredName]: number } {
   return Object.fromEntries(Object.entries(MEASURED).map(([name, input]) => [name, input.value])) as { [K in MeasuredName]: number };

@@ -13,6 +13,7 @@ const column = (table: BenchTable, name: string) => table.rows.map((row) => row[
 
 /** What must hold whatever the machine's speed. */
 const BEHAVIOUR: Record<number, (tables: BenchTable[]) => void> = {
+  1: (tables) => expect(tables.find((table) => table.measured)?.measured?.meanRenderMs?.value).toBeGreaterThan(0),
   3: ([viewer]) => expect(column(viewer!, 'bytes')[1]).toBe(statSync(VIEWER_FUNCTION_FILE).size),
   4: ([cache]) => {
     const keys = column(cache!, 'distinct keys') as number[];
@@ -20,6 +21,11 @@ const BEHAVIOUR: Record<number, (tables: BenchTable[]) => void> = {
     for (let raw = 0; raw < keys.length; raw += 2) expect(keys[raw + 1]).toBeLessThan(keys[raw] as number);
     const hitRatios = column(cache!, 'edge+shield hit %') as number[];
     expect(hitRatios[5], 'warm caches hit more than cold ones').toBeGreaterThan(hitRatios[3] as number);
+    const measured = cache!.measured ?? {};
+    for (const name of ['edgeHitRatio', 'shieldHitRatio', 'rendersPerShieldMiss'] as const) {
+      expect(measured[name]?.value, name).toBeGreaterThan(0);
+      expect(measured[name]?.value, name).toBeLessThanOrEqual(1);
+    }
   },
   5: ([coalescing]) => {
     expect(column(coalescing!, 'renders').every((renders) => renders === 1)).toBe(true);

@@ -1,4 +1,6 @@
 /** Plain-text tables for `npm run bench`: aligned columns, numbers right-aligned. */
+import type { Measurement, MeasuredName } from '../../infra/cost/measured.ts';
+
 export type Cell = string | number;
 
 export interface BenchTable {
@@ -7,6 +9,8 @@ export interface BenchTable {
   readonly rows: readonly (readonly Cell[])[];
   /** Lines printed under the table: the baseline, the goal and whether it was met. */
   readonly notes?: readonly string[];
+  /** Inputs of the cost model this table measured; `npm run bench -- --record` writes them. */
+  readonly measured?: Partial<Record<MeasuredName, Measurement>>;
 }
 
 export function formatCell(cell: Cell): string {

@@ -5,7 +5,7 @@
  */
 import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OutputFormat } from '../../edge/contract/index.ts';
 import { DEFAULT_QUALITY } from '../../edge/contract/limits.ts';
@@ -110,6 +110,12 @@ export async function transformTables(quick: boolean): Promise<BenchTable[]> {
         : 'vipsthumbnail: not installed (apt-get install libvips-tools), column skipped.',
       'Peak RSS: each approach runs in its own process; the figure includes Node.js itself (~50 MB).',
     ],
+    measured: {
+      meanRenderMs: {
+        value: 1000 / throughput(measured.find((m) => m.approach === 'imgedge') as Measured),
+        basis: `npm run bench table 1b: imgedge's mean over ${fixtures.length} fixtures × ${formats.join('/')} × ${widths.join('/')} px, one render at a time on ${availableParallelism()} cores of this machine (Lambda at 3008 MB has 2 vCPUs)`,
+      },
+    },
   };
   return [perFixture, summary, scaleTable(measured, fixtures[fixtures.length - 1] as BenchFixture, widths), await avifSingleCore(sources, quick)];
 }

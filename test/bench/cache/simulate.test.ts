@@ -56,11 +56,11 @@ describe('simulate', () => {
 
   it('misses only the first of identical requests, and only once per POP at the shield', () => {
     for (const keyMode of ['raw', 'normalized'] as const) {
-      expect(simulate(repeat(request('w=640'), 100), both(keyMode))).toMatchObject({
-        requests: 100, distinctKeys: 1, edgeHits: 99, shieldHits: 0, renders: 1,
+      expect(simulate(repeat(request('w=750'), 100), both(keyMode))).toMatchObject({
+        requests: 100, distinctKeys: 1, edgeHits: 99, shieldHits: 0, originFetches: 1, renders: 1,
       });
-      const acrossPops = [0, 1, 2].flatMap((pop) => repeat(request('w=640', { pop }), 10));
-      expect(simulate(acrossPops, both(keyMode))).toMatchObject({ edgeHits: 27, shieldHits: 2, renders: 1 });
+      const acrossPops = [0, 1, 2].flatMap((pop) => repeat(request('w=750', { pop }), 10));
+      expect(simulate(acrossPops, both(keyMode))).toMatchObject({ edgeHits: 27, shieldHits: 2, originFetches: 1, renders: 1 });
     }
   });
 
@@ -88,23 +88,31 @@ describe('simulate', () => {
 
   it('answers requests the contract rejects before the cache in normalized mode', () => {
     const trace = [request('w=NaN'), request('w=NaN'), request('w=640')];
-    expect(simulate(trace, both('normalized'))).toMatchObject({ requests: 3, rejected: 2, lookups: 1, distinctKeys: 1, renders: 1 });
-    expect(simulate(trace, both('raw'))).toMatchObject({ rejected: 0, lookups: 3, distinctKeys: 2, edgeHits: 1, renders: 2 });
+    expect(simulate(trace, both('normalized'))).toMatchObject({ requests: 3, rejected: 2, lookups: 1, distinctKeys: 1, originFetches: 1 });
+    expect(simulate(trace, both('raw'))).toMatchObject({ rejected: 0, lookups: 3, distinctKeys: 2, edgeHits: 1, originFetches: 2 });
   });
 
-  it('misses every request when the caches hold nothing', () => {
-    const same = repeat(request('w=640'), 20);
+  it('misses every request when the caches hold nothing, but renders each variant once: the bucket keeps it', () => {
+    const same = repeat(request('w=750'), 20);
     for (const capacity of [{ entries: 0 }, { bytes: 0 }, { bytes: 1 }]) {
-      expect(simulate(same, both('normalized', capacity))).toMatchObject({ edgeHits: 0, shieldHits: 0, renders: 20 });
+      expect(simulate(same, both('normalized', capacity))).toMatchObject({ edgeHits: 0, shieldHits: 0, originFetches: 20, renders: 1 });
     }
-    const alternating = Array.from({ length: 20 }, (_, i) => request(i % 2 === 0 ? 'w=640' : 'w=1080'));
-    expect(simulate(alternating, both('normalized', { entries: 1 }))).toMatchObject({ edgeHits: 0, shieldHits: 0, renders: 20 });
-    expect(simulate(same, both('normalized', { entries: 1 }))).toMatchObject({ edgeHits: 19, renders: 1 });
+    const alternating = Array.from({ length: 20 }, (_, i) => request(i % 2 === 0 ? 'w=750' : 'w=1200'));
+    expect(simulate(alternating, both('normalized', { entries: 1 }))).toMatchObject({ edgeHits: 0, shieldHits: 0, originFetches: 20, renders: 2 });
+    expect(simulate(same, both('normalized', { entries: 1 }))).toMatchObject({ edgeHits: 19, originFetches: 1, renders: 1 });
+  });
+
+  it('renders nothing for a standard variant pre-rendered on upload, and renders any other once', () => {
+    const standard = simulate([request('w=640&fmt=webp')], both('normalized'));
+    expect(standard).toMatchObject({ originFetches: 1, renders: 0 });
+    // 700 snaps up to the 750 rung, which no standard width lands on; q=40 is not the default quality.
+    const adHoc = simulate([request('w=700&fmt=webp'), request('w=640&fmt=webp&q=40')], both('normalized'));
+    expect(adHoc).toMatchObject({ originFetches: 2, renders: 2 });
   });
 
   it('counts nothing during the warm-up but keeps what it cached', () => {
     const result = simulate(repeat(request('w=640'), 10), { ...both('normalized'), warmup: 1 });
-    expect(result).toMatchObject({ requests: 9, distinctKeys: 1, edgeHits: 9, renders: 0, edgeHitRatio: 1 });
+    expect(result).toMatchObject({ requests: 9, distinctKeys: 1, edgeHits: 9, originFetches: 0, renders: 0, edgeHitRatio: 1 });
   });
 });
 

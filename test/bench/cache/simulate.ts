@@ -20,9 +20,12 @@ import {
   DEFAULT_LADDER,
   parseImageRequest,
   queryPairs,
+  variantKey,
+  type ImageRequest,
   type OutputFormat,
   type VariantParams,
 } from '../../../edge/contract/index.ts';
+import { standardVariants } from '../../../tasks/plan-variants/standard-variants.ts';
 import type { TraceRequest } from './trace.ts';
 
 export type KeyMode = 'raw' | 'normalized';
@@ -65,15 +68,23 @@ export interface SimulationResult {
   readonly shieldHits: number;
   /** shieldHits / edge misses. */
   readonly shieldHitRatio: number;
-  /** Shield misses: origin fetches, each reading a stored variant or rendering one. */
+  /** Shield misses: each reads the stored variant from the variants bucket, or renders it. */
+  readonly originFetches: number;
+  /**
+   * Origin fetches that render: the variants bucket keeps every render and
+   * holds the standard variants the pipeline pre-rendered on upload, so only
+   * the first fetch of any other variant renders.
+   */
   readonly renders: number;
-  /** Lookups served without the origin: 1 − renders / lookups. */
+  /** Lookups served without the origin: 1 − originFetches / lookups. */
   readonly combinedHitRatio: number;
 }
 
 export interface CacheEntry {
   readonly key: string;
   readonly bytes: number;
+  /** One of the standard variants pre-rendered on upload (normalized mode: the raw origin knows no ladder). */
+  readonly prerendered: boolean;
 }
 
 /**
@@ -105,6 +116,7 @@ export function cacheEntry(request: TraceRequest, mode: KeyMode, ladder: readonl
     return {
       key: request.query === '' ? request.uri : `${request.uri}?${request.query}`,
       bytes: parsed.ok ? estimateVariantBytes(parsed.request.params) : OVERHEAD_BYTES,
+      prerendered: false,
     };
   }
   const parsed = parseImageRequest(request.uri, pairs, { accept: request.accept, ladder });
@@ -112,7 +124,20 @@ export function cacheEntry(request: TraceRequest, mode: KeyMode, ladder: readonl
   return {
     key: `${canonicalUri(parsed.request)}?${canonicalQuery(parsed.request.params)}`,
     bytes: estimateVariantBytes(parsed.request.params),
+    prerendered: prerenderedKeys(parsed.request, ladder).has(variantKey(parsed.request)),
   };
+}
+
+/** Per ladder, per original: the variant keys the render workflow stores on upload. */
+const PRERENDERED = new Map<readonly number[], Map<string, ReadonlySet<string>>>();
+
+function prerenderedKeys(original: ImageRequest, ladder: readonly number[]): ReadonlySet<string> {
+  let byOriginal = PRERENDERED.get(ladder);
+  if (byOriginal === undefined) PRERENDERED.set(ladder, (byOriginal = new Map()));
+  const uri = canonicalUri(original);
+  let keys = byOriginal.get(uri);
+  if (keys === undefined) byOriginal.set(uri, (keys = new Set(standardVariants(original, ladder).map(variantKey))));
+  return keys;
 }
 
 interface Tier {
@@ -137,13 +162,13 @@ function createTier(capacity: Capacity): Tier {
   };
 }
 
-type Outcome = 'rejected' | 'edgeHit' | 'shieldHit' | 'render';
+type Outcome = 'rejected' | 'edgeHit' | 'shieldHit' | 'originFetch';
 
 /** One request through the edge, then the shield on a miss; each tier keeps what passes back through it. */
 function serve(entry: CacheEntry | undefined, edge: Tier, shield: Tier): Outcome {
   if (entry === undefined) return 'rejected';
   if (edge.hitOrStore(entry)) return 'edgeHit';
-  return shield.hitOrStore(entry) ? 'shieldHit' : 'render';
+  return shield.hitOrStore(entry) ? 'shieldHit' : 'originFetch';
 }
 
 export function simulate(trace: Iterable<TraceRequest>, options: SimulateOptions): SimulationResult {
@@ -152,7 +177,9 @@ export function simulate(trace: Iterable<TraceRequest>, options: SimulateOptions
   const edges = new Map<number, Tier>();
   const shield = createTier(options.shield);
   const keys = new Set<string>();
-  const counts: Record<Outcome, number> = { rejected: 0, edgeHit: 0, shieldHit: 0, render: 0 };
+  const stored = new Set<string>();
+  const counts: Record<Outcome, number> = { rejected: 0, edgeHit: 0, shieldHit: 0, originFetch: 0 };
+  let renders = 0;
   let seen = 0;
 
   for (const request of trace) {
@@ -160,8 +187,11 @@ export function simulate(trace: Iterable<TraceRequest>, options: SimulateOptions
     let edge = edges.get(request.pop);
     if (edge === undefined) edges.set(request.pop, (edge = createTier(options.edge)));
     const outcome = serve(entry, edge, shield);
+    const rendered = outcome === 'originFetch' && !(entry as CacheEntry).prerendered && !stored.has((entry as CacheEntry).key);
+    if (rendered) stored.add((entry as CacheEntry).key);
     if (seen++ < warmup) continue;
     counts[outcome]++;
+    if (rendered) renders++;
     if (entry !== undefined) keys.add(entry.key);
   }
 
@@ -179,7 +209,8 @@ export function simulate(trace: Iterable<TraceRequest>, options: SimulateOptions
     edgeHitRatio: ratio(counts.edgeHit, lookups),
     shieldHits: counts.shieldHit,
     shieldHitRatio: ratio(counts.shieldHit, edgeMisses),
-    renders: counts.render,
-    combinedHitRatio: ratio(lookups - counts.render, lookups),
+    originFetches: counts.originFetch,
+    renders,
+    combinedHitRatio: ratio(lookups - counts.originFetch, lookups),
   };
 }
