@@ -1,4 +1,5 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /**
  * The Node.js runtime of every function we deploy, Lambda@Edge included.
@@ -11,3 +12,15 @@ export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** esbuild's target for every Lambda bundle: the oldest Node the code is tested on. */
 export const BUNDLE_TARGET = 'node20';
+
+/** How NodejsFunction bundles our code: the local esbuild, ESM, the AWS SDK bundled so its version is the one tested. */
+export const ESM_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: BUNDLE_TARGET,
+  mainFields: ['module', 'main'],
+  // Some bundled CommonJS dependencies call require(); ESM output has none of its own.
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  bundleAwsSDK: true,
+  minify: true,
+  forceDockerBundling: false,
+} satisfies BundlingOptions;

@@ -6,10 +6,10 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { BUNDLE_TARGET, NODE_RUNTIME } from './lambda-runtime.ts';
+import { ESM_BUNDLING, NODE_RUNTIME } from './lambda-runtime.ts';
 import { repoPath } from './paths.ts';
 
 const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
@@ -48,16 +48,9 @@ export function taskFunction(scope: Construct, id: string, props: TaskFunctionPr
       ...environment,
     },
     bundling: {
-      format: OutputFormat.ESM,
-      target: BUNDLE_TARGET,
-      mainFields: ['module', 'main'],
-      // Some bundled CommonJS dependencies call require(); ESM output has none of its own.
-      banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      bundleAwsSDK: true,
-      minify: true,
+      ...ESM_BUNDLING,
       sourceMap: true,
       externalModules: renders ? ['sharp'] : [],
-      forceDockerBundling: false,
       ...(renders && {
         commandHooks: {
           beforeBundling: () => [],

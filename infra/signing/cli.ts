@@ -6,6 +6,9 @@
  *     --secret-file <file> --kid <kid>         hmac: the tenant's secret (the file's first line)
  *     --key-file <pem> --key-pair-id <id>      key-group: an RSA private key of the tenant's key group
  *   key-group only: --policy canned|custom (default canned), --ip <cidr> (custom)
+ *
+ * runSignCli is also `npm run imgedge -- sign`'s signer (infra/cli/commands/sign.ts):
+ * keep its exit codes (0 signed, 1 cannot sign, 2 usage) and its `sign: <reason>` first line.
  */
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';

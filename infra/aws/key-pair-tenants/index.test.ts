@@ -42,7 +42,7 @@ function event(type: 'Create' | 'Update' | 'Delete', current: ReturnType<typeof 
     ResourceProperties: { ServiceToken: 'x', KvsArn: KVS_ARN, Mappings: current },
   };
   if (type === 'Create') return { ...base, RequestType: 'Create' };
-  if (type === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: 'p', OldResourceProperties: { KvsArn: KVS_ARN, Mappings: old } };
+  if (type === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: 'p', OldResourceProperties: { ServiceToken: 'x', KvsArn: KVS_ARN, Mappings: old } };
   return { ...base, RequestType: 'Delete', PhysicalResourceId: 'p' };
 }
 

@@ -13,7 +13,7 @@ import { CfnOutput, CustomResource, Duration, Stack, type StackProps } from 'aws
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
@@ -24,7 +24,7 @@ import { VIEWER_FUNCTION_FILE } from '../../../edge/viewer/artifact.ts';
 import { originRequestCode } from '../bundling/origin-request-bundle.ts';
 import type { DeploymentConfig, TenantDeployment } from '../config.ts';
 import type { KeyPairMapping, KeyPairTenantsProperties } from '../key-pair-tenants/index.ts';
-import { BUNDLE_TARGET, NODE_RUNTIME } from '../lambda-runtime.ts';
+import { ESM_BUNDLING, NODE_RUNTIME } from '../lambda-runtime.ts';
 import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
 import { repoPath } from '../paths.ts';
 import { allowList, allowObjects } from '../s3-access.ts';
@@ -124,15 +124,7 @@ export class EdgeStack extends Stack {
       architecture: lambda.Architecture.ARM_64,
       timeout: Duration.minutes(1),
       logGroup: new logs.LogGroup(this, 'KeyPairTenantsLogs', { retention: logs.RetentionDays.ONE_MONTH }),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: BUNDLE_TARGET,
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        bundleAwsSDK: true,
-        minify: true,
-        forceDockerBundling: false,
-      },
+      bundling: ESM_BUNDLING,
     });
     fn.addToRolePolicy(
       new iam.PolicyStatement({
