@@ -150,6 +150,8 @@ async function signatureRefusal(kvs: Store, signing: string, image: ImageRequest
     return constantTimeEqual(crypto.createHmac('sha256', secret).update(message).digest('base64url'), token.sig) ? undefined : SIGNATURE_INVALID;
   }
   if (signing === 'key-group') {
+    // CloudFront verified the signature: a URI this function reads as tenant t starts with
+    // `/t/`, so it matched t's own behavior `/t/*` and its trusted key group.
     const keyPairId = singleParam(pairs, 'Key-Pair-Id');
     if (keyPairId === undefined) return SIGNATURE_REQUIRED;
     if (KEY_ID.test(keyPairId) && (await stored(kvs, keyPairTenantKey(keyPairId))) === image.tenant) return undefined;
