@@ -43,7 +43,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('npm run imgedge', () => {
+describe('npm run imgedge', { timeout: 60_000 }, () => {
   let running: RunningStack;
   let dir: string;
   const cli = (...args: string[]) => imgedge(args, { IMGEDGE_ENDPOINT: running.url });
@@ -112,7 +112,7 @@ describe('npm run imgedge', () => {
       const found = running.stack.pipeline.executions.list({ stateMachine: 'upload', status: 'FAILED' }).find((e) => JSON.stringify(e.input).includes(key));
       if (!found) throw new Error('the upload has not failed yet');
       return found;
-    });
+    }, { timeout: 20_000 });
     running.stack.pipeline.faults.clear();
 
     const run = await cli('redrive', failed.name);

@@ -16,7 +16,10 @@ export const SCREENSHOT = 'test-artifacts/console.png';
 const UPLOADED = 'demo/console/photo.jpg';
 const REDRIVEN = 'demo/console/redriven.jpg';
 
-describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), () => {
+/** Each step waits on the pipeline, which on a loaded 2-core machine takes seconds. */
+const WAIT = { timeout: 20_000 };
+
+describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), { timeout: 60_000 }, () => {
   let running: RunningStack;
   let browser: Chromium;
   let page: Page;
@@ -56,7 +59,7 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), () => {
     expect(await page.locator('[data-tenant="signed-demo"] h3').textContent()).toContain('URLs signed (hmac)');
     expect(await signed.getByTestId('signed-placeholder').textContent()).toBe('signed tenant (hmac): npm run imgedge -- sign /signed-demo/samples/landscape.jpg?w=256 --check');
     await openOriginal('signed-demo/samples/landscape.jpg');
-    await vi.waitFor(async () => expect(await page.locator('#variants [data-testid="signed-placeholder"]').count()).toBe(12));
+    await vi.waitFor(async () => expect(await page.locator('#variants [data-variant^="signed-demo/"] [data-testid="signed-placeholder"]').count()).toBe(12), WAIT);
     expect(await page.locator('#auto-served').textContent()).toContain('this tenant\'s URLs need a signature');
     expect(refused).toEqual([]);
   });
@@ -66,11 +69,11 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), () => {
     await page.locator('#upload-file').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await photo(1200, 800) });
     await page.getByRole('button', { name: 'Upload' }).click();
     const result = page.getByTestId('upload-result');
-    await result.waitFor({ timeout: 20_000 });
+    await result.waitFor(WAIT);
     expect(await result.textContent()).toContain(`${UPLOADED}: accepted`);
 
     for (const workflow of ['upload', 'render']) {
-      await executionRows(workflow, UPLOADED).locator('.status-SUCCEEDED').waitFor({ timeout: 20_000 });
+      await executionRows(workflow, UPLOADED).locator('.status-SUCCEEDED').waitFor(WAIT);
     }
     await card(UPLOADED).filter({ hasText: '12 variants' }).waitFor();
   });
@@ -83,8 +86,8 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), () => {
     expect(response.headers()['content-type']).toBe('image/avif');
     expect(await page.getByTestId('auto-format').textContent()).toBe('image/avif');
 
-    const variants = page.locator('#variants .variant');
-    await vi.waitFor(async () => expect(await variants.count()).toBe(12));
+    const variants = page.locator(`#variants [data-variant^="${UPLOADED}/"]`);
+    await vi.waitFor(async () => expect(await variants.count()).toBe(12), WAIT);
     expect(new Set(await page.locator('#variants [data-testid="render-path"]').allTextContents())).toEqual(new Set(['pre-rendered']));
     expect(await variants.filter({ hasText: '/demo/console/photo.jpg?fmt=webp&q=75&w=640' }).count()).toBe(1);
   });
@@ -116,7 +119,7 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), () => {
     running.stack.pipeline.faults.loseResponses('RecordOriginal');
     expect((await upload(running, REDRIVEN, await photo(800, 600, 10), 'image/jpeg')).status).toBe(201);
     const failed = executionRows('upload', REDRIVEN).filter({ hasText: 'FAILED' });
-    await failed.waitFor({ timeout: 20_000 });
+    await failed.waitFor(WAIT);
     expect(await failed.textContent()).toContain('RecordOriginal');
     expect(await failed.textContent()).toContain('Sandbox.Timedout: RecordOriginal: Task timed out after its work was done (injected fault)');
     expect(await failed.textContent()).toContain('fix the cause, then redrive');
@@ -124,10 +127,10 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), () => {
 
     await failed.getByRole('button', { name: 'Redrive' }).click();
     const result = page.getByTestId('redrive-result');
-    await result.waitFor({ timeout: 20_000 });
+    await result.waitFor(WAIT);
     expect(await result.textContent()).toContain('SUCCEEDED');
     await executionRows('upload', REDRIVEN).filter({ hasText: 'redriven 1×' }).locator('.status-SUCCEEDED').waitFor();
-    await executionRows('render', REDRIVEN).locator('.status-SUCCEEDED').waitFor({ timeout: 20_000 });
+    await executionRows('render', REDRIVEN).locator('.status-SUCCEEDED').waitFor(WAIT);
   });
 
   it('takes an image down from the page: deny entry, deletions per region, queued invalidation, then 451 at the edge', async () => {
@@ -137,7 +140,7 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), () => {
     await page.getByRole('button', { name: 'Take down' }).click();
 
     const report = page.getByTestId('takedown-report');
-    await report.waitFor({ timeout: 20_000 });
+    await report.waitFor(WAIT);
     const text = await report.textContent();
     expect(text).toContain('SUCCEEDED');
     expect(text).toContain(`deny-list entry d:${REDRIVEN} reason “dmca 2026-0042”`);
@@ -155,7 +158,7 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), () => {
     await page.locator('#upload-file').setInputFiles({ name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('meeting notes, not a photo') });
     await page.getByRole('button', { name: 'Upload' }).click();
     const rejected = page.getByTestId('upload-result').filter({ hasText: 'demo/console/notes.jpg: OriginalRejected' });
-    await rejected.waitFor({ timeout: 20_000 });
+    await rejected.waitFor(WAIT);
     expect(await rejected.textContent()).toContain('fix the file and upload it again');
     await executionRows('upload', 'demo/console/notes.jpg').filter({ hasText: 'FAILED' }).waitFor();
 

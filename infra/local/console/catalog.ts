@@ -14,7 +14,9 @@ import {
   tenantConfigKey,
   variantKey,
   variantUri,
+  originalKey,
   type DenyEntry,
+  type ImageRequest,
   type TenantConfig,
 } from '../../../edge/contract/index.ts';
 import { cacheKey, viewerEvent } from '../cloudfront.ts';
@@ -52,9 +54,8 @@ export async function listOriginals(stack: LocalStack): Promise<OriginalsListing
 }
 
 /** Every variant of the original `key` in the variants bucket, smallest width first. */
-export async function listVariants(stack: LocalStack, key: string): Promise<VariantsListing> {
-  const original = parseOriginalKey(key);
-  if (!original) throw new RangeError(`${key} is not an original key ({tenant}/{path}.{ext})`);
+export async function listVariants(stack: LocalStack, original: Pick<ImageRequest, 'tenant' | 'path'>): Promise<VariantsListing> {
+  const key = originalKey(original);
   const preRendered = pipelineRenders(stack.pipeline.executions.list({ stateMachine: 'render' }));
   const variants: VariantView[] = [];
   for await (const objectKey of stack.variants.list(`${key}/`)) {

@@ -1,4 +1,5 @@
 /** The console's routes: the page at `/`, its script, and the JSON it reads beyond the operations surface. */
+import { parseOriginalKey } from '../../../edge/contract/index.ts';
 import { HttpError, html, json, type RouteTable } from '../http.ts';
 import { consoleScript } from './bundle.ts';
 import { listOriginals, listVariants, normalize } from './catalog.ts';
@@ -18,14 +19,10 @@ export const CONSOLE_ROUTES: RouteTable = [
     'GET',
     /^\/_local\/variants$/,
     async (stack, req) => {
-      const key = query(req.url).get('key');
-      if (!key) throw new HttpError(400, 'key is required: /_local/variants?key={tenant}/{path}');
-      try {
-        return json(200, await listVariants(stack, key));
-      } catch (err) {
-        if (err instanceof RangeError) throw new HttpError(400, err.message);
-        throw err;
-      }
+      const key = query(req.url).get('key') ?? '';
+      const original = parseOriginalKey(key);
+      if (!original) throw new HttpError(400, `key must be an original's key: /_local/variants?key={tenant}/{path}.{ext}`);
+      return json(200, await listVariants(stack, original));
     },
   ],
   [

@@ -11,6 +11,8 @@ import { byId, fill, h, messageOf } from './dom.ts';
 
 /** The width the page asks for with fmt=auto, to show what this browser's Accept header got. */
 const AUTO_PROBE_WIDTH = 640;
+/** S3 delivers the Object Created event within a second locally; after this the pipeline is not listening. */
+const UPLOAD_EXECUTION_WAIT_MS = 30_000;
 
 export function createOriginalsView(ops: OpsClient, onChange: () => void) {
   let selected: string | undefined;
@@ -72,6 +74,7 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
     fill(byId('detail-key'), key, ' ', h('a', { href: `${uri}?w=${AUTO_PROBE_WIDTH}` }, `${uri}?w=${AUTO_PROBE_WIDTH}`));
     fill(byId('normalized'));
     fill(byId('takedown-result'));
+    fill(byId('variants'), h('p', { class: 'hint' }, 'loading its variants…'));
     probeAuto(key, uri);
     await showVariants(key);
     detail.scrollIntoView({ block: 'start' });
@@ -200,11 +203,13 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
 
   /** The upload execution the S3 event of our PUT started: the first new one for the key. */
   async function uploadExecution(key: string, before: ReadonlySet<string>): Promise<ExecutionSummary> {
-    for (;;) {
+    const deadline = performance.now() + UPLOAD_EXECUTION_WAIT_MS;
+    while (performance.now() < deadline) {
       const found = (await ops.executions({ stateMachine: 'upload' })).find((e) => !before.has(e.id) && subject(e) === key);
       if (found) return found;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    throw new Error(`stored, but no upload execution started within ${UPLOAD_EXECUTION_WAIT_MS / 1000} s: is the stack's S3 event rule on?`);
   }
 
   byId<HTMLFormElement>('takedown-form').addEventListener('submit', async (event) => {
