@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateLocalSigningKeys } from '../../infra/local/dev-keys.ts';
 import { seedSignedTenants } from '../../infra/local/seed.ts';
-import { startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
+import { setFault, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 import { launchChromium, withChromium, HAS_CHROMIUM, type Chromium } from './chromium.ts';
 import { photo } from './photo.ts';
 
@@ -151,6 +151,14 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), { timeou
     expect((await running.request(`/${REDRIVEN}?w=256`)).status).toBe(451);
     await page.locator('#taken-down', { hasText: `${REDRIVEN} — dmca 2026-0042` }).waitFor();
     expect(await card(REDRIVEN).count()).toBe(0);
+  });
+
+  it('shows a fault injected into a region among the live counters until it is lifted', async () => {
+    const faults = page.locator('[data-tile="faults"] b');
+    await setFault(running, 'eu-west-1', 'unavailable');
+    await faults.filter({ hasText: 'eu-west-1 unavailable' }).waitFor(WAIT);
+    await setFault(running, 'eu-west-1', 'none');
+    await faults.filter({ hasText: /^none$/ }).waitFor(WAIT);
   });
 
   it('shows why an upload was rejected, and saves a screenshot of the console', async () => {

@@ -6,6 +6,7 @@
  */
 import type { ExecutionStatus, Execution } from '../executions.ts';
 import type { TakedownRequest } from '../pipeline.ts';
+import type { Fault } from '../s3-emulator.ts';
 import type { LocalStats } from '../stack.ts';
 import type { ExecutionSummary, Normalized, OriginalsListing, VariantsListing } from './api.ts';
 
@@ -35,6 +36,8 @@ export const SETTLE_POLL_MS = 100;
 
 export interface OpsClient {
   stats(): Promise<LocalStats>;
+  /** Endpoint (a region, or `variants`) → the fault injected into it, `none` when healthy. */
+  faults(): Promise<Record<string, Fault>>;
   originals(): Promise<OriginalsListing>;
   variants(key: string): Promise<VariantsListing>;
   normalize(url: string, accept: string): Promise<Normalized>;
@@ -75,6 +78,7 @@ export function createOpsClient(endpoint: string): OpsClient {
   const encodeKey = (key: string) => key.split('/').map(encodeURIComponent).join('/');
   const ops: OpsClient = {
     stats: () => call('GET', '/_local/stats'),
+    faults: () => call('GET', '/_local/faults'),
     originals: () => call('GET', '/_local/originals'),
     variants: (key) => call('GET', `/_local/variants?key=${encodeURIComponent(key)}`),
     normalize: (url, accept) => call('GET', `/_local/normalize?url=${encodeURIComponent(url)}&accept=${encodeURIComponent(accept)}`),

@@ -28,8 +28,8 @@ function guarded(task: () => Promise<void>) {
 }
 
 const tick = guarded(async () => {
-  const [current] = await Promise.all([ops.stats(), executions.refresh()]);
-  stats.show(current);
+  const [current, faults] = await Promise.all([ops.stats(), ops.faults(), executions.refresh()]);
+  stats.show(current, faults);
 });
 
 void guarded(originals.refresh)();

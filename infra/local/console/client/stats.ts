@@ -31,16 +31,20 @@ export function createStatsView() {
     );
   }
 
-  function showTiles(stats: LocalStats) {
+  function showTiles(stats: LocalStats, faults: Readonly<Record<string, string>>) {
     const { invalidations } = stats.pipeline;
+    const down = Object.entries(faults).filter(([, fault]) => fault !== 'none');
+    const blocked = Object.entries(stats.waf.blocked).filter(([, n]) => n > 0);
     fill(
       byId('tiles'),
+      tile('faults', down.length === 0 ? 'none' : down.map(([target, fault]) => `${target} ${fault}`).join(', '), 'injected with POST /_local/faults'),
       tile('hit ratio', `${(stats.hitRatio * 100).toFixed(1)} %`, `${stats.hits} hits · ${stats.misses} misses`),
       tile('renders', String(stats.renders + stats.pipeline.renders), `${stats.renders} on a miss · ${stats.pipeline.renders} pre-rendered`),
       ...Object.entries(stats.originFetches).map(([region, count]) => tile(`origin fetches ${region}`, String(count))),
       tile('invalidation paths submitted', String(stats.invalidationPathsSubmitted), `${invalidations.submitted} invalidations · ${invalidations.resends} resends`),
       tile('paths in flight', `${invalidations.inFlight.paths} / ${invalidations.quotas.paths}`, 'CloudFront quota', { value: invalidations.inFlight.paths, max: invalidations.quotas.paths }),
       tile('wildcards in flight', `${invalidations.inFlight.wildcards} / ${invalidations.quotas.wildcards}`, 'CloudFront quota', { value: invalidations.inFlight.wildcards, max: invalidations.quotas.wildcards }),
+      tile('WAF blocked', String(blocked.reduce((sum, [, n]) => sum + n, 0)), blocked.map(([rule, n]) => `${rule} ${n}`).join(' · ') || `of ${stats.waf.requests} requests`),
     );
   }
 
@@ -78,10 +82,10 @@ export function createStatsView() {
   }
 
   return {
-    show(stats: LocalStats) {
+    show(stats: LocalStats, faults: Readonly<Record<string, string>>) {
       samples.push({ at: performance.now(), stats });
       if (samples.length > HISTORY) samples.shift();
-      showTiles(stats);
+      showTiles(stats, faults);
       drawChart();
     },
   };
