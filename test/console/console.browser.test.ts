@@ -123,6 +123,13 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), { timeou
     expect(await failed.textContent()).toContain('RecordOriginal');
     expect(await failed.textContent()).toContain('Sandbox.Timedout: RecordOriginal: Task timed out after its work was done (injected fault)');
     expect(await failed.textContent()).toContain('fix the cause, then redrive');
+    await failed.getByRole('button', { name: 'Steps' }).click();
+    const stepsShown = page.getByTestId('execution-steps');
+    await stepsShown.filter({ hasText: REDRIVEN }).waitFor();
+    const text = await stepsShown.textContent();
+    expect(text).toMatch(/ValidateOriginal succeeded in \d+ ms/);
+    expect(text).toMatch(/RecordOriginal failed in \d+ ms after \d+ retries/);
+    expect(text).toContain('Sandbox.Timedout: RecordOriginal: Task timed out after its work was done (injected fault)');
     running.stack.pipeline.faults.clear();
 
     await failed.getByRole('button', { name: 'Redrive' }).click();
@@ -130,6 +137,7 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), { timeou
     await result.waitFor(WAIT);
     expect(await result.textContent()).toContain('SUCCEEDED');
     await executionRows('upload', REDRIVEN).filter({ hasText: 'redriven 1×' }).locator('.status-SUCCEEDED').waitFor();
+    await stepsShown.filter({ hasText: /RecordOriginal succeeded in \d+ ms/ }).locator('.status-SUCCEEDED').waitFor(WAIT);
     await executionRows('render', REDRIVEN).locator('.status-SUCCEEDED').waitFor(WAIT);
   });
 

@@ -3,6 +3,7 @@
  * what it was about, why it failed in one line, and what to do next.
  */
 import type { OriginalsRegion } from '../../../edge/origin/regions.ts';
+import type { Execution } from '../executions.ts';
 import type { ExecutionSummary } from './api.ts';
 
 type Input = { key?: string; detail?: { object?: { key?: string } } } | null;
@@ -33,6 +34,43 @@ export function nextStep(execution: Pick<ExecutionSummary, 'status' | 'error' | 
   if (execution.error === 'Runtime.GoMissing') return 'install golang-go, restart the stack, then redrive';
   if (execution.stateMachine === 'takedown') return 'viewers already get 451 (the deny entry is first); fix the cause, then redrive to finish the deletions';
   return 'fix the cause, then redrive';
+}
+
+/** One state of an execution's top level, as its event history tells it. */
+export interface Step {
+  readonly state: string;
+  readonly outcome: 'running' | 'succeeded' | 'failed' | 'caught';
+  /** From entering the state to its last event. */
+  readonly ms: number;
+  readonly retries: number;
+  /** The last error, in one line. */
+  readonly error?: string;
+}
+
+/** The top-level states in the order they ran (a Map's items are inside its one step). */
+export function steps(events: Execution['events']): Step[] {
+  const out: Array<{ -readonly [K in keyof Step]: Step[K] } & { start: number }> = [];
+  for (const event of events) {
+    if (!('state' in event) || event.index !== undefined) continue;
+    if (event.type === 'StateEntered') {
+      out.push({ state: event.state.name, outcome: 'running', ms: 0, retries: 0, start: event.timestamp });
+      continue;
+    }
+    const step = [...out].reverse().find((s) => s.state === event.state.name);
+    if (!step) continue;
+    step.ms = event.timestamp - step.start;
+    if (event.type === 'StateExited') step.outcome = 'succeeded';
+    if (event.type === 'StateCaught') step.outcome = 'caught';
+    if (event.type === 'StateRetried') {
+      step.outcome = 'running';
+      step.retries++;
+    }
+    if (event.type === 'StateFailed') {
+      step.outcome = 'failed';
+      step.error = failure({ error: event.Error, cause: typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause) });
+    }
+  }
+  return out.map(({ start: _start, ...step }) => step);
 }
 
 export function formatMs(ms: number | undefined): string {

@@ -40,6 +40,8 @@ th{color:var(--muted);font-weight:600}
 tr.FAILED td{background:#fdf0ef}
 .status-SUCCEEDED{color:var(--ok);font-weight:600}.status-FAILED{color:var(--bad);font-weight:600}.status-RUNNING{color:var(--run);font-weight:600}
 .hint{color:var(--muted);font-size:.78rem}
+pre{max-height:20rem;overflow:auto;white-space:pre-wrap}
+td button{display:block;margin-bottom:.2rem}
 .result{border-left:3px solid var(--accent);padding:.3rem .6rem;margin:.5rem 0;background:#f3f6fd}
 .result.bad{border-color:var(--bad);background:#fdf0ef}
 `;
@@ -100,6 +102,7 @@ export const CONSOLE_PAGE = `<!doctype html>
       <button type="button" id="flush">Flush invalidations now</button>
     </form>
     <div id="execution-result"></div>
+    <div id="execution-steps"></div>
     <table><thead><tr><th>workflow</th><th>original</th><th>status</th><th>started</th><th>duration</th><th>failed step · error</th><th></th></tr></thead>
     <tbody id="executions"></tbody></table>
   </section>

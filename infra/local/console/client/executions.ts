@@ -1,7 +1,7 @@
 /** The four workflows' executions: status, duration, the failed step and its error, and redrive. */
 import type { ExecutionStatus } from '../../executions.ts';
 import type { ExecutionSummary } from '../api.ts';
-import { failure, formatMs, nextStep, subject } from '../execution-view.ts';
+import { failure, formatMs, nextStep, steps, subject } from '../execution-view.ts';
 import type { OpsClient } from '../ops-client.ts';
 import { byId, fill, h, messageOf } from './dom.ts';
 
@@ -13,6 +13,36 @@ export function createExecutionsView(ops: OpsClient, onSettled: () => void) {
   const status = byId<HTMLSelectElement>('filter-status');
   const result = byId('execution-result');
   let running = new Set<string>();
+  /** The execution whose steps are shown, redrawn when its status or redrive count moves. */
+  let inspected: { id: string; shown: string } | undefined;
+
+  async function showSteps(id: string) {
+    const execution = await ops.execution(id);
+    inspected = { id, shown: `${execution.status}/${execution.redriveCount}` };
+    fill(
+      byId('execution-steps'),
+      h(
+        'div',
+        { class: execution.status === 'FAILED' ? 'result bad' : 'result', 'data-testid': 'execution-steps' },
+        h('div', {}, `${execution.stateMachine} ${execution.name}: `, h('span', { class: `status-${execution.status}` }, execution.status), ` · ${subject(execution)}`),
+        h(
+          'ol',
+          {},
+          ...steps(execution.events).map((step) =>
+            h(
+              'li',
+              {},
+              h('b', {}, step.state),
+              ` ${step.outcome} in ${formatMs(step.ms)}`,
+              step.retries > 0 ? ` after ${step.retries} ${step.retries === 1 ? 'retry' : 'retries'}` : '',
+              step.error && step.outcome !== 'succeeded' ? h('div', { class: 'mono' }, step.error) : '',
+            ),
+          ),
+        ),
+        h('details', {}, h('summary', {}, 'input and output'), h('pre', { class: 'mono' }, JSON.stringify({ input: execution.input, output: execution.output }, null, 2))),
+      ),
+    );
+  }
 
   async function redrive(execution: ExecutionSummary) {
     fill(result, h('div', { class: 'result' }, `redriving ${execution.stateMachine} ${execution.name}…`));
@@ -41,14 +71,14 @@ export function createExecutionsView(ops: OpsClient, onSettled: () => void) {
       h('td', {}, new Date(execution.startedAt).toLocaleTimeString()),
       h('td', {}, formatMs(execution.durationMs)),
       h('td', {}, failed ? h('b', {}, execution.failedState ?? '') : '', failed ? h('div', {}, failure(execution)) : '', failed ? h('div', { class: 'hint' }, nextStep(execution)) : ''),
-      h('td', {}, failed ? redriveButton(execution) : ''),
+      h('td', {}, button('Steps', () => showSteps(execution.id)), failed ? button('Redrive', () => redrive(execution)) : ''),
     );
   }
 
-  function redriveButton(execution: ExecutionSummary) {
-    const button = h('button', { type: 'button' }, 'Redrive');
-    button.addEventListener('click', () => void redrive(execution));
-    return button;
+  function button(label: string, onClick: () => Promise<void>) {
+    const element = h('button', { type: 'button' }, label);
+    element.addEventListener('click', () => void onClick().catch((err: unknown) => fill(result, h('div', { class: 'result bad' }, `${label}: ${messageOf(err)}`))));
+    return element;
   }
 
   async function refresh() {
@@ -62,6 +92,8 @@ export function createExecutionsView(ops: OpsClient, onSettled: () => void) {
     // A settled execution changes what the gallery shows (new originals, variants, takedowns).
     const nowRunning = new Set(list.filter((e) => e.status === 'RUNNING').map((e) => e.id));
     if ([...running].some((id) => !nowRunning.has(id))) onSettled();
+    const followed = inspected && list.find((e) => e.id === inspected!.id);
+    if (followed && (followed.status === 'RUNNING' || `${followed.status}/${followed.redriveCount}` !== inspected!.shown)) await showSteps(followed.id);
     running = nowRunning;
   }
 
