@@ -57,7 +57,7 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), { timeou
     const signed = card('signed-demo/samples/landscape.jpg');
     await signed.waitFor();
     expect(await page.locator('[data-tenant="signed-demo"] h3').textContent()).toContain('URLs signed (hmac)');
-    expect(await signed.getByTestId('signed-placeholder').textContent()).toBe('signed tenant (hmac): npm run imgedge -- sign /signed-demo/samples/landscape.jpg?w=256 --check');
+    expect(await signed.getByTestId('signed-placeholder').textContent()).toBe("signed tenant (hmac): npm run imgedge -- sign '/signed-demo/samples/landscape.jpg?w=256' --check");
     await openOriginal('signed-demo/samples/landscape.jpg');
     await vi.waitFor(async () => expect(await page.locator('#variants [data-variant^="signed-demo/"] [data-testid="signed-placeholder"]').count()).toBe(12), WAIT);
     expect(await page.locator('#auto-served').textContent()).toContain('this tenant\'s URLs need a signature');

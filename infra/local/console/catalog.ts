@@ -53,7 +53,7 @@ export async function listOriginals(stack: LocalStack): Promise<OriginalsListing
   };
 }
 
-/** Every variant of the original `key` in the variants bucket, smallest width first. */
+/** Every variant of `original` in the variants bucket, smallest width first. */
 export async function listVariants(stack: LocalStack, original: Pick<ImageRequest, 'tenant' | 'path'>): Promise<VariantsListing> {
   const key = originalKey(original);
   const preRendered = pipelineRenders(stack.pipeline.executions.list({ stateMachine: 'render' }));

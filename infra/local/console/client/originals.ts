@@ -23,7 +23,7 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
   function picture(key: string, url: string, alt: string) {
     const mode = signingOf(key);
     if (!mode) return h('img', { src: url, alt, loading: 'lazy' });
-    return h('div', { class: 'signed', 'data-testid': 'signed-placeholder' }, `signed tenant (${mode}): `, h('code', {}, `npm run imgedge -- sign ${url} --check`));
+    return h('div', { class: 'signed', 'data-testid': 'signed-placeholder' }, `signed tenant (${mode}): `, h('code', {}, `npm run imgedge -- sign '${url}' --check`));
   }
 
   async function refresh() {
