@@ -193,9 +193,10 @@ export function viewerEvent(request: ViewerRequest): AWSCloudFrontFunction.Event
 }
 
 function addValue(target: AWSCloudFrontFunction.ValueObject, name: string, value: string) {
-  const existing = target[name];
+  // Own properties only: a parameter, header or cookie named `constructor` or `__proto__` is data, not Object.prototype.
+  const existing = Object.prototype.hasOwnProperty.call(target, name) ? target[name] : undefined;
   if (!existing) {
-    target[name] = { value };
+    Object.defineProperty(target, name, { value: { value }, enumerable: true, writable: true, configurable: true });
     return;
   }
   existing.multiValue ??= [{ value: existing.value }];

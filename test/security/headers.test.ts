@@ -70,6 +70,25 @@ describe('hostile headers on the built viewer function', () => {
   }, 120_000);
 });
 
+describe("the local CloudFront's viewer event", () => {
+  // Names an attacker picks so that a careless `target[name]` finds Object.prototype instead of nothing.
+  const PROTOTYPE_NAMES = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];
+
+  it('keeps parameters, headers and cookies named like Object.prototype members as data, and changes no builtin', () => {
+    const query = PROTOTYPE_NAMES.map((name, i) => `${name}=${i}`).join('&');
+    const headers = Object.fromEntries([...PROTOTYPE_NAMES.map((name) => [name, `h-${name}`]), ['cookie', PROTOTYPE_NAMES.map((name) => `${name}=c`).join('; ')]]);
+    const event = viewerEvent({ method: 'GET', url: `/demo/a.jpg?${query}&${query}`, headers, ip: '198.51.100.1' });
+    for (const [i, name] of PROTOTYPE_NAMES.entries()) {
+      expect(Object.getOwnPropertyDescriptor(event.request.querystring, name)?.value, name).toEqual({ value: String(i), multiValue: [{ value: String(i) }, { value: String(i) }] });
+      expect(Object.getOwnPropertyDescriptor(event.request.headers, name.toLowerCase())?.value, name).toEqual({ value: `h-${name}` });
+      expect(Object.getOwnPropertyDescriptor(event.request.cookies, name)?.value, name).toEqual({ value: 'c' });
+    }
+    // Events cross into the sandbox as JSON: `__proto__` must arrive as a parameter too.
+    expect(Object.getOwnPropertyDescriptor(JSON.parse(JSON.stringify(event.request.querystring)), '__proto__')?.value).toMatchObject({ value: '2' });
+    for (const builtin of [Object, Object.prototype.toString, Object.prototype.hasOwnProperty, Object.prototype.valueOf]) expect(builtin).not.toHaveProperty('multiValue');
+  });
+});
+
 describe('hostile headers over HTTP on the local stack', () => {
   let running: RunningStack;
   beforeAll(async () => {
