@@ -156,10 +156,8 @@ export function requestedParams(query: QueryPairs): RequestedParams | string {
   if (typeof w === 'string') return w;
   const h = readNumber(seen.h, 'h', MAX_OUTPUT_DIMENSION);
   if (typeof h === 'string') return h;
-  const requested: { fmt: OutputFormat | 'auto'; q: number; w?: number; h?: number } = { fmt, q: q ?? DEFAULT_QUALITY };
-  if (w !== undefined) requested.w = w;
-  if (h !== undefined) requested.h = h;
-  return requested;
+  // w or h absent stays undefined, which canonicalQuery and parseParams read as absent.
+  return { fmt, q: q ?? DEFAULT_QUALITY, w, h };
 }
 
 function parseParams(query: QueryPairs, source: SourceExtension, options: ParseOptions): VariantParams | string {

@@ -4,9 +4,11 @@ import { keyPairTenantKey, signingSecretKey, tenantConfigProblem } from './kvs.t
 import {
   CLOCK_SKEW_SECONDS,
   constantTimeEqual,
+  KEY_ID,
   MAX_KEY_ID_LENGTH,
   MAX_SIGNED_URL_TTL_SECONDS,
   readToken,
+  SIGNATURE,
   SIGNATURE_EXPIRED,
   SIGNATURE_INVALID,
   SIGNATURE_LENGTH,
@@ -96,6 +98,13 @@ describe('Function: requestedParams', () => {
   it('gives the same reasons as the parse', () => {
     expect(requestedParams(queryPairs('w=1&w=2'))).toBe('duplicate parameter w');
     expect(requestedParams(queryPairs('fmt=svg'))).toBe('fmt must be one of auto, avif, webp, jpeg, jpg, png');
+  });
+});
+
+describe('Constants: KEY_ID and SIGNATURE', () => {
+  it('spell MAX_KEY_ID_LENGTH and SIGNATURE_LENGTH', () => {
+    expect(KEY_ID.source).toBe(`^[\\w-]{1,${MAX_KEY_ID_LENGTH}}$`);
+    expect(SIGNATURE.source).toBe(`^[\\w-]{${SIGNATURE_LENGTH}}$`);
   });
 });
 
