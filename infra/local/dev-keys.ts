@@ -43,7 +43,9 @@ export function generateLocalSigningKeys(): LocalSigningKeys {
 /** The keys in `file`, made and written there first if it does not exist yet. */
 export async function loadOrCreateLocalSigningKeys(file: string = LOCAL_SIGNING_KEYS_FILE): Promise<LocalSigningKeys> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as LocalSigningKeys;
+    const keys = JSON.parse(await readFile(file, 'utf8')) as Partial<LocalSigningKeys>;
+    if (typeof keys.hmac?.secret !== 'string' || typeof keys.keyGroup?.privateKey !== 'string') throw new TypeError('not signing keys');
+    return keys as LocalSigningKeys;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the local signing keys in ${file}: delete it to make new ones`, { cause: err });
   }

@@ -63,6 +63,17 @@ describe('npm run sign', () => {
     expect(err.join('\n')).not.toMatch(/\n\s+at /);
   });
 
+  it('exits 2 with the reason when the local keys cannot be read', async () => {
+    const err: string[] = [];
+    const code = await runSignCli(['http://x/signed-demo/a.jpg', '--tenant', 'signed-demo'], {
+      out: () => undefined,
+      err: (line) => err.push(line),
+      localKeys: () => Promise.reject(new Error('cannot read the local signing keys in k.json: delete it to make new ones')),
+    });
+    expect(code).toBe(2);
+    expect(err[0]).toMatch(/^sign: cannot read the local signing keys in k.json/);
+  });
+
   it('exits 1 with the reason when the URL cannot be signed', async () => {
     const { code, err } = await run('http://x/keygroup-demo/a.jpg', '--tenant', 'signed-demo');
     expect(code).toBe(1);

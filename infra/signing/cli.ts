@@ -98,7 +98,13 @@ async function signingKey(values: Record<string, string | undefined>, io: SignCl
     return withPolicy({ mode: 'key-group', keyPairId: values['key-pair-id'], privateKey: await readKeyFile(values['key-file']) }, policy, ip);
   }
 
-  const local = localSigningKey(await (io.localKeys ?? (() => loadOrCreateLocalSigningKeys()))(), tenant);
+  let keys: LocalSigningKeys;
+  try {
+    keys = await (io.localKeys ?? (() => loadOrCreateLocalSigningKeys()))();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const local = localSigningKey(keys, tenant);
   if (!local) throw new UsageError(`no local key signs for tenant ${tenant}: the local signed tenants are signed-demo (hmac) and keygroup-demo (key-group); for others pass a key`);
   if (local.mode === 'hmac') {
     if (policy !== undefined || ip !== undefined) throw new UsageError(`--policy and --ip are for key-group signing; ${tenant} signs with hmac`);
