@@ -133,6 +133,10 @@ describe('edge: viewer function, KeyValueStore, Lambda@Edge, key groups', () => 
     });
   });
 
+  it('outputs the KeyValueStore ARN, where ops put HMAC secrets', () => {
+    deployment.template('edge').hasOutput('KeyValueStoreArn', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeyValueStore'), 'Arn'] } });
+  });
+
   it('holds no HMAC secret: no k: key in the seed, the templates or the config', () => {
     expect(keyValueStoreSeed().data.filter((entry) => entry.key.startsWith('k:'))).toEqual([]);
     for (const stack of ['edge', 'delivery', 'pipeline'] as const) expect(JSON.stringify(deployment.template(stack).toJSON())).not.toMatch(/"k:[a-z0-9-]+:/);

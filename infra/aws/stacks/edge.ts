@@ -81,6 +81,10 @@ export class EdgeStack extends Stack {
       comment: 'Tenant configs (t:), takedown deny-list (d:), signing keys',
       source: cloudfront.ImportSource.fromInline(keyValueStoreSeed(config.tenants)),
     });
+    new CfnOutput(this, 'KeyValueStoreArn', {
+      value: this.keyValueStore.keyValueStoreArn,
+      description: 'Where ops put the HMAC secrets k:{tenant}:{kid} (README: Sign a URL)',
+    });
 
     this.viewerRequest = new cloudfront.Function(this, 'ViewerRequest', {
       functionName: `${config.name}-viewer-request`,
