@@ -7,7 +7,7 @@
  * behind them only echoes the cache key it was asked for: what is under test
  * ends before the origin.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import type { CloudFrontResultResponse } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -285,6 +285,17 @@ describe('hmac tokens (checked by the viewer function)', () => {
       const pairs = url.search.slice(1).split('&');
       await expectServed(`${url.origin}${url.pathname}?${[...pairs].reverse().join('&')}`, PATH_KEY);
       await expectServed(`${url.origin}${url.pathname}?${[pairs[4], pairs[0], pairs[3], pairs[1], pairs[2]].join('&')}`, PATH_KEY);
+    });
+
+    it('refuses a sig computed over the params in another order than the canonical one (a signer hashing the raw query)', async () => {
+      const exp = Math.floor(nowMs / 1000) + 3600;
+      for (const query of ['w=640&fmt=webp&q=75', 'w=640&fmt=webp']) {
+        const sig = createHmac('sha256', SECRETS.k1).update(`k1\n${exp}\n/signed/photos/cat.jpg?${query}`).digest('base64url');
+        await expectRefused(`https://${HOST}${PATH}&kid=k1&exp=${exp}&sig=${sig}`, 'signature invalid');
+      }
+      // The same message in canonical order is the valid sig: the refusal above is the order alone.
+      const canonical = createHmac('sha256', SECRETS.k1).update(`k1\n${exp}\n${PATH_KEY}`).digest('base64url');
+      await expectServed(`https://${HOST}${PATH}&kid=k1&exp=${exp}&sig=${canonical}`, PATH_KEY);
     });
 
     it('serves a differently percent-encoded spelling of the signed path, and fmt=jpg for jpeg', async () => {
