@@ -8,6 +8,9 @@ import { startLocalDynamo, type LocalDynamo } from '../../infra/local/dynamodb-e
 import { InvalidationQueue, invalidationQueueTable } from './invalidation-queue.ts';
 import type { TaskHandler, TaskRuntime } from './task.ts';
 
+/** How S3 event notifications spell a key: form-encoded, `+` for a space, slashes kept. */
+export const s3EventKey = (key: string): string => encodeURIComponent(key).replaceAll('%20', '+').replaceAll('%2F', '/');
+
 export interface TestRuntime {
   runtime: TaskRuntime;
   /** The sum of every value added to the metric `name`. */

@@ -13,13 +13,11 @@ import {
   truncatedJpeg,
 } from '../../test/fixtures/generate.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
-import { replay, useLocalDynamo, type TestRuntime } from '../shared/testing.ts';
+import { replay, s3EventKey, useLocalDynamo, type TestRuntime } from '../shared/testing.ts';
 import { createValidateOriginalTask } from './task.ts';
 
 const local = useLocalDynamo();
 
-/** How S3 event notifications spell a key: form-encoded, `+` for a space. */
-const eventKey = (key: string) => encodeURIComponent(key).replaceAll('%20', '+').replaceAll('%2F', '/');
 
 describe('validate-original', () => {
   let uploads: MemoryStore;
@@ -32,7 +30,7 @@ describe('validate-original', () => {
   function validate(key: string, body: Buffer | undefined, overrides: Record<string, unknown> = {}) {
     if (body) uploads.objects.set(key, { body, contentType: undefined, cacheControl: undefined });
     const handler = createValidateOriginalTask({ uploads })(test.runtime);
-    return handler({ bucket: 'uploads', key: eventKey(key), etag: 'e1', size: body?.length ?? 0, sequencer: '5F3A', executionName: 'upload-1', ...overrides });
+    return handler({ bucket: 'uploads', key: s3EventKey(key), etag: 'e1', size: body?.length ?? 0, sequencer: '5F3A', executionName: 'upload-1', ...overrides });
   }
 
   it('accepts a photo, with its key decoded from the event and its real dimensions', async () => {

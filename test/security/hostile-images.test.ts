@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyToUri, type VariantParams } from '../../edge/contract/index.ts';
 import { createOriginRequestHandler } from '../../edge/origin/origin-request.ts';
 import { MAX_ANIMATION_PIXELS, MAX_SOURCE_PIXELS, renderVariant } from '../../edge/transform/index.ts';
-import { useLocalDynamo } from '../../tasks/shared/testing.ts';
+import { s3EventKey, useLocalDynamo } from '../../tasks/shared/testing.ts';
 import { createValidateOriginalTask } from '../../tasks/validate-original/task.ts';
 import { runTsChild } from '../bench/processes.ts';
 import { animatedGif, bilevelPng } from '../fixtures/generate.ts';
@@ -63,7 +63,7 @@ describe('hostile originals through the upload validation', () => {
     const uploads = new MemoryStore('uploads');
     uploads.objects.set(key, { body: await image.bytes(), contentType: undefined, cacheControl: undefined });
     const handler = createValidateOriginalTask({ uploads })((await local.runtime()).runtime);
-    const event = { bucket: 'uploads', key: encodeURIComponent(key).replaceAll('%2F', '/'), etag: 'e1', size: 1, sequencer: '10', executionName: 'upload-1' };
+    const event = { bucket: 'uploads', key: s3EventKey(key), etag: 'e1', size: 1, sequencer: '10', executionName: 'upload-1' };
     return handler(event, { getRemainingTimeInMillis: () => 60_000 });
   };
 

@@ -9,16 +9,13 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { originalKey } from '../../edge/contract/index.ts';
 import { MemoryStore } from '../support/memory-store.ts';
-import { useLocalDynamo, type TestRuntime } from '../../tasks/shared/testing.ts';
+import { s3EventKey, useLocalDynamo, type TestRuntime } from '../../tasks/shared/testing.ts';
 import { createValidateOriginalTask } from '../../tasks/validate-original/task.ts';
 import { sampleImage } from '../fixtures/generate.ts';
 import { hostilePath, SEED, unsafeKeyReason } from './hostile-urls.ts';
 
 const UPLOAD_KEY_RUNS = 400;
 const local = useLocalDynamo();
-
-/** How S3 event notifications spell a key: form-encoded, `+` for a space. */
-const eventKey = (key: string) => encodeURIComponent(key).replaceAll('%20', '+').replaceAll('%2F', '/');
 
 describe('upload keys chosen by a tenant', () => {
   let test: TestRuntime;
@@ -39,7 +36,7 @@ describe('upload keys chosen by a tenant', () => {
         const handler = createValidateOriginalTask({ uploads })(test.runtime);
         let encoded: string;
         try {
-          encoded = eventKey(key);
+          encoded = s3EventKey(key);
         } catch {
           return; // a lone surrogate: S3 keys are UTF-8, no such key can exist
         }
