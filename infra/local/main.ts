@@ -2,14 +2,20 @@
 // The tasks' EMF lines and INFO logs would drown the console: /_local/stats sums the metrics.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-import { seedDemo } from './seed.ts';
+import { DEFAULT_TTL_SECONDS, signUrl } from '../signing/sign-url.ts';
+import { loadOrCreateLocalSigningKeys, localSigningKey, LOCAL_SIGNING_KEYS_FILE } from './dev-keys.ts';
+import { seedDemo, seedSignedTenants } from './seed.ts';
 import { serveLocalStack } from './server.ts';
 import { startLocalStack } from './stack.ts';
 
 const port = Number(process.env.PORT ?? 8080);
 const stack = await startLocalStack({ log: (entry) => console.log(JSON.stringify(entry)) });
 const keys = await seedDemo(stack);
+const signingKeys = await loadOrCreateLocalSigningKeys();
+const signedSamples = await seedSignedTenants(stack, signingKeys);
 const { server, url } = await serveLocalStack(stack, port);
+const signed = (tenant: string, key: string) =>
+  signUrl({ url: `${url}/${key}?w=640`, tenant, ttlSeconds: DEFAULT_TTL_SECONDS, key: localSigningKey(signingKeys, tenant)! });
 
 const example = `${url}/${keys[0]}`;
 console.log(`
@@ -20,6 +26,11 @@ imgedge local stack on ${url}
   ${example}?w=700&fmt=webp&utm_source=x   snaps to w=750, drops utm_source
   ${url}/_local/stats           hits, misses, renders, origin fetches per region, pipeline counters
   ${url}/_local/executions      upload, render, takedown and invalidation-flush executions
+
+  signed tenants (keys in ${LOCAL_SIGNING_KEYS_FILE}; unsigned, their URLs answer 403):
+  ${signed(signingKeys.hmac.tenant, signedSamples.hmac)}
+  ${signed(signingKeys.keyGroup.tenant, signedSamples.keyGroup)}
+  sign:     npm run sign -- '${url}/${signedSamples.hmac}?w=256' --tenant ${signingKeys.hmac.tenant} [--ttl 3600]
 
   upload:   curl -T photo.jpg ${url}/_local/originals/demo/photo.jpg
   takedown: curl -d '{"tenant":"demo","key":"${keys[0]}","reason":"dmca"}' ${url}/_local/takedown
