@@ -58,6 +58,9 @@ export interface ParseOptions {
 }
 
 const TENANT = new RegExp(`^[a-z0-9-]{1,${MAX_TENANT_LENGTH}}$`);
+
+/** Whether `name` may be a tenant: `[a-z0-9-]{1,32}`. */
+export const isTenantName = (name: string): boolean => TENANT.test(name);
 /** Path segment characters after decoding: ASCII word characters, a few punctuation marks, and any non-ASCII letter. */
 const SEGMENT = /^[A-Za-z0-9 _.,~()@+\-\u00a0-\uffff]+$/;
 const DIGITS = /^[0-9]+$/;
@@ -82,7 +85,7 @@ export function parseImageRequest(uri: string, query: QueryPairs, options?: Pars
   const slash = uri.indexOf('/', 1);
   if (uri.charAt(0) !== '/' || slash < 0) return fail('expected /{tenant}/{path}.{ext}');
   const tenant = uri.slice(1, slash);
-  if (!TENANT.test(tenant)) return fail('bad tenant: expected [a-z0-9-]{1,32}');
+  if (!isTenantName(tenant)) return fail('bad tenant: expected [a-z0-9-]{1,32}');
 
   let path: string;
   try {

@@ -27,6 +27,7 @@ import { DEFAULT_LADDER } from '../contract/limits.ts';
 import {
   canonicalQuery,
   canonicalUri,
+  isTenantName,
   originalKey,
   parseImageRequest,
   requestedParams,
@@ -169,11 +170,6 @@ async function stored(kvs: Store, key: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** The contract alone judges tenant names: a name is valid iff it parses as the tenant of a minimal URL. */
-function isTenantName(name: string): boolean {
-  return parseImageRequest(`/${name}/t.jpg`, []).ok;
 }
 
 /**

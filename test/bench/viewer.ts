@@ -12,11 +12,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tenantConfigKey, denyKey } from '../../edge/contract/kvs.ts';
 import { MAX_FUNCTION_BYTES, VIEWER_FUNCTION_FILE } from '../../edge/viewer/artifact.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { loadCloudFrontFunction, type CloudFrontFunction, type CloudFrontFunctionEvent } from '../../infra/local/cloudfront-function-runtime.ts';
 import { commandExists } from './processes.ts';
+import { FIXTURE_NOW_MS, FIXTURE_STORE_ENTRIES } from '../viewer/fixture-store.ts';
 import { summarize } from './stats.ts';
 import { ratio, type BenchTable } from './table.ts';
 
@@ -31,11 +31,8 @@ async function handler(event) {
   return event.request;
 }`;
 
-const KVS = new Map([
-  [tenantConfigKey('demo'), '{}'],
-  [tenantConfigKey('shop'), '{"ladder":[320,640,1280]}'],
-  [denyKey('demo/taken/down.jpg'), '{"reason":"dmca","at":"2026-01-01T00:00:00Z"}'],
-]);
+/** The store and clock the event fixtures are written against, so signed requests are checked, not refused as unknown tenants. */
+const KVS = new Map(FIXTURE_STORE_ENTRIES);
 
 function events(): CloudFrontFunctionEvent[] {
   return readdirSync(EVENTS_DIR)
@@ -81,10 +78,12 @@ export default { kvs: function () { return { get: get, exists: exists }; } };`,
   );
   // A promise chain, not await in a loop (njs 0.7.9 crashes on the latter; see test/viewer/njs-crosscheck.test.ts).
   const driver = `
+var clock = Date.now;
+Date.now = function () { return ${FIXTURE_NOW_MS}; };
 var events = ${JSON.stringify(mix)};
-var start = Date.now();
+var start = clock();
 function next(i) {
-  if (i === ${calls}) { console.log(String(Date.now() - start)); return; }
+  if (i === ${calls}) { console.log(String(clock() - start)); return; }
   handler(JSON.parse(JSON.stringify(events[i % events.length]))).then(function () { next(i + 1); });
 }
 next(0);`;
@@ -99,8 +98,8 @@ export async function viewerTable(quick: boolean): Promise<BenchTable> {
   const { bytes } = await buildViewerFunction();
   const mix = events();
   const calls = quick ? 200 : 50_000;
-  const viewer = summarize(await microsPerCall(loadCloudFrontFunction(readFileSync(VIEWER_FUNCTION_FILE, 'utf8'), { kvs: KVS }), mix, calls));
-  const baseline = summarize(await microsPerCall(loadCloudFrontFunction(PASS_THROUGH, { kvs: KVS }), mix, calls));
+  const viewer = summarize(await microsPerCall(loadCloudFrontFunction(readFileSync(VIEWER_FUNCTION_FILE, 'utf8'), { kvs: KVS, now: () => FIXTURE_NOW_MS }), mix, calls));
+  const baseline = summarize(await microsPerCall(loadCloudFrontFunction(PASS_THROUGH, { kvs: KVS, now: () => FIXTURE_NOW_MS }), mix, calls));
   const net = viewer.p50 - baseline.p50;
   const njs = commandExists('njs')
     ? { viewer: njsMicrosPerCall(readFileSync(VIEWER_FUNCTION_FILE, 'utf8'), mix, calls), baseline: njsMicrosPerCall(PASS_THROUGH, mix, calls) }

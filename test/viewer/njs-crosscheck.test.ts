@@ -14,16 +14,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { loadViewerFunction, type CloudFrontFunctionEvent } from '../../infra/local/cloudfront-function-runtime.ts';
-import { FIXTURE_NOW_MS, SIGNING_STORE_ENTRIES } from './signing-store.ts';
+import { FIXTURE_NOW_MS, FIXTURE_STORE_ENTRIES } from './fixture-store.ts';
 
 const NJS_AVAILABLE = spawnSync('njs', ['-v'], { encoding: 'utf8' }).status === 0;
 
-const STORE: Record<string, string> = {
-  't:demo': '{}',
-  't:acme': JSON.stringify({ ladder: [100, 200, 400] }),
-  'd:demo/banned/photo.jpg': JSON.stringify({ reason: 'court order', at: '2026-01-01T00:00:00Z' }),
-  ...Object.fromEntries(SIGNING_STORE_ENTRIES),
-};
+const STORE: Record<string, string> = Object.fromEntries(FIXTURE_STORE_ENTRIES);
 
 /** A stand-in for the `cloudfront` module, written in the njs dialect. */
 const CLOUDFRONT_MODULE = `

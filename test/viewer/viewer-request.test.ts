@@ -16,18 +16,10 @@ import {
   type CloudFrontFunctionResult,
   type KeyValueStoreData,
 } from '../../infra/local/cloudfront-function-runtime.ts';
-import { FIXTURE_NOW_MS, SIGNING_STORE_ENTRIES } from './signing-store.ts';
+import { FIXTURE_NOW_MS, FIXTURE_STORE_ENTRIES as STORE_ENTRIES, SIGNING_STORE_ENTRIES } from './fixture-store.ts';
 
 type Request = AWSCloudFrontFunction.Request;
 type Response = AWSCloudFrontFunction.Response;
-
-/** The KeyValueStore the tests run against: two tenants (one with its own ladder), one takedown, and the signed tenants. */
-const STORE_ENTRIES: ReadonlyArray<readonly [string, string]> = [
-  ['t:demo', '{}'],
-  ['t:acme', JSON.stringify({ ladder: [100, 200, 400] })],
-  ['d:demo/banned/photo.jpg', JSON.stringify({ reason: 'court order', at: '2026-01-01T00:00:00Z' })],
-  ...SIGNING_STORE_ENTRIES,
-];
 
 /** A store that records every key read, so tests can prove what was (not) looked up. */
 function recordingStore(entries: ReadonlyArray<readonly [string, string]>): KeyValueStoreData & { reads: string[] } {

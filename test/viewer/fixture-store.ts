@@ -1,9 +1,10 @@
 /**
- * The KeyValueStore entries and clock of the signed-tenant event fixtures
- * (events/signed-*.json), shared by the sandbox tests and the njs cross-check.
- * The secrets are test values, signed into the fixtures with infra/signing.
+ * The KeyValueStore entries and clock the event fixtures (events/*.json) are
+ * written against, shared by the sandbox tests, the njs cross-check and the
+ * viewer benchmark. The secrets are test values, signed into the fixtures
+ * with infra/signing.
  */
-import { keyPairTenantKey, signingSecretKey, tenantConfigKey } from '../../edge/contract/index.ts';
+import { denyKey, keyPairTenantKey, signingSecretKey, tenantConfigKey } from '../../edge/contract/index.ts';
 
 /** The frozen "now" of every signed fixture: 2030-03-17T17:46:40Z. */
 export const FIXTURE_NOW_MS = 1_900_000_000_000;
@@ -29,4 +30,12 @@ export const SIGNING_STORE_ENTRIES: ReadonlyArray<readonly [string, string]> = [
   [keyPairTenantKey(KEYED_KEY_PAIR_ID), 'keyed'],
   [tenantConfigKey('keyed-other'), JSON.stringify({ signing: 'key-group' })],
   [keyPairTenantKey(OTHER_KEY_PAIR_ID), 'keyed-other'],
+];
+
+/** Everything the fixtures read: two tenants (one with its own ladder), one takedown, and the signed tenants. */
+export const FIXTURE_STORE_ENTRIES: ReadonlyArray<readonly [string, string]> = [
+  [tenantConfigKey('demo'), '{}'],
+  [tenantConfigKey('acme'), JSON.stringify({ ladder: [100, 200, 400] })],
+  [denyKey('demo/banned/photo.jpg'), JSON.stringify({ reason: 'court order', at: '2026-01-01T00:00:00Z' })],
+  ...SIGNING_STORE_ENTRIES,
 ];
