@@ -40,14 +40,20 @@ function events(): CloudFrontFunctionEvent[] {
     .map((name) => JSON.parse(readFileSync(join(EVENTS_DIR, name), 'utf8')) as CloudFrontFunctionEvent);
 }
 
-async function microsPerCall(fn: CloudFrontFunction, mix: readonly CloudFrontFunctionEvent[], calls: number): Promise<number[]> {
-  for (const event of mix) await fn.handler(structuredClone(event)); // warm-up
-  const samples: number[] = [];
+/**
+ * µs per call of each function, calls interleaved (one event, each function in
+ * turn), so garbage collection and JIT tiering fall on all of them alike.
+ */
+async function microsPerCall(fns: readonly CloudFrontFunction[], mix: readonly CloudFrontFunctionEvent[], calls: number): Promise<number[][]> {
+  for (const fn of fns) for (const event of mix) await fn.handler(structuredClone(event)); // warm-up
+  const samples = fns.map((): number[] => []);
   for (let i = 0; i < calls; i++) {
-    const event = structuredClone(mix[i % mix.length] as CloudFrontFunctionEvent);
-    const start = performance.now();
-    await fn.handler(event);
-    samples.push((performance.now() - start) * 1000);
+    for (let f = 0; f < fns.length; f++) {
+      const event = structuredClone(mix[i % mix.length] as CloudFrontFunctionEvent);
+      const start = performance.now();
+      await (fns[f] as CloudFrontFunction).handler(event);
+      (samples[f] as number[]).push((performance.now() - start) * 1000);
+    }
   }
   return samples;
 }
@@ -98,8 +104,11 @@ export async function viewerTable(quick: boolean): Promise<BenchTable> {
   const { bytes } = await buildViewerFunction();
   const mix = events();
   const calls = quick ? 200 : 50_000;
-  const viewer = summarize(await microsPerCall(loadCloudFrontFunction(readFileSync(VIEWER_FUNCTION_FILE, 'utf8'), { kvs: KVS, now: () => FIXTURE_NOW_MS }), mix, calls));
-  const baseline = summarize(await microsPerCall(loadCloudFrontFunction(PASS_THROUGH, { kvs: KVS, now: () => FIXTURE_NOW_MS }), mix, calls));
+  const load = (code: string) => loadCloudFrontFunction(code, { kvs: KVS, now: () => FIXTURE_NOW_MS });
+  const [viewer, baseline] = (await microsPerCall([load(readFileSync(VIEWER_FUNCTION_FILE, 'utf8')), load(PASS_THROUGH)], mix, calls)).map(summarize) as [
+    ReturnType<typeof summarize>,
+    ReturnType<typeof summarize>,
+  ];
   const net = viewer.p50 - baseline.p50;
   const njs = commandExists('njs')
     ? { viewer: njsMicrosPerCall(readFileSync(VIEWER_FUNCTION_FILE, 'utf8'), mix, calls), baseline: njsMicrosPerCall(PASS_THROUGH, mix, calls) }
