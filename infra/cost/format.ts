@@ -18,14 +18,17 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
+const ratio = (value: number) => String(Number(value.toPrecision(3)));
+
 export function formatReport(r: Report): string {
   const { cost } = r;
   const a = cost.assumptions;
   const heading = [
     `imgedge cost model: list prices of ${r.pricesDate} (US/EU, on demand), ${a.daysPerMonth}-day month`,
     `${compact.format(a.imagesPerDay)} images/day, ${compact.format(a.uploadsPerDay)} uploads/day, ${compact.format(a.takedownsPerDay)} takedowns/day, ` +
-      `edge hit ${a.edgeHitRatio}, shield hit ${a.shieldHitRatio}, renders/miss ${a.rendersPerShieldMiss}, ${compact.format(a.meanVariantBytes)} bytes/image`,
-    r.provisional.length > 0 ? `provisional (awaiting npm run bench): ${r.provisional.join(', ')}` : 'every measured input given',
+      `edge hit ${ratio(a.edgeHitRatio)}, shield hit ${ratio(a.shieldHitRatio)}, renders/miss ${ratio(a.rendersPerShieldMiss)}, ` +
+      `render ${Math.round(a.meanRenderMs)} ms, ${compact.format(a.meanVariantBytes)} bytes/image`,
+    r.provisional.length > 0 ? `provisional (not measured by npm run bench): ${r.provisional.join(', ')}` : 'every measured input given',
   ];
   const costRows = cost.lineItems.map((line) => [
     line.name,
