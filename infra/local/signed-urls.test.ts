@@ -39,7 +39,9 @@ describe('Function: checkSignedUrl', () => {
   it('refuses a SHA-1 signature presented as SHA-256, and an unknown Hash-Algorithm', () => {
     const canned = getSignedUrl({ url: URL_, keyPairId: KEY_ID, privateKey, dateLessThan: inAnHour });
     expect(checkSignedUrl(`${canned}&Hash-Algorithm=SHA256`, TRUSTED, NOW, IP)).toMatchObject({ ok: false, code: 'AccessDenied' });
-    expect(checkSignedUrl(`${canned}&Hash-Algorithm=MD5`, TRUSTED, NOW, IP)).toMatchObject({ ok: false, message: 'unknown Hash-Algorithm' });
+    for (const algorithm of ['MD5', 'toString', 'constructor', '__proto__']) {
+      expect(checkSignedUrl(`${canned}&Hash-Algorithm=${algorithm}`, TRUSTED, NOW, IP), algorithm).toMatchObject({ ok: false, message: 'unknown Hash-Algorithm' });
+    }
   });
 
   it('binds a canned policy to the exact scheme, host, path and query', () => {

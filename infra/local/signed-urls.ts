@@ -74,8 +74,9 @@ export function checkSignedUrl(url: string, trusted: readonly TrustedPublicKey[]
   const expires = params.get('Expires');
   const encodedPolicy = params.get('Policy');
   if (!signature || (expires === undefined) === (encodedPolicy === undefined)) return denied('expected Signature with either Expires or Policy');
-  const hash = HASHES[params.get('Hash-Algorithm') ?? 'SHA1'];
-  if (!hash) return denied('unknown Hash-Algorithm');
+  const algorithm = params.get('Hash-Algorithm') ?? 'SHA1';
+  if (!Object.hasOwn(HASHES, algorithm)) return denied('unknown Hash-Algorithm');
+  const hash = HASHES[algorithm] as string;
 
   const resource = own.length > 0 ? `${base}?${own.join('&')}` : base;
   let policy: string;

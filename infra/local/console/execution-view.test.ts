@@ -21,7 +21,14 @@ describe('failure', () => {
 describe('nextStep', () => {
   it('tells the person on call not to redrive a rejected upload, and to redrive anything else once fixed', () => {
     expect(nextStep({ status: 'FAILED', error: 'OriginalRejected', stateMachine: 'upload' })).toMatch(/upload it again \(a redrive rejects it again\)/);
-    expect(nextStep({ status: 'FAILED', error: 'Sandbox.Timedout', stateMachine: 'takedown' })).toMatch(/^viewers already get 451.*redrive/);
+    expect(nextStep({ status: 'FAILED', error: 'Sandbox.Timedout', stateMachine: 'takedown', failedState: 'DeleteVariants' })).toMatch(/^viewers already get 451.*redrive/);
+    expect(nextStep({ status: 'SUCCEEDED', stateMachine: 'upload' })).toBe('');
+  });
+
+  it('says a takedown that failed before its deny entry was written blocks nothing yet', () => {
+    for (const failedState of ['PutDenyEntry', 'RequestedBy?', undefined]) {
+      expect(nextStep({ status: 'FAILED', error: 'StoreUnavailable', stateMachine: 'takedown', failedState }), String(failedState)).toMatch(/^NOT blocked yet.*still get the image/);
+    }
     expect(nextStep({ status: 'SUCCEEDED', stateMachine: 'upload' })).toBe('');
   });
 });

@@ -2,6 +2,7 @@
  * How an operator reads an execution, the same on the page and in the CLI:
  * what it was about, why it failed in one line, and what to do next.
  */
+import takedownDefinition from '../../../asl/takedown.asl.json' with { type: 'json' };
 import type { OriginalsRegion } from '../../../edge/origin/regions.ts';
 import type { Execution } from '../executions.ts';
 import type { ExecutionSummary } from './api.ts';
@@ -27,12 +28,24 @@ export function failure(execution: Pick<ExecutionSummary, 'error' | 'cause'>): s
   return execution.error ? `${execution.error}: ${message}` : message;
 }
 
+/** The takedown's states that run once the deny entry is written: failing in one of them, viewers already get 451. */
+const AFTER_DENY_ENTRY: ReadonlySet<string> = (() => {
+  const states = takedownDefinition.States as Record<string, { Next?: string }>;
+  const after = new Set<string>();
+  for (let state = states.PutDenyEntry?.Next; state !== undefined; state = states[state]?.Next) after.add(state);
+  return after;
+})();
+
 /** What the person on call does about a failed execution. */
-export function nextStep(execution: Pick<ExecutionSummary, 'status' | 'error' | 'stateMachine'>): string {
+export function nextStep(execution: Pick<ExecutionSummary, 'status' | 'error' | 'stateMachine' | 'failedState'>): string {
   if (execution.status !== 'FAILED') return '';
   if (execution.error === 'OriginalRejected') return 'the original was quarantined: fix the file and upload it again (a redrive rejects it again)';
   if (execution.error === 'Runtime.GoMissing') return 'install golang-go, restart the stack, then redrive';
-  if (execution.stateMachine === 'takedown') return 'viewers already get 451 (the deny entry is first); fix the cause, then redrive to finish the deletions';
+  if (execution.stateMachine === 'takedown') {
+    return execution.failedState !== undefined && AFTER_DENY_ENTRY.has(execution.failedState)
+      ? 'viewers already get 451 (the deny entry is in place); fix the cause, then redrive to finish the deletions'
+      : 'NOT blocked yet: there is no deny entry and viewers still get the image; fix the cause and redrive now';
+  }
   return 'fix the cause, then redrive';
 }
 
