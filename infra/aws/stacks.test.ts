@@ -111,13 +111,17 @@ describe('edge: viewer function, KeyValueStore, Lambda@Edge, key groups', () => 
     ]);
   });
 
-  it('maps each key-group public key id to its tenant (p:{Key-Pair-Id}) once CloudFront has assigned it', () => {
+  it('writes every tenant config and each key-group public key id → tenant (p:{Key-Pair-Id}) on every deploy', () => {
     const edge = deployment.template('edge');
     const publicKey = Object.keys(edge.findResources('AWS::CloudFront::PublicKey'))[0];
-    edge.resourceCountIs('Custom::KeyPairTenants', 1);
-    edge.hasResourceProperties('Custom::KeyPairTenants', {
+    edge.resourceCountIs('Custom::TenantKeys', 1);
+    edge.hasResourceProperties('Custom::TenantKeys', {
       KvsArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeyValueStore'), 'Arn'] },
-      Mappings: [{ KeyPairId: { Ref: publicKey }, Tenant: 'signed' }],
+      // The same configs as the import seed, which only applies when the store is created.
+      Entries: [
+        ...keyValueStoreSeed().data.map(({ key, value }) => ({ Key: key, Value: value })),
+        { Key: { 'Fn::Join': ['', ['p:', { Ref: publicKey }]] }, Value: 'signed' },
+      ],
     });
     edge.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
@@ -129,7 +133,7 @@ describe('edge: viewer function, KeyValueStore, Lambda@Edge, key groups', () => 
           },
         ],
       },
-      Roles: [{ Ref: Match.stringLikeRegexp('^KeyPairTenantsFunction') }],
+      Roles: [{ Ref: Match.stringLikeRegexp('^TenantKeysFunction') }],
     });
   });
 

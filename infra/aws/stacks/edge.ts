@@ -17,13 +17,13 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { tenantConfigKey, type TenantConfig } from '../../../edge/contract/kvs.ts';
+import { keyPairTenantKey, tenantConfigKey, type TenantConfig } from '../../../edge/contract/kvs.ts';
 import type { EdgeConfig } from '../../../edge/origin/edge-config.ts';
 import { byRegion, ORIGINALS_REGIONS } from '../../../edge/origin/regions.ts';
 import { VIEWER_FUNCTION_FILE } from '../../../edge/viewer/artifact.ts';
 import { originRequestCode } from '../bundling/origin-request-bundle.ts';
 import type { DeploymentConfig, TenantDeployment } from '../config.ts';
-import type { KeyPairMapping, KeyPairTenantsProperties } from '../key-pair-tenants/index.ts';
+import type { TenantKeyEntry, TenantKeysProperties } from '../tenant-keys/index.ts';
 import { ESM_BUNDLING, NODE_RUNTIME } from '../lambda-runtime.ts';
 import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
 import { repoPath } from '../paths.ts';
@@ -109,25 +109,29 @@ export class EdgeStack extends Stack {
 
     this.webAcl = imageWebAcl(this, config);
 
-    const mappings: KeyPairMapping[] = [];
+    const keyPairs: TenantKeyEntry[] = [];
     this.keyGroups = new Map(
-      config.tenants.flatMap((tenant) => (tenant.signing.mode === 'key-group' ? [[tenant.name, this.tenantKeyGroup(tenant, mappings)] as const] : [])),
+      config.tenants.flatMap((tenant) => (tenant.signing.mode === 'key-group' ? [[tenant.name, this.tenantKeyGroup(tenant, keyPairs)] as const] : [])),
     );
-    if (mappings.length > 0) this.mapKeyPairsToTenants(mappings);
+    const tenantConfigs = config.tenants.map((tenant) => ({ Key: tenantConfigKey(tenant.name), Value: JSON.stringify(tenantConfig(tenant)) }));
+    this.writeTenantKeys([...tenantConfigs, ...keyPairs]);
   }
 
-  /** `p:{Key-Pair-Id}` → tenant, written once CloudFront has assigned the ids (key-pair-tenants/index.ts). */
-  private mapKeyPairsToTenants(mappings: readonly KeyPairMapping[]): void {
-    const fn = new NodejsFunction(this, 'KeyPairTenantsFunction', {
-      description: 'Maps each key-group public key id to its tenant in the KeyValueStore (p:{Key-Pair-Id})',
-      entry: repoPath('infra', 'aws', 'key-pair-tenants', 'index.ts'),
+  /**
+   * Every deploy writes `t:{tenant}` and `p:{Key-Pair-Id}` → tenant (tenant-keys/index.ts): the import only
+   * seeds a new store, so without this a tenant switched to signing would stay unsigned in the store.
+   */
+  private writeTenantKeys(entries: readonly TenantKeyEntry[]): void {
+    const fn = new NodejsFunction(this, 'TenantKeysFunction', {
+      description: "Writes the deployment's tenant configs (t:) and key pair ids (p:) to the KeyValueStore",
+      entry: repoPath('infra', 'aws', 'tenant-keys', 'index.ts'),
       handler: 'handler',
       projectRoot: repoPath(),
       depsLockFilePath: repoPath('package-lock.json'),
       runtime: NODE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       timeout: Duration.minutes(1),
-      logGroup: new logs.LogGroup(this, 'KeyPairTenantsLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup: new logs.LogGroup(this, 'TenantKeysLogs', { retention: logs.RetentionDays.ONE_MONTH }),
       bundling: ESM_BUNDLING,
     });
     fn.addToRolePolicy(
@@ -136,8 +140,8 @@ export class EdgeStack extends Stack {
         resources: [this.keyValueStore.keyValueStoreArn],
       }),
     );
-    const properties: KeyPairTenantsProperties = { KvsArn: this.keyValueStore.keyValueStoreArn, Mappings: mappings };
-    new CustomResource(this, 'KeyPairTenants', { serviceToken: fn.functionArn, resourceType: 'Custom::KeyPairTenants', properties });
+    const properties: TenantKeysProperties = { KvsArn: this.keyValueStore.keyValueStoreArn, Entries: entries };
+    new CustomResource(this, 'TenantKeys', { serviceToken: fn.functionArn, resourceType: 'Custom::TenantKeys', properties });
   }
 
   /** Read the originals in every region; read and write the variants bucket. Nothing else. */
@@ -148,7 +152,7 @@ export class EdgeStack extends Stack {
     allowList(this.originRequest, [...originals, names.variantsBucket]);
   }
 
-  private tenantKeyGroup(tenant: TenantDeployment, mappings: KeyPairMapping[]): cloudfront.KeyGroup {
+  private tenantKeyGroup(tenant: TenantDeployment, keyPairs: TenantKeyEntry[]): cloudfront.KeyGroup {
     if (tenant.signing.mode !== 'key-group') throw new Error(`tenant ${tenant.name} does not sign with key groups`);
     const keys = tenant.signing.publicKeys.map(
       (key) =>
@@ -161,7 +165,7 @@ export class EdgeStack extends Stack {
     keys.forEach((key, i) => {
       // Signers put this id in Key-Pair-Id.
       new CfnOutput(this, `KeyPairId-${tenant.name}-${i}`, { value: key.publicKeyId, description: `Key-Pair-Id of ${key.node.id}` });
-      mappings.push({ KeyPairId: key.publicKeyId, Tenant: tenant.name });
+      keyPairs.push({ Key: keyPairTenantKey(key.publicKeyId), Value: tenant.name });
     });
     return new cloudfront.KeyGroup(this, `KeyGroup-${tenant.name}`, {
       keyGroupName: `${this.stackName}-${tenant.name}`,
