@@ -41,9 +41,25 @@ export async function serveLocalStack(stack: LocalStack, port: number): Promise<
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
+/** The stack answers on loopback; a Host naming anything else is a page that re-pointed its own name here (DNS rebinding). */
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?$/;
+
+/**
+ * An operation that changes the stack must come from the console itself or from a
+ * client that is not a browser (curl, the CLI: no Origin). Any web page the developer
+ * has open could otherwise POST a takedown here as a simple cross-site request.
+ */
+function refuseCrossSite(req: IncomingMessage): void {
+  const host = req.headers.host ?? '';
+  if (!LOOPBACK_HOST.test(host)) throw new HttpError(403, `operations answer on 127.0.0.1 only, not on Host ${host}`);
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${host}`) throw new HttpError(403, `operations refuse requests from other sites (Origin ${origin})`);
+}
+
 async function route(stack: LocalStack, req: IncomingMessage): Promise<EdgeResponse> {
   const url = req.url ?? '/';
   const path = url.split('?')[0] as string;
+  if (path.startsWith('/_local/') && req.method !== 'GET' && req.method !== 'HEAD') refuseCrossSite(req);
   for (const [method, pattern, handler] of ROUTES) {
     const match = pattern.exec(path);
     if (match && req.method === method) return handler(stack, req, match);

@@ -4,6 +4,7 @@
  * upload, operated over the HTTP surface an operator uses.
  */
 import { readFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -191,6 +192,27 @@ describe('pipeline on the local stack', () => {
     });
     return pipeline().executions.get(id)!;
   }
+
+  it('refuses an operation another site or a rebound host name sends, and takes it from the console and from curl', async () => {
+    const key = 'demo/e2e/cross-site.jpg';
+    const body = JSON.stringify({ tenant: 'demo', key, reason: 'cross-site test' });
+    const fromPage = await running.request('/_local/takedown', { method: 'POST', body, headers: { origin: 'https://evil.example' } });
+    expect(fromPage.status).toBe(403);
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const { port } = new URL(running.url);
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/_local/takedown', method: 'POST', headers: { host: `evil.example:${port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(rebound).toBe(403);
+    expect(running.stack.kvs.has(`d:${key}`)).toBe(false);
+    const fromConsole = await running.request('/_local/flush', { method: 'POST', headers: { origin: running.url } });
+    expect(fromConsole.status).toBe(202);
+    await settled();
+  });
 
   it('takes an image down: denied at the edge right after the first step, deleted in every region, its invalidation queued', async () => {
     const key = 'demo/e2e/takedown.jpg';
