@@ -5,7 +5,7 @@
  * (the report says what and what to do), 2 the command line is wrong.
  */
 import { parseArgs } from 'node:util';
-import { createOpsClient, OperationFailed, StackUnreachable } from '../local/console/ops-client.ts';
+import { createOpsClient, OperationFailed, StackUnreachable, StillRunning } from '../local/console/ops-client.ts';
 import type { Command, Options } from './command.ts';
 import { executions } from './commands/executions.ts';
 import { flush } from './commands/flush.ts';
@@ -89,6 +89,7 @@ function explain(err: unknown): number {
   }
   if (err instanceof OperationFailed) return say(`the stack refused: ${err.message} (HTTP ${err.status})`), EXIT.failed;
   if (err instanceof OperationIncomplete) return say(err.message), EXIT.failed;
+  if (err instanceof StillRunning) return say(`${err.message}; it goes on in the stack: follow it with npm run imgedge -- executions`), EXIT.failed;
   console.error('imgedge: unexpected error (a bug: please report it with this output)');
   console.error(err);
   return EXIT.failed;

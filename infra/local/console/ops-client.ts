@@ -32,7 +32,17 @@ export class StackUnreachable extends Error {
   }
 }
 
+/** An execution still RUNNING when the caller stopped waiting: it goes on in the stack. */
+export class StillRunning extends Error {
+  override readonly name = 'StillRunning';
+  constructor(readonly id: string, waitedMs: number) {
+    super(`${id} is still running after ${Math.round(waitedMs / 1000)} s`);
+  }
+}
+
 export const SETTLE_POLL_MS = 100;
+/** How long settled() waits by default: the longest workflow locally (a render of every standard variant) takes seconds. */
+export const SETTLE_TIMEOUT_MS = 120_000;
 
 export interface OpsClient {
   stats(): Promise<LocalStats>;
@@ -49,8 +59,8 @@ export interface OpsClient {
   /** One execution with its event history. */
   execution(id: string): Promise<Execution>;
   redrive(id: string): Promise<ExecutionSummary>;
-  /** Polls until the execution is no longer RUNNING. */
-  settled(id: string, pollMs?: number): Promise<Execution>;
+  /** Polls until the execution is no longer RUNNING; throws StillRunning after `timeoutMs`. */
+  settled(id: string, options?: { pollMs?: number; timeoutMs?: number }): Promise<Execution>;
 }
 
 /** `endpoint` is the stack's base URL, or '' for the page's own origin. */
@@ -94,10 +104,12 @@ export function createOpsClient(endpoint: string): OpsClient {
     },
     execution: (id) => call('GET', `/_local/executions/${encodeURIComponent(id)}`),
     redrive: (id) => call('POST', `/_local/executions/${encodeURIComponent(id)}/redrive`),
-    async settled(id, pollMs = SETTLE_POLL_MS) {
+    async settled(id, { pollMs = SETTLE_POLL_MS, timeoutMs = SETTLE_TIMEOUT_MS } = {}) {
+      const started = Date.now();
       for (;;) {
         const execution = await ops.execution(id);
         if (execution.status !== 'RUNNING') return execution;
+        if (Date.now() - started >= timeoutMs) throw new StillRunning(id, Date.now() - started);
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
     },
