@@ -61,6 +61,10 @@ describe('Function: signUrl', () => {
 
     it('refuses an IP address without the custom policy, and a key that is not a private key', () => {
       expect(() => sign('https://img.example.com/shop/a.jpg', { ...KEY_GROUP, ipAddress: '198.51.100.7' })).toThrow('an IP address needs the custom policy');
+      for (const ipAddress of ['2001:db8::/32', '198.51.100.0/33', '256.1.1.1', 'example.com']) {
+        expect(() => sign('https://img.example.com/shop/a.jpg', { ...KEY_GROUP, policy: 'custom', ipAddress }), ipAddress).toThrow(/must be an IPv4 address or CIDR/);
+      }
+      expect(sign('https://img.example.com/shop/a.jpg', { ...KEY_GROUP, policy: 'custom', ipAddress: '0.0.0.0/0' })).toContain('Policy=');
       expect(() => sign('https://img.example.com/shop/a.jpg', { ...KEY_GROUP, privateKey: publicKey })).toThrow(SigningError);
     });
   });

@@ -36,6 +36,9 @@ import {
   type RequestedParams,
 } from '../../edge/contract/index.ts';
 
+
+/** What a custom policy's AWS:SourceIp may be here: an IPv4 address or CIDR block. */
+const IPV4_CIDR = /^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}(\/([0-9]|[12][0-9]|3[0-2]))?$/;
 export { MAX_SIGNED_URL_TTL_SECONDS };
 
 /** What `npm run sign` uses without --ttl. */
@@ -94,6 +97,10 @@ export function signUrl(request: SignUrlRequest): string {
 
   if (!KEY_ID.test(key.keyPairId)) throw new SigningError(`Key-Pair-Id must match ${KEY_ID.source}`);
   if (key.ipAddress !== undefined && key.policy !== 'custom') throw new SigningError('an IP address needs the custom policy');
+  if (key.ipAddress !== undefined && !IPV4_CIDR.test(key.ipAddress)) {
+    // The distribution serves IPv6 too, and CloudFront compares an IPv6 viewer with an IPv4 range as a mismatch.
+    throw new SigningError(`the IP address must be an IPv4 address or CIDR such as 203.0.113.0/24, not ${key.ipAddress}; an IPv6 viewer never matches one, so bind URLs to an IP only for IPv4-only clients`);
+  }
   const credentials = { url: base.href, keyPairId: key.keyPairId, privateKey: key.privateKey, dateLessThan: new Date(expires * 1000) };
   try {
     if (key.policy !== 'custom') return getSignedUrl(credentials);
