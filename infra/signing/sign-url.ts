@@ -36,9 +36,9 @@ import {
   type RequestedParams,
 } from '../../edge/contract/index.ts';
 
-
 /** What a custom policy's AWS:SourceIp may be here: an IPv4 address or CIDR block. */
 const IPV4_CIDR = /^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}(\/([0-9]|[12][0-9]|3[0-2]))?$/;
+
 export { MAX_SIGNED_URL_TTL_SECONDS };
 
 /** What `npm run sign` uses without --ttl. */
