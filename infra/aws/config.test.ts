@@ -151,8 +151,10 @@ describe('refused configs name the offending field', () => {
     expectOneProblem(input, path, message);
   });
 
-  it('accepts the loopback hosts a browser on the local stack sends as referer domains', () => {
-    expect(parseDeploymentConfig(withTenants({ name: 'demo', allowedRefererDomains: ['localhost', '127.0.0.1'] })).tenants[0]?.allowedRefererDomains).toEqual(['localhost', '127.0.0.1']);
+  it('accepts the loopback hosts a browser on the local stack sends as referer domains in the local config only', () => {
+    const local = withTenants({ name: 'demo', allowedRefererDomains: ['localhost', '127.0.0.1'] });
+    expect(parseDeploymentConfig(local, { allowLoopbackReferers: true }).tenants[0]?.allowedRefererDomains).toEqual(['localhost', '127.0.0.1']);
+    expect(() => parseDeploymentConfig(local)).toThrow(/tenants\.0\.allowedRefererDomains: localhost, 127\.0\.0\.1 is for the local stack only/);
   });
 
   it.each(['https://shop.example', 'shop.example/', 'Shop.Example', 'intranet', '10.0.0.1', 'LOCALHOST', '*.shop.example', 'shop..example', '-shop.example', 'shop.example:443'])(

@@ -129,11 +129,22 @@ export type DeploymentConfigInput = z.input<typeof deploymentConfig>;
 export type DeploymentConfig = z.output<typeof deploymentConfig>;
 export type TenantDeployment = DeploymentConfig['tenants'][number];
 
-export function parseDeploymentConfig(input: DeploymentConfigInput): DeploymentConfig {
+const LOOPBACK_REFERERS: readonly string[] = ['localhost', '127.0.0.1'];
+
+/**
+ * `allowLoopbackReferers`: only the local stack's config may let `localhost` and
+ * `127.0.0.1` embed a tenant's images; on a real distribution that would let any
+ * page a viewer runs locally hotlink them.
+ */
+export function parseDeploymentConfig(input: DeploymentConfigInput, options: { allowLoopbackReferers?: boolean } = {}): DeploymentConfig {
   const parsed = deploymentConfig.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(config)'}: ${issue.message}`);
-    throw new Error(`infra/aws/deployment.ts is not a deployable config:\n${problems.join('\n')}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(config)'}: ${issue.message}`);
+  if (parsed.success && !options.allowLoopbackReferers) {
+    parsed.data.tenants.forEach((tenant, i) => {
+      const loopback = tenant.allowedRefererDomains.filter((domain) => LOOPBACK_REFERERS.includes(domain));
+      if (loopback.length > 0) problems.push(`  tenants.${i}.allowedRefererDomains: ${loopback.join(', ')} is for the local stack only, not a deployment`);
+    });
   }
+  if (!parsed.success || problems.length > 0) throw new Error(`infra/aws/deployment.ts is not a deployable config:\n${problems.join('\n')}`);
   return parsed.data;
 }

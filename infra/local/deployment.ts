@@ -27,4 +27,4 @@ export const LOCAL_DEPLOYMENT: LocalDeployment = parseDeploymentConfig({
     // A browser on the local stack's own pages sends a loopback Referer; opened directly, none.
     { name: 'demo', allowedRefererDomains: ['localhost', '127.0.0.1'], allowEmptyReferer: true },
   ],
-});
+}, { allowLoopbackReferers: true });

@@ -14,7 +14,7 @@ const FOREIGN = 'https://evil.example/gallery';
 
 function wafFor(mode: 'block' | 'count', tenants: DeploymentConfigInput['tenants'] = LOCAL_DEPLOYMENT.tenants) {
   let clock = 1_700_000_000_000;
-  const config = parseDeploymentConfig({ ...TEST_DEPLOYMENT, waf: { mode, requestsPerIpPer5Minutes: LIMIT }, tenants });
+  const config = parseDeploymentConfig({ ...TEST_DEPLOYMENT, waf: { mode, requestsPerIpPer5Minutes: LIMIT }, tenants }, { allowLoopbackReferers: true });
   const waf = createLocalWaf(webAclRules(config), { now: () => clock });
   return { waf, advance: (ms: number) => (clock += ms) };
 }

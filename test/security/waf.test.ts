@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 const localDeployment = (mode: 'block' | 'count') =>
-  parseDeploymentConfig({ ...TEST_DEPLOYMENT, waf: { mode, requestsPerIpPer5Minutes: LIMIT }, tenants: [{ name: 'demo', allowedRefererDomains: ['localhost', '127.0.0.1'] }] });
+  parseDeploymentConfig({ ...TEST_DEPLOYMENT, waf: { mode, requestsPerIpPer5Minutes: LIMIT }, tenants: [{ name: 'demo', allowedRefererDomains: ['localhost', '127.0.0.1'] }] }, { allowLoopbackReferers: true });
 
 async function wafStats(stack: RunningStack) {
   return ((await (await stack.request('/_local/stats')).json()) as { waf: { requests: number; blocked: Record<string, number>; counted: Record<string, number> } }).waf;
