@@ -69,7 +69,7 @@ function hotlinkRule(tenant: TenantDeployment, priority: number, action: wafv2.C
   const lowercase = [{ priority: 0, type: 'LOWERCASE' }];
   const statements: wafv2.CfnWebACL.StatementProperty[] = [
     {
-      // Decoded first: `/%73hop/…` is the tenant `shop` to the viewer function, so it is here too.
+      // Decoded and lower-cased first, so `/%73hop/…` or `/SHOP/…` is matched too: stricter than the viewer function, which answers those 400.
       byteMatchStatement: {
         fieldToMatch: { uriPath: {} },
         positionalConstraint: 'STARTS_WITH',
