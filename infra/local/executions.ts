@@ -8,9 +8,9 @@
  * already succeeded runs again and must find its idempotency record.
  */
 import { executionArn, runWorkflow, type WorkflowRun } from './asl-interpreter.ts';
+import type { ExecutionStatus } from './execution-status.ts';
 
-export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED'] as const;
-export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+export { EXECUTION_STATUSES, type ExecutionStatus } from './execution-status.ts';
 
 export interface Execution {
   readonly id: string;

@@ -218,6 +218,13 @@ describe('npm run imgedge', { timeout: 60_000 }, () => {
       expect(run.stderr).not.toMatch(STACK_FRAME);
     });
 
+    it('an unknown status', async () => {
+      const run = await cli('executions', '--status', 'bogus');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--status must be one of RUNNING, SUCCEEDED, FAILED');
+      expect(run.stderr).not.toMatch(STACK_FRAME);
+    });
+
     it('no stack running at the endpoint', async () => {
       const endpoint = `http://127.0.0.1:${await closedPort()}`;
       const run = await imgedge(['executions', '--endpoint', endpoint]);

@@ -1,4 +1,4 @@
-import type { ExecutionStatus } from '../../local/executions.ts';
+import { EXECUTION_STATUSES, type ExecutionStatus } from '../../local/execution-status.ts';
 import { failure, formatMs, nextStep, subject } from '../../local/console/execution-view.ts';
 import { report, table, type Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -13,6 +13,7 @@ export const executions: Command = {
   async run(context, values) {
     if (values.failed && values.status) throw new UsageError('--failed is --status FAILED: give one of them');
     const status = values.failed ? 'FAILED' : (values.status as string | undefined)?.toUpperCase();
+    if (status !== undefined && !EXECUTION_STATUSES.includes(status as ExecutionStatus)) throw new UsageError(`--status must be one of ${EXECUTION_STATUSES.join(', ')}`);
     const limit = values.limit === undefined ? DEFAULT_EXECUTIONS_LIMIT : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
 

@@ -70,7 +70,13 @@ export const upload: Command = {
 
     await pool(files, concurrency, async (file) => {
       const key = [tenant, prefix, file.split(sep).join('/')].filter(Boolean).join('/');
-      const body = await readFile(join(dir, file));
+      let body: Buffer;
+      try {
+        body = await readFile(join(dir, file));
+      } catch (err) {
+        outcomes.push({ file, key, result: 'rejected', reason: `cannot read it: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+        return settle();
+      }
       const ext = extname(file).slice(1).toLowerCase();
       try {
         await context.ops.upload(key, body, isSourceExtension(ext) ? CONTENT_TYPES[ext] : 'application/octet-stream');
