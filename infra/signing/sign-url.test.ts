@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MAX_SIGNED_URL_TTL_SECONDS, MIN_SECRET_LENGTH } from '../../edge/contract/index.ts';
+import { MAX_QUERY_PARAMS, MAX_SIGNED_URL_TTL_SECONDS, MIN_SECRET_LENGTH } from '../../edge/contract/index.ts';
 import { checkSignedUrl } from '../local/signed-urls.ts';
 import { generateHmacSecret, signUrl, SigningError, type SigningKey } from './sign-url.ts';
 
@@ -16,6 +16,13 @@ const KEY_GROUP: SigningKey = { mode: 'key-group', keyPairId: 'KSIGNTEST0001', p
 const sign = (url: string, key: SigningKey = HMAC, ttlSeconds = 3600, tenant = 'shop') => signUrl({ url, tenant, ttlSeconds, key, now: NOW });
 
 describe('Function: signUrl', () => {
+  it('refuses a URL that would fit the edge unsigned but not with its signature params', () => {
+    const junk = Array.from({ length: MAX_QUERY_PARAMS - 1 }, (_, i) => `j${i}=1`).join('&');
+    const url = `https://img.example.com/shop/p/shoe.jpg?w=640&${junk}`;
+    expect(() => sign(url)).toThrow(/signed, the URL would be refused by the edge: too many query parameters/);
+    expect(sign(`https://img.example.com/shop/p/shoe.jpg?w=640&${junk.split('&').slice(3).join('&')}`)).toContain('&sig=');
+  });
+
   describe('hmac', () => {
     it('appends kid, exp and a 43-character sig, keeping the URL as written', () => {
       const url = sign('https://img.example.com/shop/p/shoe.jpg?w=640&utm=x');

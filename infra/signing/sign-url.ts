@@ -75,6 +75,15 @@ export function generateHmacSecret(): string {
 }
 
 export function signUrl(request: SignUrlRequest): string {
+  const signed = signedUrl(request);
+  // The signature params count toward the viewer's query limits too: a URL that only just fit unsigned may not.
+  const { path, pairs } = imageUrl(signed, []);
+  const viewed = parseImageRequest(path, pairs);
+  if (!viewed.ok) throw new SigningError(`signed, the URL would be refused by the edge: ${viewed.reason}`);
+  return signed;
+}
+
+function signedUrl(request: SignUrlRequest): string {
   const { tenant, ttlSeconds, key } = request;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_SIGNED_URL_TTL_SECONDS) {
     throw new SigningError(`ttl must be a whole number of seconds from 1 to ${MAX_SIGNED_URL_TTL_SECONDS} (${MAX_SIGNED_URL_TTL_SECONDS / 86_400} days)`);
