@@ -48,7 +48,8 @@ export async function transformTables(quick: boolean): Promise<BenchTable[]> {
       return { name: fixture.name, path };
     }),
   );
-  const widths = quick ? [320] : [320, 640, 1280];
+  // Rungs of the default ladder (what a normalized request renders), from thumbnail to laptop.
+  const widths = quick ? [384] : [256, 640, 1080];
   const formats = quick ? (['jpeg'] as const) : FORMATS;
   const iterations = quick ? 1 : 3;
 
@@ -170,10 +171,10 @@ function vipsthumbnail(sources: ReadonlyArray<{ name: string; path: string }>, f
   return { approach: 'vipsthumbnail', cells, peakRssBytes, latencies: false };
 }
 
-/** The latency goal: AVIF at 320–640 px, p95 ≤ 150 ms on one core (taskset), this project's transformer. */
+/** The latency goal: AVIF at 320–640 px (the ladder's rungs there: 384, 640), p95 ≤ 150 ms on one core (taskset), this project's transformer. */
 async function avifSingleCore(sources: ReadonlyArray<{ name: string; path: string }>, quick: boolean): Promise<BenchTable> {
   const pinned = commandExists('taskset');
-  const job: TransformJob = { approach: 'imgedge', sources: sources.slice(0, 1), formats: ['avif'], widths: quick ? [320] : [320, 640], iterations: quick ? 2 : 15 };
+  const job: TransformJob = { approach: 'imgedge', sources: sources.slice(0, 1), formats: ['avif'], widths: quick ? [384] : [384, 640], iterations: quick ? 2 : 15 };
   const result = await runTsChild<TransformChildResult>(CHILD, job, pinned ? ['taskset', '-c', '0'] : []);
   const rows = result.cells.map((cell): Cell[] => {
     const s = summarize(cell.samplesMs);
