@@ -55,6 +55,7 @@ export const CONSOLE_PAGE = `<!doctype html>
 <main>
   <section aria-labelledby="live-h"><h2 id="live-h">Live counters <span class="hint">from /_local/stats, every second</span></h2>
     <div class="tiles" id="tiles"></div>
+    <div class="hint" id="chart-scale"></div>
     <svg id="chart" role="img" aria-label="requests, misses and renders per second over the last two minutes" viewBox="0 0 600 120" preserveAspectRatio="none"></svg>
     <div class="legend hint" id="legend"></div>
   </section>

@@ -72,13 +72,9 @@ export function createStatsView() {
       line.setAttribute('vector-effect', 'non-scaling-stroke');
       return line;
     });
-    const scale = document.createElementNS(SVG_NS, 'text');
-    scale.setAttribute('x', '4');
-    scale.setAttribute('y', '11');
-    scale.setAttribute('font-size', '10');
-    scale.setAttribute('fill', '#5d6676');
-    scale.textContent = `max ${top.toFixed(1)}/s`;
-    svg.replaceChildren(...lines, scale);
+    // Outside the SVG: the chart stretches to the page's width, which would stretch text in it too.
+    byId('chart-scale').textContent = `last two minutes, top of the chart ${top.toFixed(1)}/s`;
+    svg.replaceChildren(...lines);
   }
 
   return {
