@@ -12,7 +12,6 @@ import type { CloudFrontResultResponse } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   CLOCK_SKEW_SECONDS,
-  keyPairTenantKey,
   MAX_SIGNED_URL_TTL_SECONDS,
   SIGNATURE_LENGTH,
   signingSecretKey,
@@ -23,6 +22,7 @@ import { loadViewerFunction } from '../../infra/local/cloudfront-function-runtim
 import { createLocalCloudFront, type EdgeResponse, type LocalCloudFront } from '../../infra/local/cloudfront.ts';
 import type { TrustedPublicKey } from '../../infra/local/signed-urls.ts';
 import { generateHmacSecret, signUrl, type SigningKey } from '../../infra/signing/sign-url.ts';
+import { signingStoreEntries } from '../viewer/fixture-store.ts';
 
 const HOST = 'img.example.com';
 const CLIENT_IP = '198.51.100.7';
@@ -53,18 +53,7 @@ beforeAll(async () => {
 beforeEach(async () => {
   nowMs = Date.now();
   originRequests = [];
-  kvs = new Map([
-    [tenantConfigKey('demo'), '{}'],
-    [tenantConfigKey('signed'), JSON.stringify({ signing: 'hmac' })],
-    [signingSecretKey('signed', 'k1'), SECRETS.k1],
-    [signingSecretKey('signed', 'k2'), SECRETS.k2],
-    [tenantConfigKey('other'), JSON.stringify({ signing: 'hmac' })],
-    [signingSecretKey('other', 'o1'), SECRETS.o1],
-    [tenantConfigKey('keyed'), JSON.stringify({ signing: 'key-group' })],
-    [keyPairTenantKey(KEYED.id), 'keyed'],
-    [tenantConfigKey('rival'), JSON.stringify({ signing: 'key-group' })],
-    [keyPairTenantKey(RIVAL.id), 'rival'],
-  ]);
+  kvs = new Map([[tenantConfigKey('demo'), '{}'], ...signingStoreEntries(SECRETS, { keyed: KEYED.id, rival: RIVAL.id })]);
   keyGroups = new Map([
     ['keyed', [{ id: KEYED.id, publicKey: KEYED.publicKey }]],
     ['rival', [{ id: RIVAL.id, publicKey: RIVAL.publicKey }]],

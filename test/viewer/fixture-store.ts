@@ -20,17 +20,32 @@ export const TEST_SECRETS = {
 export const KEYED_KEY_PAIR_ID = 'KKEYEDTENANT001';
 export const OTHER_KEY_PAIR_ID = 'KOTHERTENANT001';
 
-export const SIGNING_STORE_ENTRIES: ReadonlyArray<readonly [string, string]> = [
-  [tenantConfigKey('signed'), JSON.stringify({ signing: 'hmac' })],
-  [signingSecretKey('signed', 'k1'), TEST_SECRETS.k1],
-  [signingSecretKey('signed', 'k2'), TEST_SECRETS.k2],
-  [tenantConfigKey('other'), JSON.stringify({ signing: 'hmac' })],
-  [signingSecretKey('other', 'o1'), TEST_SECRETS.o1],
-  [tenantConfigKey('keyed'), JSON.stringify({ signing: 'key-group' })],
-  [keyPairTenantKey(KEYED_KEY_PAIR_ID), 'keyed'],
-  [tenantConfigKey('keyed-other'), JSON.stringify({ signing: 'key-group' })],
-  [keyPairTenantKey(OTHER_KEY_PAIR_ID), 'keyed-other'],
-];
+/**
+ * The signed tenants' entries: hmac tenant `signed` with kids k1 and k2 (rotation), hmac
+ * tenant `other` with o1, and one key-group tenant per `keyGroupTenants` entry, its
+ * Key-Pair-Id mapped to it.
+ */
+export function signingStoreEntries(
+  secrets: { readonly k1: string; readonly k2: string; readonly o1: string },
+  keyGroupTenants: Readonly<Record<string, string>>,
+): Array<readonly [string, string]> {
+  return [
+    [tenantConfigKey('signed'), JSON.stringify({ signing: 'hmac' })],
+    [signingSecretKey('signed', 'k1'), secrets.k1],
+    [signingSecretKey('signed', 'k2'), secrets.k2],
+    [tenantConfigKey('other'), JSON.stringify({ signing: 'hmac' })],
+    [signingSecretKey('other', 'o1'), secrets.o1],
+    ...Object.entries(keyGroupTenants).flatMap(([tenant, keyPairId]): Array<readonly [string, string]> => [
+      [tenantConfigKey(tenant), JSON.stringify({ signing: 'key-group' })],
+      [keyPairTenantKey(keyPairId), tenant],
+    ]),
+  ];
+}
+
+export const SIGNING_STORE_ENTRIES: ReadonlyArray<readonly [string, string]> = signingStoreEntries(TEST_SECRETS, {
+  keyed: KEYED_KEY_PAIR_ID,
+  'keyed-other': OTHER_KEY_PAIR_ID,
+});
 
 /** Everything the fixtures read: two tenants (one with its own ladder), one takedown, and the signed tenants. */
 export const FIXTURE_STORE_ENTRIES: ReadonlyArray<readonly [string, string]> = [
