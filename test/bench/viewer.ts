@@ -8,19 +8,15 @@
  * The sandbox is Node's V8, not CloudFront's engine: the ratio says more than
  * the absolute figure.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { MAX_FUNCTION_BYTES, VIEWER_FUNCTION_FILE } from '../../edge/viewer/artifact.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { loadCloudFrontFunction, type CloudFrontFunction, type CloudFrontFunctionEvent } from '../../infra/local/cloudfront-function-runtime.ts';
-import { commandExists } from './processes.ts';
-import { FIXTURE_NOW_MS, FIXTURE_STORE_ENTRIES } from '../viewer/fixture-store.ts';
+import { eventFixtures, FIXTURE_NOW_MS, FIXTURE_STORE_ENTRIES } from '../viewer/fixture-store.ts';
+import { NJS_AVAILABLE, runOnNjs } from '../viewer/njs.ts';
 import { summarize } from './stats.ts';
 import { ratio, type BenchTable } from './table.ts';
 
-const EVENTS_DIR = join(import.meta.dirname, '..', 'viewer', 'events');
 const SIZE_GOAL_BYTES = 5 * 1024;
 const CALL_GOAL_US = 20;
 const PASS_THROUGH = `import cf from 'cloudfront';
@@ -33,12 +29,6 @@ async function handler(event) {
 
 /** The store and clock the event fixtures are written against, so signed requests are checked, not refused as unknown tenants. */
 const KVS = new Map(FIXTURE_STORE_ENTRIES);
-
-function events(): CloudFrontFunctionEvent[] {
-  return readdirSync(EVENTS_DIR)
-    .filter((name) => name.endsWith('.json'))
-    .map((name) => JSON.parse(readFileSync(join(EVENTS_DIR, name), 'utf8')) as CloudFrontFunctionEvent);
-}
 
 /**
  * µs per call of each function, calls interleaved (one event, each function in
@@ -71,21 +61,9 @@ function njsMicrosPerCall(code: string, mix: readonly CloudFrontFunctionEvent[],
   return (totalMs * 1000) / calls;
 }
 
-/** Milliseconds for `calls` calls in one njs process. */
+/** Milliseconds for `calls` calls in one njs process, timed inside it. */
 function njsRunMs(code: string, mix: readonly CloudFrontFunctionEvent[], calls: number): number {
-  const dir = mkdtempSync(join(tmpdir(), 'imgedge-njs-bench-'));
-  const store = JSON.stringify(Object.fromEntries(KVS));
-  writeFileSync(
-    join(dir, 'cloudfront'),
-    `var data = ${store};
-async function get(key, options) { if (!Object.prototype.hasOwnProperty.call(data, key)) throw new Error('not found'); return options && options.format === 'json' ? JSON.parse(data[key]) : data[key]; }
-async function exists(key) { return Object.prototype.hasOwnProperty.call(data, key); }
-export default { kvs: function () { return { get: get, exists: exists }; } };`,
-  );
-  // A promise chain, not await in a loop (njs 0.7.9 crashes on the latter; see test/viewer/njs-crosscheck.test.ts).
   const driver = `
-var clock = Date.now;
-Date.now = function () { return ${FIXTURE_NOW_MS}; };
 var events = ${JSON.stringify(mix)};
 var start = clock();
 function next(i) {
@@ -93,16 +71,14 @@ function next(i) {
   handler(JSON.parse(JSON.stringify(events[i % events.length]))).then(function () { next(i + 1); });
 }
 next(0);`;
-  writeFileSync(join(dir, 'main.js'), code.replace(/^import (\w+) from ?"cloudfront";/, 'import $1 from "cloudfront";') + driver);
-  const run = spawnSync('njs', ['-p', dir, join(dir, 'main.js')], { encoding: 'utf8', timeout: 120_000 });
-  rmSync(dir, { recursive: true, force: true });
+  const run = runOnNjs(code, driver, FIXTURE_STORE_ENTRIES, 120_000);
   if (run.status !== 0) throw new Error(`njs exited ${run.status ?? run.signal}: ${run.stderr}`);
   return Number(run.stdout.trim());
 }
 
 export async function viewerTable(quick: boolean): Promise<BenchTable> {
   const { bytes } = await buildViewerFunction();
-  const mix = events();
+  const mix = eventFixtures().map((fixture) => fixture.event);
   const calls = quick ? 200 : 50_000;
   const load = (code: string) => loadCloudFrontFunction(code, { kvs: KVS, now: () => FIXTURE_NOW_MS });
   const [viewer, baseline] = (await microsPerCall([load(readFileSync(VIEWER_FUNCTION_FILE, 'utf8')), load(PASS_THROUGH)], mix, calls)).map(summarize) as [
@@ -110,7 +86,7 @@ export async function viewerTable(quick: boolean): Promise<BenchTable> {
     ReturnType<typeof summarize>,
   ];
   const net = viewer.p50 - baseline.p50;
-  const njs = commandExists('njs')
+  const njs = NJS_AVAILABLE
     ? { viewer: njsMicrosPerCall(readFileSync(VIEWER_FUNCTION_FILE, 'utf8'), mix, calls), baseline: njsMicrosPerCall(PASS_THROUGH, mix, calls) }
     : undefined;
   return {

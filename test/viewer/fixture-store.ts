@@ -1,10 +1,13 @@
 /**
- * The KeyValueStore entries and clock the event fixtures (events/*.json) are
- * written against, shared by the sandbox tests, the njs cross-check and the
+ * The event fixtures (events/*.json) and the KeyValueStore entries and clock
+ * they are written against, shared by the sandbox tests, the njs cross-check and the
  * viewer benchmark. The secrets are test values, signed into the fixtures
  * with infra/signing.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { denyKey, keyPairTenantKey, signingSecretKey, tenantConfigKey } from '../../edge/contract/index.ts';
+import type { CloudFrontFunctionEvent } from '../../infra/local/cloudfront-function-runtime.ts';
 
 /** The frozen "now" of every signed fixture: 2030-03-17T17:46:40Z. */
 export const FIXTURE_NOW_MS = 1_900_000_000_000;
@@ -54,3 +57,12 @@ export const FIXTURE_STORE_ENTRIES: ReadonlyArray<readonly [string, string]> = [
   [denyKey('demo/banned/photo.jpg'), JSON.stringify({ reason: 'court order', at: '2026-01-01T00:00:00Z' })],
   ...SIGNING_STORE_ENTRIES,
 ];
+
+/** The event fixtures by name (file name without `.json`), sorted. */
+export function eventFixtures(): Array<{ readonly name: string; readonly event: CloudFrontFunctionEvent }> {
+  const dir = join(import.meta.dirname, 'events');
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => ({ name: file.slice(0, -'.json'.length), event: JSON.parse(readFileSync(join(dir, file), 'utf8')) as CloudFrontFunctionEvent }));
+}
