@@ -7,14 +7,14 @@
  *     --key-file <pem> --key-pair-id <id>      key-group: an RSA private key of the tenant's key group
  *   key-group only: --policy canned|custom (default canned), --ip <cidr> (custom)
  *
- * runSignCli is also `npm run imgedge -- sign`'s signer (infra/cli/commands/sign.ts):
- * keep its exit codes (0 signed, 1 cannot sign, 2 usage) and its `sign: <reason>` first line.
+ * signingRequest, the options after parsing, is also `npm run imgedge -- sign`'s
+ * (infra/cli/commands/sign.ts), so both take the same key options the same way.
  */
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadOrCreateLocalSigningKeys, localSigningKey, type LocalSigningKeys } from '../local/dev-keys.ts';
-import { DEFAULT_TTL_SECONDS, signUrl, SigningError, type SigningKey } from './sign-url.ts';
+import { DEFAULT_TTL_SECONDS, signUrl, SigningError, type SigningKey, type SignUrlRequest } from './sign-url.ts';
 
 export const USAGE = `usage: npm run sign -- <url> --tenant <tenant> [--ttl <seconds>]
          [--secret-file <file> --kid <kid> | --key-file <private-key.pem> --key-pair-id <id> [--policy canned|custom] [--ip <cidr>]]
@@ -29,16 +29,20 @@ export interface SignCliIo {
 }
 
 /** A user mistake: printed with the usage, exit code 2. */
-class UsageError extends Error {}
+export class SignUsageError extends Error {
+  override readonly name = 'SignUsageError';
+}
+
+/** The option values as parseArgs gives them (flag name without `--` → its string). */
+export type SignOptionValues = Readonly<Record<string, string | boolean | undefined>>;
 
 /** Runs the command; returns the exit code (0 signed, 1 cannot sign, 2 bad usage). Never throws for user mistakes. */
 export async function runSignCli(argv: readonly string[], io: SignCliIo): Promise<number> {
   try {
-    const { url, tenant, ttlSeconds, key } = await parse(argv, io);
-    io.out(signUrl({ url, tenant, ttlSeconds, key, now: io.now }));
+    io.out(signUrl(await parse(argv, io)));
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof SignUsageError) {
       io.err(`sign: ${err.message}\n${USAGE}`);
       return 2;
     }
@@ -50,7 +54,7 @@ export async function runSignCli(argv: readonly string[], io: SignCliIo): Promis
   }
 }
 
-async function parse(argv: readonly string[], io: SignCliIo): Promise<{ url: string; tenant: string; ttlSeconds: number; key: SigningKey }> {
+async function parse(argv: readonly string[], io: SignCliIo): Promise<SignUrlRequest> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -68,33 +72,45 @@ async function parse(argv: readonly string[], io: SignCliIo): Promise<{ url: str
       },
     });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new SignUsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'give the URL to sign' : 'give exactly one URL');
-  if (!values.tenant) throw new UsageError('--tenant is required');
-  const ttl = values.ttl ?? String(DEFAULT_TTL_SECONDS);
-  if (!/^[0-9]+$/.test(ttl)) throw new UsageError(`--ttl must be a number of seconds, not ${ttl}`);
-  if (values.policy !== undefined && values.policy !== 'canned' && values.policy !== 'custom') throw new UsageError('--policy must be canned or custom');
-  return { url: positionals[0] as string, tenant: values.tenant, ttlSeconds: Number(ttl), key: await signingKey(values, io) };
+  if (positionals.length !== 1) throw new SignUsageError(positionals.length === 0 ? 'give the URL to sign' : 'give exactly one URL');
+  return signingRequest(positionals[0] as string, values, io);
 }
 
-async function signingKey(values: Record<string, string | undefined>, io: SignCliIo): Promise<SigningKey> {
-  const tenant = values.tenant as string;
-  const policy = values.policy as 'canned' | 'custom' | undefined;
-  const ip = values.ip;
+/** What to sign, from the option values: the tenant, the lifetime and the key (a file's, or the local stack's). */
+export async function signingRequest(url: string, values: SignOptionValues, io: Pick<SignCliIo, 'localKeys' | 'now'>): Promise<SignUrlRequest> {
+  const option = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const tenant = option('tenant');
+  if (!tenant) throw new SignUsageError('--tenant is required');
+  const ttl = option('ttl') ?? String(DEFAULT_TTL_SECONDS);
+  if (!/^[0-9]+$/.test(ttl)) throw new SignUsageError(`--ttl must be a number of seconds, not ${ttl}`);
+  const policy = option('policy');
+  if (policy !== undefined && policy !== 'canned' && policy !== 'custom') throw new SignUsageError('--policy must be canned or custom');
+  return { url, tenant, ttlSeconds: Number(ttl), key: await signingKey(tenant, option, policy, io), ...(io.now && { now: io.now }) };
+}
+
+async function signingKey(
+  tenant: string,
+  option: (name: string) => string | undefined,
+  policy: 'canned' | 'custom' | undefined,
+  io: Pick<SignCliIo, 'localKeys'>,
+): Promise<SigningKey> {
+  const ip = option('ip');
+  const values = { 'secret-file': option('secret-file'), kid: option('kid'), 'key-file': option('key-file'), 'key-pair-id': option('key-pair-id') };
   const hmac = values['secret-file'] !== undefined || values.kid !== undefined;
   const keyGroup = values['key-file'] !== undefined || values['key-pair-id'] !== undefined;
-  if (hmac && keyGroup) throw new UsageError('give either --secret-file and --kid (hmac) or --key-file and --key-pair-id (key-group)');
-  if ((policy !== undefined || ip !== undefined) && hmac) throw new UsageError('--policy and --ip are for key-group signing');
+  if (hmac && keyGroup) throw new SignUsageError('give either --secret-file and --kid (hmac) or --key-file and --key-pair-id (key-group)');
+  if ((policy !== undefined || ip !== undefined) && hmac) throw new SignUsageError('--policy and --ip are for key-group signing');
 
   if (hmac) {
-    if (!values['secret-file'] || !values.kid) throw new UsageError('hmac signing needs both --secret-file and --kid');
+    if (!values['secret-file'] || !values.kid) throw new SignUsageError('hmac signing needs both --secret-file and --kid');
     const secret = (await readKeyFile(values['secret-file'])).split(/\r?\n/)[0] as string;
     return { mode: 'hmac', kid: values.kid, secret };
   }
   if (keyGroup) {
-    if (!values['key-file'] || !values['key-pair-id']) throw new UsageError('key-group signing needs both --key-file and --key-pair-id');
+    if (!values['key-file'] || !values['key-pair-id']) throw new SignUsageError('key-group signing needs both --key-file and --key-pair-id');
     return withPolicy({ mode: 'key-group', keyPairId: values['key-pair-id'], privateKey: await readKeyFile(values['key-file']) }, policy, ip);
   }
 
@@ -102,12 +118,12 @@ async function signingKey(values: Record<string, string | undefined>, io: SignCl
   try {
     keys = await (io.localKeys ?? (() => loadOrCreateLocalSigningKeys()))();
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new SignUsageError((err as Error).message);
   }
   const local = localSigningKey(keys, tenant);
-  if (!local) throw new UsageError(`no local key signs for tenant ${tenant}: the local signed tenants are signed-demo (hmac) and keygroup-demo (key-group); for others pass a key`);
+  if (!local) throw new SignUsageError(`no local key signs for tenant ${tenant}: the local signed tenants are signed-demo (hmac) and keygroup-demo (key-group); for others pass a key`);
   if (local.mode === 'hmac') {
-    if (policy !== undefined || ip !== undefined) throw new UsageError(`--policy and --ip are for key-group signing; ${tenant} signs with hmac`);
+    if (policy !== undefined || ip !== undefined) throw new SignUsageError(`--policy and --ip are for key-group signing; ${tenant} signs with hmac`);
     return local;
   }
   return withPolicy(local, policy, ip);
@@ -121,7 +137,7 @@ async function readKeyFile(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new SignUsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
 

@@ -1,12 +1,13 @@
 /**
  * sign: a signed image URL for a tenant whose config requires signing. The
- * signing itself, key options included, is `npm run sign`'s (infra/signing/),
- * the one signer; this adds what the other commands have: a path resolved
+ * signing itself, key options included, is `npm run sign`'s (infra/signing/:
+ * signingRequest, signUrl), the one signer; this adds what the other commands have: a path resolved
  * against --endpoint, the tenant read from the URL, --json, and --check, which
  * asks the edge whether it accepts the URL.
  */
 import { StackUnreachable } from '../../local/console/ops-client.ts';
-import { runSignCli } from '../../signing/cli.ts';
+import { signingRequest, SignUsageError } from '../../signing/cli.ts';
+import { signUrl, SigningError } from '../../signing/sign-url.ts';
 import { report, type Command } from '../command.ts';
 import { OperationIncomplete, UsageError } from '../errors.ts';
 
@@ -25,15 +26,14 @@ export const sign: Command = {
     const url = given.startsWith('/') ? `${context.endpoint}${given}` : given;
     const tenant = (values.tenant as string | undefined) ?? tenantOf(url);
 
-    const args = [url, '--tenant', tenant, ...KEY_OPTIONS.flatMap((name) => (typeof values[name] === 'string' ? [`--${name}`, values[name]] : []))];
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runSignCli(args, { out: (line) => out.push(line), err: (line) => err.push(line) });
-    // Its messages start `sign: `, and a usage mistake is followed by npm run sign's usage: ours is printed instead.
-    const message = (err[0] ?? '').split('\n')[0]!.replace(/^sign: /, '');
-    if (code === 2) throw new UsageError(message);
-    if (code !== 0) throw new OperationIncomplete(`cannot sign: ${message}`);
-    const signed = out[0]!;
+    let signed: string;
+    try {
+      signed = signUrl(await signingRequest(url, { ...values, tenant }, {}));
+    } catch (err) {
+      if (err instanceof SignUsageError) throw new UsageError(err.message);
+      if (err instanceof SigningError) throw new OperationIncomplete(`cannot sign: ${err.message}`);
+      throw err;
+    }
 
     const checked = values.check ? await check(signed) : undefined;
     report(context, { tenant, url, signed, ...(checked && { check: checked }) }, () => [
