@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { originalKey, parseImageRequest, tenantConfigKey, type TenantConfig } from '../../edge/contract/index.ts';
 import { MAX_SOURCE_BYTES } from '../../edge/transform/index.ts';
 import type { EdgeResponse } from './cloudfront.ts';
-import { EXECUTION_STATUSES, StepFunctionsError, type Execution, type ExecutionStatus } from './executions.ts';
+import { EXECUTION_STATUSES, StepFunctionsError, type ExecutionStatus } from './executions.ts';
+import { withoutEvents } from './console/execution-view.ts';
 import { CONSOLE_ROUTES } from './console/routes.ts';
 import { HttpError, json, parseJson, readBody, type RouteTable } from './http.ts';
 import { TakedownRefused, type TakedownRequest } from './pipeline.ts';
@@ -22,7 +23,7 @@ const ROUTES: RouteTable = [
   ['PUT', /^\/_local\/tenants\/([^/]+)$/, putTenant],
   ['PUT', /^\/_local\/originals(\/.+)$/, putOriginal],
   ['POST', /^\/_local\/takedown$/, takedown],
-  ['POST', /^\/_local\/flush$/, async (stack) => json(202, summary(stack.pipeline.flush()))],
+  ['POST', /^\/_local\/flush$/, async (stack) => json(202, withoutEvents(stack.pipeline.flush()))],
   ['GET', /^\/_local\/executions$/, listExecutions],
   ['GET', /^\/_local\/executions\/([^/]+)$/, getExecution],
   ['POST', /^\/_local\/executions\/([^/]+)\/redrive$/, redrive],
@@ -83,7 +84,7 @@ async function putOriginal(stack: LocalStack, req: IncomingMessage, match: RegEx
 async function takedown(stack: LocalStack, req: IncomingMessage): Promise<EdgeResponse> {
   const request = parseJson<Partial<TakedownRequest>>(await readBody(req, 8192));
   try {
-    return json(202, summary(stack.pipeline.takedown(request)));
+    return json(202, withoutEvents(stack.pipeline.takedown(request)));
   } catch (err) {
     if (err instanceof TakedownRefused) throw new HttpError(400, err.message);
     throw err;
@@ -95,7 +96,7 @@ async function listExecutions(stack: LocalStack, req: IncomingMessage): Promise<
   const status = query.get('status') ?? undefined;
   if (status && !EXECUTION_STATUSES.includes(status as ExecutionStatus)) throw new HttpError(400, `status must be one of ${EXECUTION_STATUSES.join(', ')}`);
   const list = stack.pipeline.executions.list({ stateMachine: query.get('stateMachine') ?? undefined, status: status as ExecutionStatus | undefined });
-  return json(200, list.map(summary));
+  return json(200, list.map(withoutEvents));
 }
 
 async function getExecution(stack: LocalStack, _req: IncomingMessage, match: RegExpExecArray): Promise<EdgeResponse> {
@@ -106,7 +107,7 @@ async function getExecution(stack: LocalStack, _req: IncomingMessage, match: Reg
 
 async function redrive(stack: LocalStack, _req: IncomingMessage, match: RegExpExecArray): Promise<EdgeResponse> {
   try {
-    return json(202, summary(stack.pipeline.executions.redrive(decodeURIComponent(match[1] as string))));
+    return json(202, withoutEvents(stack.pipeline.executions.redrive(decodeURIComponent(match[1] as string))));
   } catch (err) {
     if (err instanceof StepFunctionsError) throw new HttpError(err.code === 'ExecutionDoesNotExist' ? 404 : 409, err.message);
     throw err;
@@ -114,10 +115,6 @@ async function redrive(stack: LocalStack, _req: IncomingMessage, match: RegExpEx
 }
 
 /** An execution without its event history (GET /_local/executions/{id} has that). */
-function summary({ events: _events, ...execution }: Execution): Omit<Execution, 'events'> {
-  return execution;
-}
-
 async function putTenant(stack: LocalStack, req: IncomingMessage, match: RegExpExecArray): Promise<EdgeResponse> {
   const config = parseJson<TenantConfig>(await readBody(req, 4096));
   try {

@@ -1,4 +1,4 @@
-import { failure, formatMs, nextStep } from '../../local/console/execution-view.ts';
+import { failure, formatMs, nextStep, withoutEvents } from '../../local/console/execution-view.ts';
 import { report, type Command } from '../command.ts';
 import { OperationIncomplete } from '../errors.ts';
 
@@ -16,7 +16,7 @@ export const flush: Command = {
       paths: after.pathsSubmitted - before.pipeline.invalidations.pathsSubmitted,
       wildcards: after.wildcardsSubmitted - before.pipeline.invalidations.wildcardsSubmitted,
     };
-    const { events: _events, ...summary } = settled;
+    const summary = withoutEvents(settled);
     report(context, { execution: summary, submitted: sent, inFlight: after.inFlight, quotas: after.quotas }, () => [
       `flush ${settled.name}: ${settled.status} in ${formatMs(settled.durationMs)}`,
       `  submitted   ${sent.invalidations} invalidations, ${sent.paths} paths (${sent.wildcards} wildcards)`,

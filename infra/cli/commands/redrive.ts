@@ -1,4 +1,4 @@
-import { failure, formatMs, nextStep } from '../../local/console/execution-view.ts';
+import { failure, formatMs, nextStep, withoutEvents } from '../../local/console/execution-view.ts';
 import { OperationFailed, type OpsClient } from '../../local/console/ops-client.ts';
 import { report, type Command } from '../command.ts';
 import { OperationIncomplete, UsageError } from '../errors.ts';
@@ -18,7 +18,7 @@ export const redrive: Command = {
       throw err;
     }
     const settled = await context.ops.settled(id);
-    const { events: _events, ...summary } = settled;
+    const summary = withoutEvents(settled);
     report(context, summary, () => [
       `redrive ${settled.redriveCount} of ${settled.stateMachine} ${settled.name}: ${settled.status} in ${formatMs(settled.durationMs)}`,
       ...(settled.status === 'FAILED' ? [`  failed at ${settled.failedState ?? '?'}: ${failure(settled)}`, `  ${nextStep(settled)}`] : []),

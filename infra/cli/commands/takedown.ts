@@ -1,5 +1,5 @@
 import { parseOriginalKey } from '../../../edge/contract/index.ts';
-import { failure, formatMs, nextStep, takedownReport } from '../../local/console/execution-view.ts';
+import { failure, formatMs, nextStep, takedownReport, withoutEvents } from '../../local/console/execution-view.ts';
 import { report, type Command } from '../command.ts';
 import { OperationIncomplete, UsageError } from '../errors.ts';
 
@@ -17,7 +17,7 @@ export const takedown: Command = {
 
     const started = await context.ops.takedown({ tenant: original.tenant, key, reason, requestedBy: values['requested-by'] as string | undefined });
     const settled = await context.ops.settled(started.id);
-    const { events: _events, ...summary } = settled;
+    const summary = withoutEvents(settled);
     const steps = takedownReport(settled);
     report(context, summary, () => {
       const lines = [`takedown ${settled.name} of ${key}: ${settled.status} in ${formatMs(settled.durationMs)}`];

@@ -9,6 +9,11 @@ import type { ExecutionSummary } from './api.ts';
 
 type Input = { key?: string; detail?: { object?: { key?: string } } } | null;
 
+/** An execution as the list and the operations answer it: without its event history. */
+export function withoutEvents({ events: _events, ...summary }: Execution): ExecutionSummary {
+  return summary;
+}
+
 /** The original an execution is about (upload, render, takedown), or '' (invalidation-flush). */
 export function subject(execution: Pick<ExecutionSummary, 'input'>): string {
   const input = execution.input as Input;
