@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { OpsClient } from '../local/console/ops-client.ts';
+import { UsageError } from './errors.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 export type Values = Record<string, string | boolean | ReadonlyArray<string | boolean> | undefined>;
@@ -34,4 +35,12 @@ export function report(context: CommandContext, value: unknown, lines: () => rea
 export function table(rows: ReadonlyArray<readonly string[]>): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+/** A `--name N` option: `fallback` when absent, else a whole number from 1. */
+export function positiveInteger(raw: Values[string], fallback: number, name: string): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive whole number`);
+  return n;
 }

@@ -1,6 +1,6 @@
 import { EXECUTION_STATUSES, type ExecutionStatus } from '../../local/execution-status.ts';
 import { failure, formatMs, nextStep, subject } from '../../local/console/execution-view.ts';
-import { report, table, type Command } from '../command.ts';
+import { positiveInteger, report, table, type Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 
 /** Newest first; enough to see what just happened without scrolling. */
@@ -14,8 +14,7 @@ export const executions: Command = {
     if (values.failed && values.status) throw new UsageError('--failed is --status FAILED: give one of them');
     const status = values.failed ? 'FAILED' : (values.status as string | undefined)?.toUpperCase();
     if (status !== undefined && !EXECUTION_STATUSES.includes(status as ExecutionStatus)) throw new UsageError(`--status must be one of ${EXECUTION_STATUSES.join(', ')}`);
-    const limit = values.limit === undefined ? DEFAULT_EXECUTIONS_LIMIT : Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+    const limit = positiveInteger(values.limit, DEFAULT_EXECUTIONS_LIMIT, '--limit');
 
     const all = await context.ops.executions({ stateMachine: values.workflow as string | undefined, status: status as ExecutionStatus | undefined });
     const shown = all.slice(0, limit);

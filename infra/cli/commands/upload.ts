@@ -12,7 +12,7 @@ import type { ExecutionSummary } from '../../local/console/api.ts';
 import { failure, formatMs, nextStep, subject } from '../../local/console/execution-view.ts';
 import { OperationFailed, type OpsClient } from '../../local/console/ops-client.ts';
 import type { ObjectCreatedEvent } from '../../local/s3-events.ts';
-import { report, type Command, type Values } from '../command.ts';
+import { positiveInteger, report, type Command } from '../command.ts';
 import { OperationIncomplete, UsageError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
 
@@ -171,11 +171,4 @@ async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Pr
     while (next < items.length) await task(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-function positiveInteger(raw: Values[string], fallback: number, name: string): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive whole number`);
-  return n;
 }
