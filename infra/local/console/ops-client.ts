@@ -4,6 +4,7 @@
  * client, so the page and `npm run imgedge` are the same operations.
  * Runs in the browser and in Node (global fetch).
  */
+import { keyToUri } from '../../../edge/contract/image-request.ts';
 import type { ExecutionStatus, Execution } from '../executions.ts';
 import type { TakedownRequest } from '../pipeline.ts';
 import type { Fault } from '../s3-emulator.ts';
@@ -85,14 +86,13 @@ export function createOpsClient(endpoint: string): OpsClient {
     return body as T;
   }
 
-  const encodeKey = (key: string) => key.split('/').map(encodeURIComponent).join('/');
   const ops: OpsClient = {
     stats: () => call('GET', '/_local/stats'),
     faults: () => call('GET', '/_local/faults'),
     originals: () => call('GET', '/_local/originals'),
     variants: (key) => call('GET', `/_local/variants?key=${encodeURIComponent(key)}`),
     normalize: (url, accept) => call('GET', `/_local/normalize?url=${encodeURIComponent(url)}&accept=${encodeURIComponent(accept)}`),
-    upload: (key, body, contentType) => call('PUT', `/_local/originals/${encodeKey(key)}`, { body: body as BodyInit, headers: { 'content-type': contentType } }),
+    upload: (key, body, contentType) => call('PUT', `/_local/originals${keyToUri(key)}`, { body: body as BodyInit, headers: { 'content-type': contentType } }),
     takedown: (request) => call('POST', '/_local/takedown', { body: JSON.stringify(request), headers: { 'content-type': 'application/json' } }),
     flush: () => call('POST', '/_local/flush'),
     executions: (filter = {}) => {

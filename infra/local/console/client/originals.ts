@@ -4,6 +4,7 @@
  * takedown.
  */
 import type { SigningMode } from '../../../../edge/contract/index.ts';
+import { keyToUri } from '../../../../edge/contract/image-request.ts';
 import type { ExecutionSummary, Normalized, VariantView } from '../api.ts';
 import { failure, formatBytes, formatMs, nextStep, subject, takedownReport } from '../execution-view.ts';
 import type { OpsClient } from '../ops-client.ts';
@@ -167,7 +168,7 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
       .map(([name, value]) => `${name}=${encodeURIComponent(value)}`);
     const extra = String(form.get('extra') ?? '').trim();
     if (extra) query.push(extra);
-    const url = `/${selected.split('/').map(encodeURIComponent).join('/')}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+    const url = `${keyToUri(selected)}${query.length > 0 ? `?${query.join('&')}` : ''}`;
     try {
       showNormalized(selected, url, await ops.normalize(url, String(form.get('accept'))));
     } catch (err) {
@@ -223,7 +224,7 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
       const started = await ops.takedown({ tenant: key.slice(0, key.indexOf('/')), key, reason: String(form.get('reason')), requestedBy: String(form.get('requestedBy') ?? '') || undefined });
       const settled = await ops.settled(started.id);
       // no-store: ask the edge, not this browser's cache, which keeps what it already has (variants are immutable).
-      const edge = await fetch(`/${key.split('/').map(encodeURIComponent).join('/')}?w=${AUTO_PROBE_WIDTH}`, { cache: 'no-store' });
+      const edge = await fetch(`${keyToUri(key)}?w=${AUTO_PROBE_WIDTH}`, { cache: 'no-store' });
       showTakedown(out, settled, edge.status);
     } catch (err) {
       fill(out, h('div', { class: 'result bad' }, `takedown of ${key}: ${messageOf(err)}`));
