@@ -17,6 +17,7 @@
  */
 import type { IResolvable } from 'aws-cdk-lib';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { RATE_LIMITED_STATUS } from '../aws/waf.ts';
 import type { EdgeResponse, LocalCloudFront, ViewerRequest } from './cloudfront.ts';
 
 type Rule = wafv2.CfnWebACL.RuleProperty;
@@ -55,13 +56,12 @@ export interface LocalWafOptions {
 
 /** WAF's response to a block without a custom response. */
 const DEFAULT_BLOCK_STATUS = 403;
-const STATUS_TEXT: Readonly<Record<number, string>> = { 403: 'Forbidden', 429: 'Too Many Requests' };
+const STATUS_TEXT: Readonly<Record<number, string>> = { [DEFAULT_BLOCK_STATUS]: 'Forbidden', [RATE_LIMITED_STATUS]: 'Too Many Requests' };
 
 type Action = { readonly kind: 'block'; readonly status: number } | { readonly kind: 'count' } | { readonly kind: 'allow' };
 
 interface CompiledRule {
   readonly name: string;
-  readonly priority: number;
   readonly action: Action;
   readonly matches: Matcher;
 }
@@ -73,7 +73,7 @@ export function createLocalWaf(rules: readonly Rule[], options: LocalWafOptions 
   for (const rule of [...rules].sort((a, b) => a.priority - b.priority)) {
     const statement = plain(rule.statement, `rule ${rule.name}`);
     if (statement.managedRuleGroupStatement !== undefined) notEmulated.push(rule.name);
-    else compiled.push({ name: rule.name, priority: rule.priority, action: ruleAction(rule), matches: compileRuleStatement(statement, now, rule.name) });
+    else compiled.push({ name: rule.name, action: ruleAction(rule), matches: compileRuleStatement(statement, now, rule.name) });
   }
   let requests = 0;
   const blocked: Record<string, number> = {};
@@ -235,15 +235,19 @@ function rateLimiter(rate: wafv2.CfnWebACL.RateBasedStatementProperty, now: () =
   }
   const limit = Number(rate.limit);
   const windowSeconds = Number(rate.evaluationWindowSec ?? 300);
-  const buckets = new Map<string, Array<[second: number, count: number]>>();
+  // Per IP: its buckets, oldest first, and their running total (every request passes here, bench floods included).
+  const windows = new Map<string, { buckets: Array<[second: number, count: number]>; total: number }>();
   return (request) => {
     const second = Math.floor(now() / 1000);
-    const recent = (buckets.get(request.ip) ?? []).filter(([at]) => at > second - windowSeconds);
-    const last = recent[recent.length - 1];
+    let window = windows.get(request.ip);
+    if (window === undefined) windows.set(request.ip, (window = { buckets: [], total: 0 }));
+    const { buckets } = window;
+    while (buckets.length > 0 && (buckets[0] as [number, number])[0] <= second - windowSeconds) window.total -= (buckets.shift() as [number, number])[1];
+    const last = buckets[buckets.length - 1];
     if (last && last[0] === second) last[1]++;
-    else recent.push([second, 1]);
-    buckets.set(request.ip, recent);
-    return recent.reduce((sum, [, count]) => sum + count, 0) > limit;
+    else buckets.push([second, 1]);
+    window.total++;
+    return window.total > limit;
   };
 }
 
