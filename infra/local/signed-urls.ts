@@ -18,6 +18,7 @@
  */
 import { BlockList, isIPv4 } from 'node:net';
 import { createPublicKey, createVerify, type KeyObject } from 'node:crypto';
+import { SIGNED_URL_PARAMS } from '../../edge/contract/index.ts';
 
 /** A public key of a trusted key group: its id is what signers put in Key-Pair-Id. */
 export interface TrustedPublicKey {
@@ -28,7 +29,6 @@ export interface TrustedPublicKey {
 
 export type SignedUrlVerdict = { readonly ok: true } | { readonly ok: false; readonly code: 'MissingKey' | 'AccessDenied'; readonly message: string };
 
-const SIGNING_PARAMS = ['Expires', 'Policy', 'Signature', 'Key-Pair-Id', 'Hash-Algorithm'];
 const HASHES: Readonly<Record<string, string>> = { SHA1: 'RSA-SHA1', SHA256: 'RSA-SHA256' };
 
 const OK: SignedUrlVerdict = { ok: true };
@@ -58,7 +58,7 @@ export function checkSignedUrl(url: string, trusted: readonly TrustedPublicKey[]
     if (part === '') continue;
     const eq = part.indexOf('=');
     const name = eq < 0 ? part : part.slice(0, eq);
-    if (!SIGNING_PARAMS.includes(name)) {
+    if (!(SIGNED_URL_PARAMS as readonly string[]).includes(name)) {
       own.push(part);
       continue;
     }
@@ -133,13 +133,24 @@ function inCidr(ip: string, cidr: unknown): boolean {
 }
 
 function verifies(hash: string, policy: string, publicKeyPem: string, signature: string): boolean {
-  let key: KeyObject;
-  try {
-    key = createPublicKey(publicKeyPem);
-  } catch {
-    return false;
+  const key = publicKey(publicKeyPem);
+  return key !== undefined && createVerify(hash).update(policy, 'utf8').verify(key, fromCloudFrontBase64(signature));
+}
+
+/** Parsed once per PEM: every request to a key-group tenant checks against the same few keys. */
+const PUBLIC_KEYS = new Map<string, KeyObject | undefined>();
+
+function publicKey(pem: string): KeyObject | undefined {
+  if (!PUBLIC_KEYS.has(pem)) {
+    let key: KeyObject | undefined;
+    try {
+      key = createPublicKey(pem);
+    } catch {
+      key = undefined;
+    }
+    PUBLIC_KEYS.set(pem, key);
   }
-  return createVerify(hash).update(policy, 'utf8').verify(key, fromCloudFrontBase64(signature));
+  return PUBLIC_KEYS.get(pem);
 }
 
 /** CloudFront's URL-safe base64: `-` for `+`, `_` for `=`, `~` for `/`. */
