@@ -5,7 +5,7 @@
  * the field that is wrong, before any construct is made.
  */
 import { z } from 'zod';
-import { tenantConfigProblem } from '../../edge/contract/kvs.ts';
+import { ladderProblem } from '../../edge/contract/kvs.ts';
 import { MAX_TENANT_LENGTH } from '../../edge/contract/limits.ts';
 import { MAX_WAF_REGEX_LENGTH, MAX_WEB_ACL_WCU, refererPattern, webAclCapacity, webAclRules } from './waf.ts';
 
@@ -25,8 +25,11 @@ const domainName = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case DNS name such as img.example.com');
 
-/** A site allowed to embed a tenant's images: a DNS name, or a loopback host for development (`localhost`, `127.0.0.1`). */
-const refererDomain = z.union([domainName, z.enum(['localhost', '127.0.0.1'])]);
+/** Hosts a browser on the local stack's own pages sends as Referer; parseDeploymentConfig allows them in the local config only. */
+const LOOPBACK_REFERERS = ['localhost', '127.0.0.1'] as const;
+
+/** A site allowed to embed a tenant's images: a DNS name, or a loopback host for development. */
+const refererDomain = z.union([domainName, z.enum(LOOPBACK_REFERERS)]);
 
 const publicKey = z.object({
   /** Names the key in CloudFront; rotating a key means adding one with a new id, then removing the old. */
@@ -66,7 +69,7 @@ const tenant = z
     uploadPrincipals: z.array(z.string().regex(/^arn:aws:iam::\d{12}:(root|role\/[\w+=,.@\/-]+)$/)).default([]),
   })
   .superRefine((value, ctx) => {
-    const problem = value.ladder && tenantConfigProblem({ ladder: value.ladder });
+    const problem = ladderProblem(value.ladder);
     if (problem) ctx.addIssue({ code: 'custom', path: ['ladder'], message: problem });
     const pattern = refererPattern(value.allowedRefererDomains);
     if (value.allowedRefererDomains.length > 0 && pattern.length > MAX_WAF_REGEX_LENGTH) {
@@ -129,8 +132,6 @@ export type DeploymentConfigInput = z.input<typeof deploymentConfig>;
 export type DeploymentConfig = z.output<typeof deploymentConfig>;
 export type TenantDeployment = DeploymentConfig['tenants'][number];
 
-const LOOPBACK_REFERERS: readonly string[] = ['localhost', '127.0.0.1'];
-
 /**
  * `allowLoopbackReferers`: only the local stack's config may let `localhost` and
  * `127.0.0.1` embed a tenant's images; on a real distribution that would let any
@@ -141,7 +142,7 @@ export function parseDeploymentConfig(input: DeploymentConfigInput, options: { a
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(config)'}: ${issue.message}`);
   if (parsed.success && !options.allowLoopbackReferers) {
     parsed.data.tenants.forEach((tenant, i) => {
-      const loopback = tenant.allowedRefererDomains.filter((domain) => LOOPBACK_REFERERS.includes(domain));
+      const loopback = tenant.allowedRefererDomains.filter((domain) => (LOOPBACK_REFERERS as readonly string[]).includes(domain));
       if (loopback.length > 0) problems.push(`  tenants.${i}.allowedRefererDomains: ${loopback.join(', ')} is for the local stack only, not a deployment`);
     });
   }
