@@ -44,17 +44,21 @@ export interface EdgeStackProps extends StackProps {
 }
 
 /** What the viewer function reads as `t:{tenant}`: the ladder override and how the tenant's URLs must be signed. */
-export function tenantConfig(tenant: TenantDeployment): TenantConfig {
+function tenantConfig(tenant: TenantDeployment): TenantConfig {
   return {
     ...(tenant.ladder && { ladder: tenant.ladder }),
     ...(tenant.signing.mode !== 'none' && { signing: tenant.signing.mode }),
   };
 }
 
+/** `t:{tenant}` → its config, for every tenant: the store's seed, and what every deploy writes (Custom::TenantKeys). */
+function tenantConfigEntries(tenants: readonly TenantDeployment[]): TenantKeyEntry[] {
+  return tenants.map((tenant) => ({ Key: tenantConfigKey(tenant.name), Value: JSON.stringify(tenantConfig(tenant)) }));
+}
+
 /** The KeyValueStore's first contents: each tenant's config. Later changes go through the KVS API (an import only seeds). */
 export function keyValueStoreSeed(tenants: readonly TenantDeployment[]): string {
-  const data = tenants.map((tenant) => ({ key: tenantConfigKey(tenant.name), value: JSON.stringify(tenantConfig(tenant)) }));
-  return JSON.stringify({ data });
+  return JSON.stringify({ data: tenantConfigEntries(tenants).map(({ Key, Value }) => ({ key: Key, value: Value })) });
 }
 
 export function edgeConfig(names: ResourceNames): EdgeConfig {
@@ -113,8 +117,7 @@ export class EdgeStack extends Stack {
     this.keyGroups = new Map(
       config.tenants.flatMap((tenant) => (tenant.signing.mode === 'key-group' ? [[tenant.name, this.tenantKeyGroup(tenant, keyPairs)] as const] : [])),
     );
-    const tenantConfigs = config.tenants.map((tenant) => ({ Key: tenantConfigKey(tenant.name), Value: JSON.stringify(tenantConfig(tenant)) }));
-    this.writeTenantKeys([...tenantConfigs, ...keyPairs]);
+    this.writeTenantKeys([...tenantConfigEntries(config.tenants), ...keyPairs]);
   }
 
   /**
