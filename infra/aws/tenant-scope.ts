@@ -14,7 +14,8 @@
  * counts as crossing, so an unreadable grant fails the check rather than
  * passing it.
  */
-import { MAX_TENANT_LENGTH } from '../../edge/contract/limits.ts';
+import { isTenantName } from '../../edge/contract/image-request.ts';
+import { bucketArn } from './s3-access.ts';
 
 export interface StackTemplate {
   readonly stackName: string;
@@ -65,8 +66,11 @@ const TENANT_DATA_ACTIONS = [
 ] as const;
 const LISTING_ACTIONS = new Set(['s3:ListBucket', 's3:ListBucketVersions']);
 
-/** A tenant name, as the contract spells it: the one literal a tenant-scoped resource must start with. */
-const LITERAL_TENANT = new RegExp(`^[a-z0-9-]{1,${MAX_TENANT_LENGTH}}/`);
+/** Whether `keys` starts with a tenant name (as the contract judges it) and its slash: the one literal a tenant-scoped resource must start with. */
+function startsWithTenant(keys: string): boolean {
+  const slash = keys.indexOf('/');
+  return slash > 0 && isTenantName(keys.slice(0, slash));
+}
 
 /** Keys of made-up tenants and of each real one: a resource that matches any of them reaches the bucket's objects. */
 const probeTenants = (tenants: readonly string[]) => ['probe-a', 'probe-b', ...tenants];
@@ -112,10 +116,10 @@ export function crossTenantGrants(stacks: readonly StackTemplate[], tenantBucket
 function spansTenants(resource: string, actions: readonly string[], statement: PolicyStatement, buckets: readonly string[], tenants: readonly string[]): boolean {
   const probes = probeTenants(tenants);
   return buckets.some((bucket) => {
-    const arn = `arn:aws:s3:::${bucket}`;
+    const arn = bucketArn(bucket);
     const literal = resource.startsWith(`${arn}/`);
     const reachesObjects = literal || probes.some((tenant) => iamPatternMatches(resource, `${arn}/${tenant}/probe.jpg`));
-    if (reachesObjects && !(literal && LITERAL_TENANT.test(resource.slice(arn.length + 1)))) return true;
+    if (reachesObjects && !(literal && startsWithTenant(resource.slice(arn.length + 1)))) return true;
     // Listing is granted on the bucket itself; only an s3:prefix condition could keep it to one tenant.
     const lists = actions.some((action) => LISTING_ACTIONS.has(action));
     return lists && iamPatternMatches(resource, arn) && !prefixConditionKeepsToOneTenant(statement.Condition);
@@ -128,7 +132,7 @@ function prefixConditionKeepsToOneTenant(condition: unknown): boolean {
     .filter(([operator]) => operator === 'StringLike' || operator === 'StringEquals')
     .flatMap(([, tests]) => list(tests['s3:prefix']).map(String));
   if (prefixes.length === 0) return false;
-  return prefixes.every((prefix) => LITERAL_TENANT.test(prefix));
+  return prefixes.every(startsWithTenant);
 }
 
 interface Policy {
@@ -180,7 +184,7 @@ function resolve(value: unknown, resources: Readonly<Record<string, TemplateReso
   if (Array.isArray(fn['Fn::GetAtt'])) {
     const [logicalId, attribute] = fn['Fn::GetAtt'] as [string, string];
     const name = bucketName(logicalId);
-    if (name && attribute === 'Arn') return `arn:aws:s3:::${name}`;
+    if (name && attribute === 'Arn') return bucketArn(name);
     if (resources[logicalId] && resources[logicalId]?.Type !== 'AWS::S3::Bucket') return `<${logicalId}.${attribute}>`;
   }
   return '*';
