@@ -4,8 +4,17 @@
  * Functions sandbox, fed events in CloudFront's own shape from events/*.json,
  * each named by its outcome.
  */
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  MIN_SECRET_LENGTH,
+  parseImageRequest,
+  requestedParams,
+  signingSecretKey,
+  signingString,
+  type RequestedParams,
+} from '../../edge/contract/index.ts';
 import { MAX_FUNCTION_BYTES } from '../../edge/viewer/artifact.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import {
@@ -356,11 +365,21 @@ describe('403: signed tenants (events/signed-*)', () => {
   });
 
   it('refuses a secret shorter than MIN_SECRET_LENGTH even when the sig matches it', async () => {
-    const weak = loadCloudFrontFunction(code, {
-      kvs: new Map([...SIGNING_STORE_ENTRIES, ['k:signed:k1', 'short']]),
-      now: () => FIXTURE_NOW_MS,
-    });
-    expect(asResponse(await weak.handler(fixture('signed-hmac-served'))).statusCode).toBe(403);
+    const weakSecret = 'a'.repeat(MIN_SECRET_LENGTH - 1);
+    const event = fixture('signed-hmac-served');
+    const query = event.request.querystring;
+    const pairs = Object.entries(query).map(([name, field]) => [name, field.value] as const);
+    const parsed = parseImageRequest(event.request.uri, pairs);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const message = signingString(parsed.request, requestedParams(pairs) as RequestedParams, query.kid!.value, Number(query.exp!.value));
+    const store = (secret: string) => new Map([...SIGNING_STORE_ENTRIES, [signingSecretKey('signed', 'k1'), secret] as const]);
+    // The same request is served under a secret of the minimum length it is signed with…
+    const atMinimum = 'a'.repeat(MIN_SECRET_LENGTH);
+    query.sig = { value: createHmac('sha256', atMinimum).update(message).digest('base64url') };
+    expect(asRequest(await loadCloudFrontFunction(code, { kvs: store(atMinimum), now: () => FIXTURE_NOW_MS }).handler(structuredClone(event))).uri).toBe('/signed/photos/cat.jpg');
+    // …and refused under one a character shorter, though its sig matches that secret.
+    query.sig = { value: createHmac('sha256', weakSecret).update(message).digest('base64url') };
+    expect(asResponse(await loadCloudFrontFunction(code, { kvs: store(weakSecret), now: () => FIXTURE_NOW_MS }).handler(event)).statusCode).toBe(403);
   });
 
   it('refuses when the secret cannot be read (KeyValueStore failing): 403, not served', async () => {
