@@ -38,6 +38,14 @@ interface Measured {
   readonly latencies: boolean;
 }
 
+const approach = (measured: readonly Measured[], name: string): Measured => measured.find((m) => m.approach === name) as Measured;
+/** Images per second over every sample of `cells`, one render at a time. */
+const imagesPerSecond = (cells: readonly TransformCell[]): number => {
+  const samples = cells.flatMap((c) => c.samplesMs);
+  return (samples.length * 1000) / samples.reduce((a, b) => a + b, 0);
+};
+const meanKb = (cells: readonly TransformCell[]): number => cells.reduce((sum, c) => sum + c.bytes, 0) / cells.length / 1024;
+
 export async function transformTables(quick: boolean): Promise<BenchTable[]> {
   const dir = mkdtempSync(join(tmpdir(), 'imgedge-bench-'));
   const fixtures = benchFixtures(quick);
@@ -69,35 +77,28 @@ export async function transformTables(quick: boolean): Promise<BenchTable[]> {
       formats.flatMap((format) =>
         measured.map((m): Cell[] => {
           const cells = m.cells.filter((c) => c.fixture === fixture.name && c.format === format);
-          const samples = cells.flatMap((c) => c.samplesMs);
-          const s = summarize(samples);
-          const total = samples.reduce((a, b) => a + b, 0);
-          const kb = cells.reduce((sum, c) => sum + c.bytes, 0) / cells.length / 1024;
-          return [`${fixture.name}`, format, m.approach, (samples.length * 1000) / total, m.latencies ? s.p50 : NaN, m.latencies ? s.p95 : NaN, kb];
+          const s = summarize(cells.flatMap((c) => c.samplesMs));
+          return [`${fixture.name}`, format, m.approach, imagesPerSecond(cells), m.latencies ? s.p50 : NaN, m.latencies ? s.p95 : NaN, meanKb(cells)];
         }),
       ),
     ),
     notes: fixtures.map((f) => `${f.name}: ${f.kind}`),
   };
 
-  const throughput = (m: Measured, format?: OutputFormat) => {
-    const samples = m.cells.filter((c) => !format || c.format === format).flatMap((c) => c.samplesMs);
-    return (samples.length * 1000) / samples.reduce((a, b) => a + b, 0);
+  const throughput = (m: Measured, format?: OutputFormat) => imagesPerSecond(m.cells.filter((c) => !format || c.format === format));
+  const naive = approach(measured, 'naive sharp');
+  const summaryRow = (m: Measured, format?: OutputFormat): Cell[] => {
+    const images = throughput(m, format);
+    return [
+      m.approach,
+      format ?? 'all',
+      images,
+      ratio(images, throughput(naive, format)),
+      vips ? ratio(images, throughput(vips, format)) : '—',
+      meanKb(m.cells.filter((c) => !format || c.format === format)),
+      format ? NaN : megabytes(m.peakRssBytes),
+    ];
   };
-  const meanKb = (m: Measured, format?: OutputFormat) => {
-    const cells = m.cells.filter((c) => !format || c.format === format);
-    return cells.reduce((sum, c) => sum + c.bytes, 0) / cells.length / 1024;
-  };
-  const naive = measured.find((m) => m.approach === 'naive sharp') as Measured;
-  const summaryRow = (m: Measured, format?: OutputFormat): Cell[] => [
-    m.approach,
-    format ?? 'all',
-    throughput(m, format),
-    ratio(throughput(m, format), throughput(naive, format)),
-    vips ? ratio(throughput(m, format), throughput(vips, format)) : '—',
-    meanKb(m, format),
-    format ? NaN : megabytes(m.peakRssBytes),
-  ];
   const summary: BenchTable = {
     title: '1b. Transform, all fixtures and widths, per format',
     columns: ['approach', 'format', 'images/s', 'vs naive sharp', 'vs vipsthumbnail', 'mean KB', 'peak RSS MB'],
@@ -113,7 +114,7 @@ export async function transformTables(quick: boolean): Promise<BenchTable[]> {
     ],
     measured: {
       meanRenderMs: {
-        value: 1000 / throughput(measured.find((m) => m.approach === 'imgedge') as Measured),
+        value: 1000 / throughput(approach(measured, 'imgedge')),
         basis: `npm run bench table 1b: imgedge's mean over ${fixtures.length} fixtures × ${formats.join('/')} × ${widths.join('/')} px, one render at a time on ${availableParallelism()} cores of this machine (Lambda at 3008 MB has 2 vCPUs)`,
       },
     },
@@ -127,12 +128,7 @@ export async function transformTables(quick: boolean): Promise<BenchTable[]> {
  * width, on the largest fixture, shows how much the overall figure depends on the mix.
  */
 function scaleTable(measured: readonly Measured[], fixture: BenchFixture, widths: readonly number[]): BenchTable {
-  const meanMs = (approach: string, width: number) => {
-    const samples = (measured.find((m) => m.approach === approach) as Measured).cells
-      .filter((c) => c.fixture === fixture.name && c.width === width)
-      .flatMap((c) => c.samplesMs);
-    return samples.reduce((a, b) => a + b, 0) / samples.length;
-  };
+  const meanMs = (name: string, width: number) => 1000 / imagesPerSecond(approach(measured, name).cells.filter((c) => c.fixture === fixture.name && c.width === width));
   return {
     title: `1c. imgedge vs naive sharp by output width, ${fixture.name} fixture (${fixture.kind}), all formats`,
     columns: ['width', 'imgedge mean ms', 'naive sharp mean ms', 'imgedge speed-up'],
