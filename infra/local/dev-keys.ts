@@ -27,13 +27,17 @@ function keyPairId(): string {
   return `K${[...randomBytes(13)].map((byte) => alphabet[byte % alphabet.length]).join('')}`;
 }
 
-export function generateLocalSigningKeys(): LocalSigningKeys {
-  // RSA 2048: what CloudFront key groups accept (aws-limits.md §C).
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+/** A key pair of the kind CloudFront key groups accept (RSA 2048, aws-limits.md §C), as PEM: PKCS#8 private, SPKI public. */
+export function generateRsaKeyPair(): { readonly privateKey: string; readonly publicKey: string } {
+  return generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
+}
+
+export function generateLocalSigningKeys(): LocalSigningKeys {
+  const { privateKey, publicKey } = generateRsaKeyPair();
   return {
     hmac: { tenant: HMAC_DEMO_TENANT, kid: 'local-1', secret: generateHmacSecret() },
     keyGroup: { tenant: KEY_GROUP_DEMO_TENANT, keyPairId: keyPairId(), privateKey, publicKey },

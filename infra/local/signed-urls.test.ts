@@ -1,13 +1,10 @@
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
-import { createSign, generateKeyPairSync } from 'node:crypto';
+import { createSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { generateRsaKeyPair } from './dev-keys.ts';
 import { checkSignedUrl, fromCloudFrontBase64 } from './signed-urls.ts';
 
-const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-});
+const { privateKey, publicKey } = generateRsaKeyPair();
 const KEY_ID = 'KTESTKEY000001';
 const TRUSTED = [{ id: KEY_ID, publicKey }];
 const URL_ = 'https://img.example.com/keyed/cat.jpg?w=640';

@@ -1,17 +1,13 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MAX_QUERY_PARAMS, MAX_SIGNED_URL_TTL_SECONDS, MIN_SECRET_LENGTH } from '../../edge/contract/index.ts';
+import { generateRsaKeyPair } from '../local/dev-keys.ts';
 import { checkSignedUrl } from '../local/signed-urls.ts';
 import { generateHmacSecret, signUrl, SigningError, type SigningKey } from './sign-url.ts';
 
 const NOW = new Date('2030-01-01T00:00:00Z');
 const NOW_S = NOW.getTime() / 1000;
 const HMAC: SigningKey = { mode: 'hmac', kid: 'k1', secret: 'a'.repeat(MIN_SECRET_LENGTH) };
-const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-});
+const { privateKey, publicKey } = generateRsaKeyPair();
 const KEY_GROUP: SigningKey = { mode: 'key-group', keyPairId: 'KSIGNTEST0001', privateKey };
 const sign = (url: string, key: SigningKey = HMAC, ttlSeconds = 3600, tenant = 'shop') => signUrl({ url, tenant, ttlSeconds, key, now: NOW });
 

@@ -7,7 +7,7 @@
  * behind them only echoes the cache key it was asked for: what is under test
  * ends before the origin.
  */
-import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { CloudFrontResultResponse } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -19,6 +19,7 @@ import {
 } from '../../edge/contract/index.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { loadViewerFunction } from '../../infra/local/cloudfront-function-runtime.ts';
+import { generateRsaKeyPair } from '../../infra/local/dev-keys.ts';
 import { createLocalCloudFront, type EdgeResponse, type LocalCloudFront } from '../../infra/local/cloudfront.ts';
 import type { TrustedPublicKey } from '../../infra/local/signed-urls.ts';
 import { generateHmacSecret, signUrl, type SigningKey } from '../../infra/signing/sign-url.ts';
@@ -28,9 +29,8 @@ const HOST = 'img.example.com';
 const CLIENT_IP = '198.51.100.7';
 
 const SECRETS = { k1: generateHmacSecret(), k2: generateHmacSecret(), o1: generateHmacSecret() };
-const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-const KEYED = { id: 'KKEYEDSECURITY1', ...rsa() };
-const RIVAL = { id: 'KRIVALSECURITY1', ...rsa() };
+const KEYED = { id: 'KKEYEDSECURITY1', ...generateRsaKeyPair() };
+const RIVAL = { id: 'KRIVALSECURITY1', ...generateRsaKeyPair() };
 
 const HMAC_K1: SigningKey = { mode: 'hmac', kid: 'k1', secret: SECRETS.k1 };
 const HMAC_K2: SigningKey = { mode: 'hmac', kid: 'k2', secret: SECRETS.k2 };
