@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateLocalSigningKeys } from '../../infra/local/dev-keys.ts';
-import { goAvailable } from '../../infra/local/lambda-runtime-host.ts';
+import { HAS_GO, withGo } from '../support/go.ts';
 import { seedSignedTenants } from '../../infra/local/seed.ts';
 import { startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 import { photo } from '../console/photo.ts';
@@ -135,9 +135,7 @@ describe('npm run imgedge', { timeout: 60_000 }, () => {
     expect((await running.request('/demo/cli/sub/good.jpg?w=640')).status).toBe(451);
   });
 
-  const HAS_GO = goAvailable();
-  const flushName = 'flushes the takedown\'s queued invalidation and shows it against the quotas';
-  it.skipIf(!HAS_GO)(HAS_GO ? flushName : `${flushName} (skipped: \`go\` is not on the PATH; install golang-go)`, async () => {
+  it.skipIf(!HAS_GO)(withGo('flushes the takedown\'s queued invalidation and shows it against the quotas'), async () => {
     const run = await cli('flush', '--json');
     expect(run.code).toBe(0);
     const flushed = JSON.parse(run.stdout) as { execution: { status: string }; submitted: { paths: number; wildcards: number }; quotas: { paths: number } };

@@ -14,14 +14,11 @@ import { createS3Client } from '../../edge/storage/s3-client.ts';
 import { PRIMARY_REGION } from '../../infra/local/local-aws.ts';
 import type { Execution } from '../../infra/local/executions.ts';
 import type { ObjectCreatedEvent } from '../../infra/local/s3-events.ts';
-import { goAvailable } from '../../infra/local/lambda-runtime-host.ts';
 import { QUARANTINE_BUCKET } from '../../infra/local/pipeline.ts';
 import { STANDARD_WIDTHS } from '../../tasks/plan-variants/standard-variants.ts';
+import { HAS_GO, withGo } from '../support/go.ts';
 import { startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
-const HAS_GO = goAvailable();
-/** invalidation-flush runs the Go planner's binary: without Go these tests skip (CI installs golang-go). */
-const withGo = (name: string) => (HAS_GO ? name : `${name} (skipped: \`go\` is not on the PATH; install golang-go)`);
 const CHROME_ACCEPT = 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8';
 /** avif, webp and jpeg at every standard width. */
 const STANDARD_VARIANTS = STANDARD_WIDTHS.length * 3;
