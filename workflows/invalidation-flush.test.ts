@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runWorkflow } from '../infra/local/asl-interpreter.ts';
 import { TaskError } from '../tasks/shared/errors.ts';
 import { invalidationFlush } from './invalidation-flush.ts';
-import { type Call, eventsOfType, failingFirst, stubs, throws } from './test-support.ts';
+import { type Call, eventsOfType, failingFirst, stubs, throws } from '../test/support/workflows.ts';
 
 const queue = { pending: [{ path: '/demo/a.jpg?w=640', version: 1 }], claimed: [], inFlight: { paths: 0, wildcards: 0 } };
 const batch = (n: number) => ({

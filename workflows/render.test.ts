@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runWorkflow } from '../infra/local/asl-interpreter.ts';
 import { TaskError } from '../tasks/shared/errors.ts';
 import { render } from './render.ts';
-import { eventsOfType, failingFirst, stubs } from './test-support.ts';
+import { eventsOfType, failingFirst, stubs } from '../test/support/workflows.ts';
 
 const input = { tenant: 'demo', path: 'samples/cat', key: 'demo/samples/cat.jpg', etag: 'etag-1' };
 const variants = [256, 640, 1080, 1920].flatMap((w) =>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runWorkflow } from '../infra/local/asl-interpreter.ts';
 import { TaskError } from '../tasks/shared/errors.ts';
 import { takedown } from './takedown.ts';
-import { stubs, throws } from './test-support.ts';
+import { stubs, throws } from '../test/support/workflows.ts';
 
 const request = { tenant: 'demo', key: 'demo/samples/cat.jpg', reason: 'DMCA #42', requestedBy: 'ops@example.com' };
 const paths = ['/demo/samples/cat.jpg?fmt=webp&w=640', '/demo/samples/cat.jpg?fmt=avif&w=640'];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runWorkflow } from '../infra/local/asl-interpreter.ts';
 import { OriginalRejected, TaskError } from '../tasks/shared/errors.ts';
-import { stubs, throws } from './test-support.ts';
+import { stubs, throws } from '../test/support/workflows.ts';
 import { upload } from './upload.ts';
 
 const event = {

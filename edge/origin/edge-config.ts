@@ -1,8 +1,8 @@
-import { ORIGINALS_REGIONS, type OriginalsRegion } from './regions.ts';
+import { ORIGINALS_REGIONS, type OriginalsRegion } from '../../core/index.ts';
 
 /**
  * What the origin-request function needs to know about the deployment.
- * Lambda@Edge has no environment variables (aws-limits.md §B), so the CDK
+ * Lambda@Edge has no environment variables (docs/aws-limits.md §B), so the CDK
  * bundling step bakes this JSON into the bundle with esbuild's `define`
  * for `process.env.IMGEDGE_EDGE_CONFIG`; changing it means a new version.
  */

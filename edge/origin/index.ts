@@ -1,10 +1,9 @@
 /** The Lambda@Edge origin-request entry point, as deployed. */
-import { S3ObjectStore } from '../storage/object-store.ts';
-import { createS3Client } from '../storage/s3-client.ts';
-import { renderVariant } from '../transform/index.ts';
+import { createS3Client, S3ObjectStore } from '../../core/storage/index.ts';
+import { renderVariant } from '../../core/transform/index.ts';
 import { parseEdgeConfig } from './edge-config.ts';
 import { createOriginRequestHandler } from './origin-request.ts';
-import { regionsNearestFirst } from './regions.ts';
+import { regionsNearestFirst } from '../../core/index.ts';
 
 const config = parseEdgeConfig(process.env.IMGEDGE_EDGE_CONFIG);
 

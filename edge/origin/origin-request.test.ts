@@ -1,10 +1,8 @@
 import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { VariantParams } from '../contract/index.ts';
-import { UnprocessableSource } from '../errors.ts';
-import { StoreUnavailable } from '../storage/object-store.ts';
-import { REGION_PENALTY_MS } from '../storage/originals-reader.ts';
-import type { RenderedImage } from '../transform/index.ts';
+import { StoreUnavailable, UnprocessableSource, type VariantParams } from '../../core/index.ts';
+import { REGION_PENALTY_MS } from '../../core/storage/index.ts';
+import type { RenderedImage } from '../../core/transform/index.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
 import { createOriginRequestHandler, MAX_INLINE_BODY_BYTES, ORIGIN_ROLE_HEADER, type OriginRole } from './origin-request.ts';
 

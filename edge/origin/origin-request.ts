@@ -1,9 +1,7 @@
 import type { CloudFrontHeaders, CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
-import { CONTENT_TYPES, keyToUri, parseImageRequest, queryPairs, variantKey, type ImageRequest } from '../contract/index.ts';
-import { BadRequest, OriginsUnavailable, toErrorResponse } from '../errors.ts';
-import type { ObjectStore } from '../storage/object-store.ts';
-import { createOriginalsReader, type OriginalsReplica } from '../storage/originals-reader.ts';
-import { renderFromOriginals, storeVariant, VARIANT_CACHE_CONTROL, type Renderer, type RenderedVariant } from './variant.ts';
+import { BadRequest, CONTENT_TYPES, type ImageRequest, keyToUri, OriginsUnavailable, parseImageRequest, queryPairs, toErrorResponse, variantKey } from '../../core/index.ts';
+import { createOriginalsReader, type ObjectStore, type OriginalsReplica } from '../../core/storage/index.ts';
+import { type RenderedVariant, type Renderer, renderFromOriginals, storeVariant, VARIANT_CACHE_CONTROL } from '../../core/transform/index.ts';
 
 /**
  * The cache behavior's origin group is [variants → render], both pointing at
@@ -15,7 +13,7 @@ export type OriginRole = 'variants' | 'render';
 
 /**
  * Lambda@Edge origin-request responses may be 1 MB including headers
- * (aws-limits.md §B); a base64 body grows by 4/3, so 760 KiB of image becomes
+ * (docs/aws-limits.md §B); a base64 body grows by 4/3, so 760 KiB of image becomes
  * about 1,013 KiB, leaving room for headers. Bigger variants are served from
  * the stored object instead.
  */

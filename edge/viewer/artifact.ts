@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The one file CloudFront receives (DESIGN.md, Contracts). */
+/** The one file CloudFront receives (docs/design.md, Contracts). */
 export const VIEWER_FUNCTION_FILE = join(ROOT, 'dist', 'edge', 'viewer-request.js');
 
 /**
  * "Maximum size of a function: 10 KB" — CloudFront rejects larger code.
- * aws-limits.md §A (cloudfront-limits.md, Quotas on CloudFront Functions).
+ * docs/aws-limits.md §A (from the CloudFront Developer Guide, cloudfront-limits.html, "Quotas on CloudFront Functions").
  */
 export const MAX_FUNCTION_BYTES = 10_240;

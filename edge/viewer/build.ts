@@ -74,6 +74,7 @@ export async function bundleViewerFunction(): Promise<string> {
     throw new Error(
       `viewer function does not fit cloudfront-js-2.0:\n  ${(messages ?? [String(err)]).join('\n  ')}\n` +
         'Rewrite that syntax in ES5 + the features listed in functions-javascript-runtime-20.html.',
+      { cause: err },
     );
   }
   return toRuntimeDialect(text);

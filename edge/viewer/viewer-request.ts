@@ -23,29 +23,32 @@
  */
 import cf from 'cloudfront';
 import crypto from 'crypto';
-import { DEFAULT_LADDER } from '../contract/limits.ts';
 import {
   canonicalQuery,
   canonicalUri,
+  constantTimeEqual,
+  DEFAULT_LADDER,
+  denyKey,
   isTenantName,
+  KEY_ID,
+  keyPairTenantKey,
+  ladderProblem,
+  MIN_SECRET_LENGTH,
   originalKey,
   parseImageRequest,
+  readToken,
   requestedParams,
+  SIGNATURE_INVALID,
+  SIGNATURE_REQUIRED,
+  signingSecretKey,
+  signingString,
+  singleParam,
+  tenantConfigKey,
   type ImageRequest,
   type QueryPairs,
   type RequestedParams,
-} from '../contract/image-request.ts';
-import { denyKey, keyPairTenantKey, ladderProblem, signingSecretKey, tenantConfigKey, type TenantConfig } from '../contract/kvs.ts';
-import {
-  constantTimeEqual,
-  KEY_ID,
-  MIN_SECRET_LENGTH,
-  readToken,
-  SIGNATURE_INVALID,
-  SIGNATURE_REQUIRED,
-  signingString,
-  singleParam,
-} from '../contract/signing.ts';
+  type TenantConfig,
+} from '../../core/contract/index.ts';
 
 type Request = AWSCloudFrontFunction.Request;
 type Response = AWSCloudFrontFunction.Response;
@@ -120,7 +123,7 @@ async function route(request: Request): Promise<Request | Response> {
   // 3. Taken down: answer before the cache, whatever the variant. exists() throwing fails closed (503).
   if (await kvs.exists(denyKey(originalKey(image)))) return TAKEN_DOWN;
 
-  // 4. Signatures, bound to the tenant (DESIGN.md step 3). Any mode but the two known fails closed.
+  // 4. Signatures, bound to the tenant (docs/design.md step 3). Any mode but the two known fails closed.
   if (config && config.signing !== undefined) {
     const refusal = await signatureRefusal(kvs, config.signing, image, pairs);
     if (refusal) return textResponse(403, 'Forbidden', CACHE_NEVER, refusal);

@@ -2,9 +2,8 @@
  * Every bucket of the deployment is private, encrypted, TLS-only and logged.
  * `privateBucket` applies that once, so no stack can forget a part of it.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
 /** Incomplete multipart uploads are invisible but billed; a day is ample for any original we accept (25 MiB). */

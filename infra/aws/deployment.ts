@@ -1,12 +1,12 @@
 /**
  * The deployment `npx cdk deploy` makes. Edit this file for your account,
- * domain and tenants (README, "Deploy to AWS"); `infra/aws/config.ts` says
+ * domain and tenants (README, "Deploy to AWS"); `core/deployment/config.ts` says
  * what each field means and refuses values the stacks could not deploy.
  *
  * The account below is a placeholder so `npx cdk synth` works on any machine;
  * `-c account=123456789012` overrides it without editing the file.
  */
-import type { DeploymentConfigInput } from './config.ts';
+import type { DeploymentConfigInput } from '../../core/index.ts';
 
 export const deployment: DeploymentConfigInput = {
   name: 'imgedge',

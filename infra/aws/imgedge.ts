@@ -4,8 +4,7 @@
  * the edge, delivery, the pipeline, and the audit trail.
  */
 import type { App } from 'aws-cdk-lib';
-import { ORIGINALS_REGIONS, type OriginalsRegion } from '../../edge/origin/regions.ts';
-import type { DeploymentConfig } from './config.ts';
+import { type DeploymentConfig, ORIGINALS_REGIONS, type OriginalsRegion } from '../../core/index.ts';
 import { PRIMARY_REGION, resourceNames } from './names.ts';
 import { AuditStack } from './stacks/audit.ts';
 import { DeliveryStack } from './stacks/delivery.ts';

@@ -4,8 +4,7 @@
  * (no environment variables at the edge) and replication rules point across
  * regions, where CloudFormation references do not reach.
  */
-import type { OriginalsRegion } from '../../edge/origin/regions.ts';
-import type { DeploymentConfig } from './config.ts';
+import type { DeploymentConfig, OriginalsRegion } from '../../core/index.ts';
 
 /** The region of everything that is not a replica: CloudFront's own (ACM, WAF, Lambda@Edge) and the pipeline's. */
 export const PRIMARY_REGION = 'us-east-1';

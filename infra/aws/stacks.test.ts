@@ -3,16 +3,15 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALLOWED_PARAMS } from '../../edge/contract/image-request.ts';
+import { ALLOWED_PARAMS, ORIGINALS_REGIONS } from '../../core/index.ts';
 import { ORIGIN_ROLE_HEADER } from '../../edge/origin/origin-request.ts';
-import { ORIGINALS_REGIONS } from '../../edge/origin/regions.ts';
 import { VIEWER_FUNCTION_FILE } from '../../edge/viewer/artifact.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { aslFile, WORKFLOWS } from '../../workflows/index.ts';
 import { resourceNames } from './names.ts';
 import { repoPath } from './paths.ts';
 import { FAILOVER_STATUS_CODES } from './stacks/delivery.ts';
-import { synthesizeForAssertions, type SynthesizedDeployment } from './test-support.ts';
+import { synthesizeForAssertions, type SynthesizedDeployment } from '../../test/support/synth.ts';
 
 const REPLICA_REGIONS = ORIGINALS_REGIONS.filter((region) => region !== 'us-east-1');
 

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
-import { ORIGINALS_REGIONS } from '../../edge/origin/regions.ts';
+import { ORIGINALS_REGIONS } from '../../core/index.ts';
 import { resourceNames } from './names.ts';
 import { crossTenantGrants, iamPatternMatches, type StackTemplate } from './tenant-scope.ts';
-import { synthesizeForAssertions, TEST_DEPLOYMENT } from './test-support.ts';
+import { synthesizeForAssertions, TEST_DEPLOYMENT } from '../../test/support/synth.ts';
 
 const names = resourceNames({ name: TEST_DEPLOYMENT.name, account: TEST_DEPLOYMENT.account });
 const TENANT_BUCKETS = [...ORIGINALS_REGIONS.map((region) => names.originalsBucket(region)), names.variantsBucket, names.quarantineBucket];

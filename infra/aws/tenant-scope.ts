@@ -14,7 +14,7 @@
  * counts as crossing, so an unreadable grant fails the check rather than
  * passing it.
  */
-import { isTenantName } from '../../edge/contract/image-request.ts';
+import { isTenantName } from '../../core/index.ts';
 import { bucketArn } from './s3-access.ts';
 
 export interface StackTemplate {

@@ -427,9 +427,9 @@ function runGuarded(script: vm.Script, context: vm.Context, what: string): unkno
     return script.runInContext(context, { timeout: WALL_CLOCK_LIMIT_MS });
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
-      throw new Error(`CloudFront Function ${what} exceeded the ${WALL_CLOCK_LIMIT_MS} ms wall-clock guard`);
+      throw new Error(`CloudFront Function ${what} exceeded the ${WALL_CLOCK_LIMIT_MS} ms wall-clock guard`, { cause: err });
     }
-    throw new Error(`CloudFront Function ${what} failed: ${String((err as Error)?.message ?? err)}`);
+    throw new Error(`CloudFront Function ${what} failed: ${String((err as Error)?.message ?? err)}`, { cause: err });
   }
 }
 
@@ -449,7 +449,7 @@ export function loadCloudFrontFunction(code: string, options: CloudFrontFunction
     // "Functions operate in strict mode by default" — same line, so positions in the code stay put.
     script = new vm.Script(`'use strict';${rewriteImports(code)}`, { filename: 'cloudfront-function.js' });
   } catch (err) {
-    throw new Error(`CloudFront Function does not parse (${String((err as Error).message)}); only \`import X from 'module'\` at the top is supported, no other import or export`);
+    throw new Error(`CloudFront Function does not parse (${String((err as Error).message)}); only \`import X from 'module'\` at the top is supported, no other import or export`, { cause: err });
   }
   runGuarded(script, context, 'load');
   if (!api.bind()) throw new Error('CloudFront Function defines no `function handler(event)`');

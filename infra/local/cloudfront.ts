@@ -59,7 +59,7 @@ export interface LocalCloudFrontOptions {
   readonly viewerProtocol?: 'http' | 'https';
 }
 
-/** The origin group's failover criteria (aws-limits.md §C lists which codes may be chosen). */
+/** The origin group's failover criteria (docs/aws-limits.md §C lists which codes may be chosen). */
 export const FAILOVER_STATUSES: ReadonlySet<number> = new Set([403, 404, 500, 502, 503, 504]);
 const ORIGIN_GROUP: readonly OriginRole[] = ['variants', 'render'];
 /** CloudFront's default error-caching minimum TTL. */
@@ -210,7 +210,7 @@ export function cacheKey(request: AWSCloudFrontFunction.Request): string {
   return query ? `${request.uri}?${query}` : request.uri;
 }
 
-/** The origin-request event (aws-limits.md §B): querystring as a string, headers as arrays, the S3 origin with its custom headers. */
+/** The origin-request event (docs/aws-limits.md §B): querystring as a string, headers as arrays, the S3 origin with its custom headers. */
 function originRequestEvent(request: AWSCloudFrontFunction.Request, clientIp: string, role: OriginRole, bucketDomain: string): CloudFrontRequestEvent {
   const names = Object.keys(request.querystring).sort();
   return {

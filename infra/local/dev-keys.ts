@@ -7,7 +7,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateHmacSecret, type SigningKey } from '../signing/sign-url.ts';
+import { generateHmacSecret, type SigningKey } from '../../core/index.ts';
 
 /** Signs with HMAC tokens checked by the viewer function. */
 export const HMAC_DEMO_TENANT = 'signed-demo';
@@ -27,7 +27,7 @@ function keyPairId(): string {
   return `K${[...randomBytes(13)].map((byte) => alphabet[byte % alphabet.length]).join('')}`;
 }
 
-/** A key pair of the kind CloudFront key groups accept (RSA 2048, aws-limits.md §C), as PEM: PKCS#8 private, SPKI public. */
+/** A key pair of the kind CloudFront key groups accept (RSA 2048, docs/aws-limits.md §C), as PEM: PKCS#8 private, SPKI public. */
 export function generateRsaKeyPair(): { readonly privateKey: string; readonly publicKey: string } {
   return generateKeyPairSync('rsa', {
     modulusLength: 2048,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failingFirst, stubs } from '../../workflows/test-support.ts';
+import { failingFirst, stubs } from '../../test/support/workflows.ts';
 import { createLocalExecutions, type Execution, type LocalExecutions, type StateMachineBinding } from './executions.ts';
 
 const lambda = 'arn:aws:lambda:us-east-1:000000000000:function:x';
@@ -107,6 +107,7 @@ describe('local Step Functions executions', () => {
   it('settles only when the executions started by a running execution have finished too', async () => {
     let executions: LocalExecutions;
     const child = stubs({ Work: () => new Promise((resolve) => setTimeout(() => resolve({ child: 'done' }), 20)) });
+    // eslint-disable-next-line prefer-const -- declared above: the handler built here reads it once assigned
     ({ executions } = setup(async () => ({ started: executions.start('child', {}, 'child-1').id }), {
       child: { definition: working, handlers: child.handlers },
     }));

@@ -8,9 +8,9 @@
  * already succeeded runs again and must find its idempotency record.
  */
 import { executionArn, runWorkflow, type WorkflowRun } from './asl-interpreter.ts';
-import type { ExecutionStatus } from './execution-status.ts';
+import type { ExecutionStatus } from './ops/execution-status.ts';
 
-export { EXECUTION_STATUSES, type ExecutionStatus } from './execution-status.ts';
+export { EXECUTION_STATUSES, type ExecutionStatus } from './ops/execution-status.ts';
 
 export interface Execution {
   readonly id: string;

@@ -4,6 +4,7 @@ import type { EdgeResponse } from './cloudfront.ts';
 import type { LocalStack } from './stack.ts';
 
 export class HttpError extends Error {
+  override readonly name = 'HttpError';
   constructor(readonly status: number, message: string) {
     super(message);
   }

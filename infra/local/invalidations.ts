@@ -57,7 +57,7 @@ export class CloudFrontApiError extends Error {
 }
 
 /**
- * CloudFront's own quotas (aws-limits.md §C), enforced here so a planner bug
+ * CloudFront's own quotas (docs/aws-limits.md §C), enforced here so a planner bug
  * fails locally too. They are independent: exact paths count against one,
  * wildcard paths against the other.
  */

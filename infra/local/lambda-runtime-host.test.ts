@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildGoTask, goAvailable, startGoLambda, type GoLambda } from './lambda-runtime-host.ts';
+import { buildGoTask, goAvailable } from '../../tasks/plan-invalidations/go-toolchain.ts';
+import { startGoLambda, type GoLambda } from './lambda-runtime-host.ts';
 
 const PLANNER = fileURLToPath(new URL('../../tasks/plan-invalidations', import.meta.url));
 const PLANNER_OUT = fileURLToPath(new URL('../../dist/tasks/plan-invalidations', import.meta.url));

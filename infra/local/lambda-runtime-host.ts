@@ -4,64 +4,14 @@
  * `bootstrap` as GoFunction does, then one process per host taking one
  * invocation at a time through next / response / error, as in Lambda.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-
-export const GO_MISSING = '`go` is not on the PATH: install golang-go (Debian) to run the invalidation planner locally';
 
 const INVOCATION = '/2018-06-01/runtime/invocation/';
 const ANSWER = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/;
-
-export function goAvailable(): boolean {
-  return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
-}
-
-/**
- * Builds the Go module in `dir` into `outDir/bootstrap` (static: CGO off) unless
- * the binary is newer than every source, and returns its path. The binary
- * appears whole (built aside, then renamed), so concurrent builds are safe.
- */
-export async function buildGoTask(dir: string, outDir: string): Promise<string> {
-  const binary = join(outDir, 'bootstrap');
-  if (await isNewerThanSources(binary, dir)) return binary;
-  if (!goAvailable()) throw new Error(`cannot build ${dir}: ${GO_MISSING}`);
-  await mkdir(outDir, { recursive: true });
-  const building = `${binary}.${randomUUID()}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly', GOPROXY: 'off' };
-  delete env.GOOS; // built to run here, whatever a CDK build left set
-  delete env.GOARCH;
-  try {
-    await run('go', ['build', '-trimpath', '-o', building, '.'], dir, env);
-    await rename(building, binary);
-  } finally {
-    await rm(building, { force: true });
-  }
-  return binary;
-}
-
-async function isNewerThanSources(binary: string, dir: string): Promise<boolean> {
-  const built = await stat(binary).catch(() => undefined);
-  if (!built) return false;
-  const files = await readdir(dir, { recursive: true });
-  const sources = files.filter((f) => (f.endsWith('.go') && !f.endsWith('_test.go')) || /(^|\/)go\.(mod|sum)$/.test(f));
-  const times = await Promise.all(sources.map(async (f) => (await stat(join(dir, f))).mtimeMs));
-  return times.every((t) => t <= built.mtimeMs);
-}
-
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} in ${cwd} failed:\n${stderr}`))));
-  });
-}
 
 export interface GoLambda {
   /** Resolves with the function's result; rejects with an Error whose `name` is the errorType it reported. */

@@ -1,5 +1,5 @@
 /** Where the local stack pretends to run: the account and region its ARNs and events carry. */
-import type { OriginalsRegion } from '../../edge/origin/regions.ts';
+import type { OriginalsRegion } from '../../core/index.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
 /** Uploads land here and the pipeline runs here; replication copies to the other regions. */

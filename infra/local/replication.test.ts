@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3ObjectStore } from '../../edge/storage/object-store.ts';
-import { createS3Client } from '../../edge/storage/s3-client.ts';
+import { createS3Client, S3ObjectStore } from '../../core/storage/index.ts';
 import { startReplication, type Replication } from './replication.ts';
 import { INTERNAL_USER_AGENT, startS3Emulator, type S3Emulator } from './s3-emulator.ts';
 

@@ -4,7 +4,7 @@
  * each replica after `delayMs`, in order per key, retrying while a replica
  * region is down, as CRR does.
  */
-import type { ObjectStore } from '../../edge/storage/object-store.ts';
+import type { ObjectStore } from '../../core/storage/index.ts';
 import type { S3Endpoint } from './s3-emulator.ts';
 
 /** Originals are bounded at upload; replication copies whatever is there. */

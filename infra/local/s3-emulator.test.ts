@@ -1,6 +1,6 @@
+import { StoreUnavailable } from '../../core/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3ObjectStore, StoreUnavailable } from '../../edge/storage/object-store.ts';
-import { createS3Client } from '../../edge/storage/s3-client.ts';
+import { createS3Client, S3ObjectStore } from '../../core/storage/index.ts';
 import { startS3Emulator, type S3Emulator } from './s3-emulator.ts';
 
 const PUT = { contentType: 'image/jpeg', cacheControl: 'no-cache' };

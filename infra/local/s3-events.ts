@@ -1,6 +1,6 @@
 /**
  * S3 "Object Created" as EventBridge delivers it to the upload workflow
- * (aws-limits.md: S3 → EventBridge). Keys are URL-encoded the way S3 event
+ * (docs/aws-limits.md: S3 → EventBridge). Keys are URL-encoded the way S3 event
  * notifications encode them, `+` for a space, so the validate task's decoding is
  * exercised locally exactly as on AWS.
  */

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { keyPairTenantKey, signingSecretKey } from '../../edge/contract/index.ts';
+import { keyPairTenantKey, signingSecretKey } from '../../core/index.ts';
 import type { LocalSigningKeys } from './dev-keys.ts';
 import { PRIMARY_REGION, type LocalStack } from './stack.ts';
 

@@ -1,14 +1,14 @@
 /**
  * The local stack's HTTP face on 127.0.0.1: image URLs go through the local
- * CloudFront; `/_local/*` is the JSON operations surface of DESIGN.md.
+ * CloudFront; `/_local/*` is the JSON operations surface of docs/design.md.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { originalKey, parseImageRequest, tenantConfigKey, type TenantConfig } from '../../edge/contract/index.ts';
-import { MAX_SOURCE_BYTES } from '../../edge/transform/index.ts';
+import { originalKey, parseImageRequest, type TenantConfig, tenantConfigKey } from '../../core/index.ts';
+import { MAX_SOURCE_BYTES } from '../../core/transform/index.ts';
 import type { EdgeResponse } from './cloudfront.ts';
 import { EXECUTION_STATUSES, StepFunctionsError, type ExecutionStatus } from './executions.ts';
-import { withoutEvents } from './console/execution-view.ts';
+import { withoutEvents } from './ops/execution-view.ts';
 import { CONSOLE_ROUTES } from './console/routes.ts';
 import { HttpError, json, parseJson, readBody, type RouteTable } from './http.ts';
 import { TakedownRefused, type TakedownRequest } from './pipeline.ts';
@@ -33,7 +33,8 @@ export async function serveLocalStack(stack: LocalStack, port: number): Promise<
   const server = createServer((req, res) => {
     route(stack, req)
       .catch((err: unknown) => (err instanceof HttpError ? json(err.status, { error: err.message }) : json(500, { error: String(err) })))
-      .then((response) => send(req, res, response));
+      .then((response) => send(req, res, response))
+      .catch(() => res.destroy()); // the client went away mid-answer
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

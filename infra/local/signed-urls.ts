@@ -18,7 +18,7 @@
  */
 import { BlockList, isIPv4 } from 'node:net';
 import { createPublicKey, createVerify, type KeyObject } from 'node:crypto';
-import { SIGNED_URL_PARAMS } from '../../edge/contract/index.ts';
+import { SIGNED_URL_PARAMS } from '../../core/index.ts';
 
 /** A public key of a trusted key group: its id is what signers put in Key-Pair-Id. */
 export interface TrustedPublicKey {

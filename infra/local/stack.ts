@@ -3,14 +3,11 @@
  * the origin-request handler, the transformer) wired to stand-ins for the
  * AWS services only. It holds no image rules of its own.
  */
-import { tenantConfigKey, tenantConfigProblem, type TenantConfig } from '../../edge/contract/index.ts';
+import { byRegion, ORIGINALS_REGIONS, type OriginalsRegion, regionsNearestFirst, type TenantConfig, tenantConfigKey, tenantConfigProblem, webAclRules } from '../../core/index.ts';
 import { createOriginRequestHandler } from '../../edge/origin/origin-request.ts';
-import { byRegion, ORIGINALS_REGIONS, regionsNearestFirst, type OriginalsRegion } from '../../edge/origin/regions.ts';
-import { S3ObjectStore, type ObjectStore } from '../../edge/storage/object-store.ts';
-import { createS3Client } from '../../edge/storage/s3-client.ts';
-import { renderVariant } from '../../edge/transform/index.ts';
+import { createS3Client, type ObjectStore, S3ObjectStore } from '../../core/storage/index.ts';
+import { renderVariant } from '../../core/transform/index.ts';
 import { loadViewerFunction, type CloudFrontFunction } from './cloudfront-function-runtime.ts';
-import { webAclRules } from '../aws/waf.ts';
 import { createLocalCloudFront, type EdgeResponse, type LocalCloudFront } from './cloudfront.ts';
 import type { TrustedPublicKey } from './signed-urls.ts';
 import { LOCAL_DEPLOYMENT, type LocalDeployment } from './deployment.ts';

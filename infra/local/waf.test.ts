@@ -1,13 +1,12 @@
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { describe, expect, it } from 'vitest';
-import { parseDeploymentConfig, type DeploymentConfigInput } from '../aws/config.ts';
-import { TEST_DEPLOYMENT } from '../aws/test-support.ts';
-import { RATE_LIMITED_STATUS, webAclRules } from '../aws/waf.ts';
+import { type DeploymentConfigInput, parseDeploymentConfig, RATE_LIMITED_STATUS, webAclRules } from '../../core/index.ts';
+import { TEST_DEPLOYMENT } from '../../test/support/synth.ts';
 import type { EdgeResponse, LocalCloudFront, ViewerRequest } from './cloudfront.ts';
 import { LOCAL_DEPLOYMENT } from './deployment.ts';
 import { behindWebAcl, compileStatement, createLocalWaf } from './waf.ts';
 
-/** WAF's own minimum rate limit (aws-limits.md §G): the smallest flood that can be shown. */
+/** WAF's own minimum rate limit (docs/aws-limits.md §G): the smallest flood that can be shown. */
 const LIMIT = 10;
 const WINDOW_MS = 300_000;
 const FOREIGN = 'https://evil.example/gallery';

@@ -17,7 +17,7 @@
  */
 import type { IResolvable } from 'aws-cdk-lib';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
-import { RATE_LIMITED_STATUS } from '../aws/waf.ts';
+import { RATE_LIMITED_STATUS } from '../../core/index.ts';
 import type { EdgeResponse, LocalCloudFront, ViewerRequest } from './cloudfront.ts';
 
 type Rule = wafv2.CfnWebACL.RuleProperty;
@@ -226,7 +226,7 @@ function transformations(list: ReadonlyArray<wafv2.CfnWebACL.TextTransformationP
 
 /**
  * Requests per client IP in one-second buckets over the trailing window. WAF's
- * own counting is approximate and lags a little (aws-limits.md §G); this one is
+ * own counting is approximate and lags a little (docs/aws-limits.md §G); this one is
  * exact, so a test can name the request that is first refused.
  */
 function rateLimiter(rate: wafv2.CfnWebACL.RateBasedStatementProperty, now: () => number, ruleName: string): Matcher {

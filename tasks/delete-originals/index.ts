@@ -1,7 +1,6 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { byRegion } from '../../edge/origin/regions.ts';
-import { S3ObjectStore } from '../../edge/storage/object-store.ts';
-import { createS3Client } from '../../edge/storage/s3-client.ts';
+import { byRegion } from '../../core/index.ts';
+import { createS3Client, S3ObjectStore } from '../../core/storage/index.ts';
 import { dynamoClient, originalsBucketsFromEnv, requireEnv, runtimeFromEnv, TASK_ENV } from '../shared/environment.ts';
 import { createDeleteOriginalsTask } from './task.ts';
 

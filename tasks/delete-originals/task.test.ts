@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { byRegion } from '../../edge/origin/regions.ts';
-import { StoreUnavailable } from '../../edge/storage/object-store.ts';
+import { byRegion, StoreUnavailable } from '../../core/index.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
-import { replay, useLocalDynamo } from '../shared/testing.ts';
+import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
 import { createDeleteOriginalsTask } from './task.ts';
 
 const local = useLocalDynamo();

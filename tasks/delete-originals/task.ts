@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ORIGINALS_REGIONS, type OriginalsRegion } from '../../edge/origin/regions.ts';
-import type { ObjectStore } from '../../edge/storage/object-store.ts';
+import { ORIGINALS_REGIONS, type OriginalsRegion } from '../../core/index.ts';
+import type { ObjectStore } from '../../core/storage/index.ts';
 import { writeIf } from '../shared/conditional-write.ts';
 import { defineTask } from '../shared/task.ts';
 import { tenantOriginal } from '../shared/tenant-original.ts';

@@ -1,5 +1,4 @@
-import { S3ObjectStore } from '../../edge/storage/object-store.ts';
-import { createS3Client } from '../../edge/storage/s3-client.ts';
+import { createS3Client, S3ObjectStore } from '../../core/storage/index.ts';
 import { requireEnv, runtimeFromEnv, TASK_ENV } from '../shared/environment.ts';
 import { createDeleteVariantsTask } from './task.ts';
 

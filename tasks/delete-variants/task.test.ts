@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../test/support/memory-store.ts';
-import { replay, useLocalDynamo } from '../shared/testing.ts';
+import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
 import { createDeleteVariantsTask } from './task.ts';
 
 const local = useLocalDynamo();

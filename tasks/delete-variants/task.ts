@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { parseVariantName, variantUri } from '../../edge/contract/index.ts';
-import type { ObjectStore } from '../../edge/storage/object-store.ts';
+import { parseVariantName, variantUri } from '../../core/index.ts';
+import type { ObjectStore } from '../../core/storage/index.ts';
 import { defineTask, MetricUnit } from '../shared/task.ts';
 import { tenantOriginal } from '../shared/tenant-original.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replay, useLocalDynamo } from '../shared/testing.ts';
+import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
 import { createMarkInvalidationSubmittedTask } from './task.ts';
 
 const local = useLocalDynamo();

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { goAvailable } from '../../infra/local/lambda-runtime-host.ts';
+import { goAvailable } from './go-toolchain.ts';
 
 const MODULE = fileURLToPath(new URL('.', import.meta.url));
 const HAS_GO = goAvailable();

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// CloudFront's invalidation quotas (aws-limits.md §C) and the folding rule
+// CloudFront's invalidation quotas (docs/aws-limits.md §C) and the folding rule
 // (docs/pipeline.md, "The planner").
 const (
 	MaxPathsInFlight     = 3000

@@ -1,7 +1,7 @@
 package main
 
 // The Lambda Runtime API, spoken directly: aws-lambda-go is not available
-// offline (docs: /work/shared/go-lambda.md). Nothing here knows the planner.
+// offline (docs: docs/go-lambda.md). Nothing here knows the planner.
 
 import (
 	"bytes"

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudFrontKeyValueStoreClient, GetKeyCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudfront-keyvaluestore';
-import { canonicalUri, parseImageRequest, queryPairs, variantKey } from '../../edge/contract/index.ts';
-import { useLocalDynamo } from '../shared/testing.ts';
+import { canonicalUri, parseImageRequest, queryPairs, variantKey } from '../../core/index.ts';
+import { useLocalDynamo } from '../../test/support/tasks.ts';
 import { createPlanVariantsTask, type PlanVariantsDeps } from './task.ts';
 import { keyValueStoreLadder } from './tenant-ladder.ts';
 

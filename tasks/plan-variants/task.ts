@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { canonicalUri, DEFAULT_LADDER, parseImageRequest } from '../../edge/contract/index.ts';
+import { canonicalUri, DEFAULT_LADDER, parseImageRequest, type PlannedVariant, standardVariants } from '../../core/index.ts';
 import { TaskInputInvalid } from '../shared/errors.ts';
 import { defineTask } from '../shared/task.ts';
-import { standardVariants, type PlannedVariant } from './standard-variants.ts';
 
 const NAME = 'plan-variants';
 

@@ -1,8 +1,7 @@
 // The KeyValueStore API is signed with SigV4A; the SDK finds the signer once this is loaded.
 import '@aws-sdk/signature-v4a';
 import { GetKeyCommand, ResourceNotFoundException, type CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
-import { tenantConfigKey, type TenantConfig } from '../../edge/contract/index.ts';
-import { StoreUnavailable } from '../../edge/storage/object-store.ts';
+import { StoreUnavailable, type TenantConfig, tenantConfigKey } from '../../core/index.ts';
 
 /** The tenant's ladder from the config the viewer function reads (`t:{tenant}`); undefined when it has none. */
 export function keyValueStoreLadder(client: CloudFrontKeyValueStoreClient, kvsArn: string) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mapDenyList } from '../shared/deny-list.ts';
-import { replay, useLocalDynamo } from '../shared/testing.ts';
+import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
 import { createPutDenyEntryTask } from './task.ts';
 
 const local = useLocalDynamo();

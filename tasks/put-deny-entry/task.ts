@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { denyKey } from '../../edge/contract/index.ts';
+import { denyKey } from '../../core/index.ts';
 import type { DenyListWriter } from '../shared/deny-list.ts';
 import { defineTask } from '../shared/task.ts';
 import { tenantOriginal } from '../shared/tenant-original.ts';

@@ -1,6 +1,6 @@
 /** The deployed quarantine-original function. */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createS3Client } from '../../edge/storage/s3-client.ts';
+import { createS3Client } from '../../core/storage/index.ts';
 import { dynamoClient, originalsBucketsFromEnv, requireEnv, runtimeFromEnv, TASK_ENV } from '../shared/environment.ts';
 import { uploadsRegionFromEnv } from '../validate-original/upload-event.ts';
 import { createQuarantineOriginalTask } from './task.ts';

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { CopyObjectCommand, DeleteObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { putOriginal, type OriginalsTable } from '../record-original/originals-table.ts';
-import { replay, useLocalDynamo } from '../shared/testing.ts';
+import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
 import { createQuarantineOriginalTask } from './task.ts';
 
 const local = useLocalDynamo();

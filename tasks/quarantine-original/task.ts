@@ -1,7 +1,6 @@
 import { CopyObjectCommand, DeleteObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { keyToUri } from '../../edge/contract/index.ts';
-import { StoreUnavailable } from '../../edge/storage/object-store.ts';
+import { keyToUri, StoreUnavailable } from '../../core/index.ts';
 import { putOriginal, type OriginalsTable } from '../record-original/originals-table.ts';
 import { defineTask, MetricUnit } from '../shared/task.ts';
 import { uploadedKey, uploadEvent } from '../validate-original/upload-event.ts';

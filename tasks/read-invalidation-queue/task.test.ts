@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InvalidationStatus } from '../shared/invalidation-status.ts';
-import { useLocalDynamo } from '../shared/testing.ts';
+import { useLocalDynamo } from '../../test/support/tasks.ts';
 import { createReadInvalidationQueueTask } from './task.ts';
 
 const local = useLocalDynamo();

@@ -9,10 +9,10 @@
  * upload (same etag) nor by a late event of an earlier one. recordedAt cannot
  * do this: a late event is recorded later than the upload that replaced it.
  */
+import { StoreUnavailable } from '../../core/index.ts';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import type { SourceFormat } from '../../edge/transform/index.ts';
-import { StoreUnavailable } from '../../edge/storage/object-store.ts';
+import type { SourceFormat } from '../../core/transform/index.ts';
 import { conditionalWrite } from '../shared/conditional-write.ts';
 
 /** Hex digits a sequencer is padded to: S3 sequencers of one key compare as strings once left-padded to one width. */

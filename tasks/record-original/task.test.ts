@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { replay, useLocalDynamo } from '../shared/testing.ts';
+import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
 import type { OriginalsTable } from './originals-table.ts';
 import { createRecordOriginalTask } from './task.ts';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SOURCE_FORMATS } from '../../edge/transform/sniff.ts';
+import { SOURCE_FORMATS } from '../../core/transform/index.ts';
 import { defineTask, MetricUnit } from '../shared/task.ts';
 import { putOriginal, sequencer, type OriginalsTable } from './originals-table.ts';
 

@@ -1,9 +1,7 @@
 /** The deployed render-variant function. */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { regionsNearestFirst } from '../../edge/origin/regions.ts';
-import { S3ObjectStore } from '../../edge/storage/object-store.ts';
-import { createOriginalsReader } from '../../edge/storage/originals-reader.ts';
-import { createS3Client } from '../../edge/storage/s3-client.ts';
+import { regionsNearestFirst } from '../../core/index.ts';
+import { createOriginalsReader, createS3Client, S3ObjectStore } from '../../core/storage/index.ts';
 import { originalsBucketsFromEnv, requireEnv, runtimeFromEnv, TASK_ENV } from '../shared/environment.ts';
 import { createRenderVariantTask } from './task.ts';
 

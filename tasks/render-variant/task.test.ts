@@ -1,13 +1,13 @@
+import { StoreUnavailable } from '../../core/index.ts';
 import type { CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { VariantParams } from '../../edge/contract/index.ts';
+import type { VariantParams } from '../../core/index.ts';
 import { createOriginRequestHandler, ORIGIN_ROLE_HEADER } from '../../edge/origin/origin-request.ts';
-import { StoreUnavailable } from '../../edge/storage/object-store.ts';
-import { createOriginalsReader } from '../../edge/storage/originals-reader.ts';
-import { renderVariant } from '../../edge/transform/index.ts';
+import { createOriginalsReader } from '../../core/storage/index.ts';
+import { renderVariant } from '../../core/transform/index.ts';
 import { sampleImage } from '../../test/fixtures/generate.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
-import { replay, useLocalDynamo, type TestRuntime } from '../shared/testing.ts';
+import { replay, useLocalDynamo, type TestRuntime } from '../../test/support/tasks.ts';
 import { createRenderVariantTask } from './task.ts';
 
 const local = useLocalDynamo();

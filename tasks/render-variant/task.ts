@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { canonicalQuery, canonicalUri, OUTPUT_FORMATS, parseImageRequest, queryPairs, variantKey, type ImageRequest } from '../../edge/contract/index.ts';
-import { renderFromOriginals, storeVariant, type Renderer } from '../../edge/origin/variant.ts';
-import type { ObjectStore } from '../../edge/storage/object-store.ts';
-import type { OriginalsReader } from '../../edge/storage/originals-reader.ts';
-import { renderVariant } from '../../edge/transform/index.ts';
+import { canonicalQuery, canonicalUri, type ImageRequest, OUTPUT_FORMATS, parseImageRequest, queryPairs, variantKey } from '../../core/index.ts';
+import { type Renderer, renderFromOriginals, renderVariant, storeVariant } from '../../core/transform/index.ts';
+import type { ObjectStore, OriginalsReader } from '../../core/storage/index.ts';
 import { TaskInputInvalid } from '../shared/errors.ts';
 import { defineTask, MetricUnit } from '../shared/task.ts';
 

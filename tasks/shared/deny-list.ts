@@ -1,4 +1,5 @@
 /** The takedown deny-list the viewer function reads (`d:{key}` → DenyEntry, the contract's kvs.ts). */
+import { StoreUnavailable } from '../../core/index.ts';
 import {
   CloudFrontKeyValueStoreServiceException,
   ConflictException,
@@ -6,8 +7,7 @@ import {
   PutKeyCommand,
   type CloudFrontKeyValueStoreClient,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
-import type { DenyEntry } from '../../edge/contract/index.ts';
-import { StoreUnavailable } from '../../edge/storage/object-store.ts';
+import type { DenyEntry } from '../../core/index.ts';
 
 export interface DenyListWriter {
   /** `key` is the KeyValueStore key (the contract's `denyKey`). */

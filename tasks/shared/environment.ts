@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { ORIGINALS_REGIONS, type OriginalsRegion } from '../../edge/origin/regions.ts';
+import { ORIGINALS_REGIONS, type OriginalsRegion } from '../../core/index.ts';
 import type { TaskRuntime } from './task.ts';
 
 /** The variables CDK sets on task functions; each task reads only the ones it needs. */

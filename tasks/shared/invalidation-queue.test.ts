@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_DRAIN_BYTES, MAX_DRAIN_ITEMS, type InvalidationQueue } from './invalidation-queue.ts';
-import { useLocalDynamo } from './testing.ts';
+import { useLocalDynamo } from '../../test/support/tasks.ts';
 
 const local = useLocalDynamo();
 

@@ -4,10 +4,10 @@
  * invalidation) → `done`. `version` moves on with every new request for a path,
  * so a request that arrives while the path is claimed or in flight is never lost.
  */
+import { StoreUnavailable } from '../../core/index.ts';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { StoreUnavailable } from '../../edge/storage/object-store.ts';
 import { writeIf } from './conditional-write.ts';
 import { dynamoClient, requireEnv, TASK_ENV } from './environment.ts';
 

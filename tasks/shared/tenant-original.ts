@@ -1,4 +1,4 @@
-import { parseOriginalKey, type ImageRequest } from '../../edge/contract/index.ts';
+import { type ImageRequest, parseOriginalKey } from '../../core/index.ts';
 import { TaskInputInvalid } from './errors.ts';
 
 /** The tenant and path of `key`, which must be an original key of `tenant`: else TaskInputInvalid, never retried. */

@@ -1,6 +1,5 @@
 /** The deployed validate-original function. */
-import { S3ObjectStore } from '../../edge/storage/object-store.ts';
-import { createS3Client } from '../../edge/storage/s3-client.ts';
+import { createS3Client, S3ObjectStore } from '../../core/storage/index.ts';
 import { originalsBucketsFromEnv, runtimeFromEnv } from '../shared/environment.ts';
 import { createValidateOriginalTask } from './task.ts';
 import { uploadsRegionFromEnv } from './upload-event.ts';

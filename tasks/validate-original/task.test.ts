@@ -1,6 +1,6 @@
+import { StoreUnavailable } from '../../core/index.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { StoreUnavailable } from '../../edge/storage/object-store.ts';
-import { inspectSource, MAX_SOURCE_BYTES } from '../../edge/transform/index.ts';
+import { inspectSource, MAX_SOURCE_BYTES } from '../../core/transform/index.ts';
 import {
   gifFrames,
   lyingFiles,
@@ -13,7 +13,7 @@ import {
   truncatedJpeg,
 } from '../../test/fixtures/generate.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
-import { replay, s3EventKey, useLocalDynamo, type TestRuntime } from '../shared/testing.ts';
+import { replay, s3EventKey, useLocalDynamo, type TestRuntime } from '../../test/support/tasks.ts';
 import { createValidateOriginalTask } from './task.ts';
 
 const local = useLocalDynamo();

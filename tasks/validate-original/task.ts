@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { keyToUri, parseImageRequest, type VariantParams } from '../../edge/contract/index.ts';
-import { BadRequest, NotFound, toErrorResponse } from '../../edge/errors.ts';
-import type { ObjectStore } from '../../edge/storage/object-store.ts';
-import { inspectSource, MAX_SOURCE_BYTES, renderVariant } from '../../edge/transform/index.ts';
+import { BadRequest, keyToUri, NotFound, parseImageRequest, toErrorResponse, type VariantParams } from '../../core/index.ts';
+import type { ObjectStore } from '../../core/storage/index.ts';
+import { inspectSource, MAX_SOURCE_BYTES, renderVariant } from '../../core/transform/index.ts';
 import type { ValidatedOriginal } from '../record-original/task.ts';
 import { OriginalRejected } from '../shared/errors.ts';
 import { defineTask, MetricUnit } from '../shared/task.ts';

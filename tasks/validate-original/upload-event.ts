@@ -1,6 +1,6 @@
 /** What validate-original and quarantine-original share about the S3 "Object Created" event they are given. */
 import { z } from 'zod';
-import { ORIGINALS_REGIONS, type OriginalsRegion } from '../../edge/origin/regions.ts';
+import { ORIGINALS_REGIONS, type OriginalsRegion } from '../../core/index.ts';
 import { sequencer } from '../record-original/originals-table.ts';
 import { TaskInputInvalid } from '../shared/errors.ts';
 import { requireEnv } from '../shared/environment.ts';

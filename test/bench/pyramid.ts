@@ -8,12 +8,10 @@
  * whichever path rendered it.
  */
 import sharp, { type Sharp } from 'sharp';
-import type { OutputFormat } from '../../edge/contract/index.ts';
-import { DEFAULT_QUALITY } from '../../edge/contract/limits.ts';
-import { renderVariant } from '../../edge/transform/index.ts';
-import { ENCODERS } from '../../edge/transform/encoders.ts';
-import type { RenderPlan } from '../../edge/transform/context.ts';
-import { STANDARD_WIDTHS } from '../../tasks/plan-variants/standard-variants.ts';
+import { DEFAULT_QUALITY, type OutputFormat, STANDARD_WIDTHS } from '../../core/index.ts';
+import { renderVariant } from '../../core/transform/index.ts';
+import { ENCODERS } from '../../core/transform/encoders.ts';
+import type { RenderPlan } from '../../core/transform/context.ts';
 import { photoPixels } from '../fixtures/generate.ts';
 import { summarize, timeRuns } from './stats.ts';
 import { ratio, type BenchTable } from './table.ts';

@@ -1,12 +1,12 @@
 /**
  * `npm run bench [-- --quick] [--only 1,3] [--record]`: prints the benchmark tables.
  * --quick runs each table at toy sizes (what the smoke test does); --only picks tables by number;
- * --record writes the cost model's inputs the tables measured to infra/cost/measured.json.
+ * --record writes the cost model's inputs the tables measured to tools/cost/measured.json.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import sharp from 'sharp';
-import { MEASURED_FILE, readRecorded } from '../../infra/cost/measured.ts';
+import { MEASURED_FILE, readRecorded } from '../../tools/cost/measured.ts';
 import { BENCH_STEPS } from './bench.ts';
 import { renderTable, type BenchTable } from './table.ts';
 

@@ -1,5 +1,5 @@
 /** Plain-text tables for `npm run bench`: aligned columns, numbers right-aligned. */
-import type { Measurement, MeasuredName } from '../../infra/cost/measured.ts';
+import type { Measurement, MeasuredName } from '../../tools/cost/measured.ts';
 
 export type Cell = string | number;
 

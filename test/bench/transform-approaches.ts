@@ -1,14 +1,13 @@
 /**
  * The ways to render a variant that table 1 compares, each as
  * `(source, width, format) → bytes`. Both sharp approaches run libvips the same
- * way (edge/transform/runtime.ts settings), so the difference is the pipeline.
+ * way (core/transform/runtime.ts settings), so the difference is the pipeline.
  */
 import sharp from 'sharp';
-import type { OutputFormat } from '../../edge/contract/index.ts';
-import { DEFAULT_QUALITY, MAX_OUTPUT_DIMENSION } from '../../edge/contract/limits.ts';
-import type { RenderPlan } from '../../edge/transform/context.ts';
-import { ENCODERS } from '../../edge/transform/encoders.ts';
-import { renderVariant } from '../../edge/transform/index.ts';
+import { DEFAULT_QUALITY, MAX_OUTPUT_DIMENSION, type OutputFormat } from '../../core/index.ts';
+import { renderVariant } from '../../core/transform/index.ts';
+import { ENCODERS } from '../../core/transform/encoders.ts';
+import type { RenderPlan } from '../../core/transform/context.ts';
 
 export type Render = (source: Buffer, width: number, format: OutputFormat) => Promise<Buffer>;
 

@@ -4,7 +4,7 @@
  * Prints one JSON line: every cell's samples and the process's peak RSS.
  */
 import { readFileSync } from 'node:fs';
-import type { OutputFormat } from '../../edge/contract/index.ts';
+import type { OutputFormat } from '../../core/index.ts';
 import { timeRuns } from './stats.ts';
 import { APPROACHES, type ApproachName } from './transform-approaches.ts';
 

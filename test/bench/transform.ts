@@ -7,8 +7,7 @@ import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeF
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { OutputFormat } from '../../edge/contract/index.ts';
-import { DEFAULT_QUALITY } from '../../edge/contract/limits.ts';
+import { DEFAULT_QUALITY, type OutputFormat } from '../../core/index.ts';
 import { commandExists, runTsChild, timedCommand } from './processes.ts';
 import { summarize } from './stats.ts';
 import { megabytes, ratio, type BenchTable, type Cell } from './table.ts';

@@ -16,7 +16,7 @@ import { startTestStack, upload, type RunningStack } from '../support/local-stac
 import { photo } from '../console/photo.ts';
 
 const TSX = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname;
-const MAIN = new URL('../../infra/cli/main.ts', import.meta.url).pathname;
+const MAIN = new URL('../../tools/cli/main.ts', import.meta.url).pathname;
 /** A Node stack frame, as an uncaught error would print it. */
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 

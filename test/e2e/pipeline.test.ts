@@ -8,14 +8,12 @@ import { request as httpRequest } from 'node:http';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ORIGINALS_REGIONS } from '../../edge/origin/regions.ts';
-import { S3ObjectStore } from '../../edge/storage/object-store.ts';
-import { createS3Client } from '../../edge/storage/s3-client.ts';
+import { ORIGINALS_REGIONS, STANDARD_WIDTHS } from '../../core/index.ts';
+import { createS3Client, S3ObjectStore } from '../../core/storage/index.ts';
 import { PRIMARY_REGION } from '../../infra/local/local-aws.ts';
 import type { Execution } from '../../infra/local/executions.ts';
 import type { ObjectCreatedEvent } from '../../infra/local/s3-events.ts';
 import { QUARANTINE_BUCKET } from '../../infra/local/pipeline.ts';
-import { STANDARD_WIDTHS } from '../../tasks/plan-variants/standard-variants.ts';
 import { HAS_GO, withGo } from '../support/go.ts';
 import { startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
@@ -180,7 +178,7 @@ describe('pipeline on the local stack', () => {
     expect(audit.Items?.filter((item) => item.key === takenDown)).toHaveLength(1);
   });
 
-  async function uploadAndTakeDown(key: string, release?: () => void): Promise<Execution> {
+  async function uploadAndTakeDown(key: string): Promise<Execution> {
     const res = await takedown({ tenant: 'demo', key, reason: 'dmca 2026-0042', requestedBy: 'legal@example.com' });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as Summary;

@@ -1,6 +1,6 @@
 /**
  * Signed tenants end to end on the local stack, over real HTTP: a URL signed
- * by infra/signing is served and rendered, the same image unsigned is refused,
+ * by tools/signer is served and rendered, the same image unsigned is refused,
  * for both modes — hmac (the viewer function) and key-group (the local
  * CloudFront's trusted key group, then the viewer function's tenant binding).
  */
@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLocalSigningKeys, localSigningKey, type LocalSigningKeys } from '../../infra/local/dev-keys.ts';
 import { seedSignedTenants } from '../../infra/local/seed.ts';
-import { signUrl } from '../../infra/signing/sign-url.ts';
+import { signUrl } from '../../core/index.ts';
 import { EDGE_ONLY, startTestStack, type RunningStack } from '../support/local-stack.ts';
 
 describe('signed tenants on the local stack', () => {

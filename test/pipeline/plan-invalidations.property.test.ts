@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGoTask, goAvailable, startGoLambda, type GoLambda } from '../../infra/local/lambda-runtime-host.ts';
+import { buildGoTask, goAvailable } from '../../tasks/plan-invalidations/go-toolchain.ts';
+import { startGoLambda, type GoLambda } from '../../infra/local/lambda-runtime-host.ts';
 
 const MAX_PATHS_IN_FLIGHT = 3_000;
 const MAX_WILDCARDS_IN_FLIGHT = 15;

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { negotiateFormat, SOURCE_EXTENSIONS, type SourceExtension } from '../../edge/contract/index.ts';
+import { negotiateFormat, SOURCE_EXTENSIONS, type SourceExtension } from '../../core/index.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { viewerEvent } from '../../infra/local/cloudfront.ts';
 import { loadViewerFunction, type CloudFrontFunction } from '../../infra/local/cloudfront-function-runtime.ts';

@@ -1,4 +1,4 @@
-/** Lambda@Edge origin-request events as CloudFront sends them for one origin of the [variants → render] group (aws-limits.md §B). */
+/** Lambda@Edge origin-request events as CloudFront sends them for one origin of the [variants → render] group (docs/aws-limits.md §B). */
 import type { CloudFrontRequest, CloudFrontRequestEvent } from 'aws-lambda';
 import { ORIGIN_ROLE_HEADER, type OriginRole } from '../../edge/origin/origin-request.ts';
 

@@ -20,7 +20,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EdgeConfig } from '../../edge/origin/edge-config.ts';
 import type { OriginRequestHandler, OriginRole } from '../../edge/origin/origin-request.ts';
-import { ORIGINALS_REGIONS } from '../../edge/origin/regions.ts';
+import { ORIGINALS_REGIONS } from '../../core/index.ts';
 import { hostileHeaders, hostilePath, hostileQuery, rawTenantOf, SEED, unsafeKeyReason } from './hostile-urls.ts';
 import { originEvent, VARIANTS_DOMAIN } from './origin-event.ts';
 

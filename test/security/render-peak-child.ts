@@ -5,9 +5,8 @@
  * Prints one JSON line: the RSS before any render, the peak after all, and each file's outcome.
  */
 import { readFileSync } from 'node:fs';
-import { toErrorResponse } from '../../edge/errors.ts';
-import { renderVariant } from '../../edge/transform/index.ts';
-import type { VariantParams } from '../../edge/contract/index.ts';
+import { toErrorResponse, type VariantParams } from '../../core/index.ts';
+import { renderVariant } from '../../core/transform/index.ts';
 
 interface Job {
   readonly files: ReadonlyArray<{ readonly path: string; readonly params: VariantParams }>;

@@ -10,19 +10,12 @@
 import { createHmac } from 'node:crypto';
 import type { CloudFrontResultResponse } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  CLOCK_SKEW_SECONDS,
-  MAX_SIGNED_URL_TTL_SECONDS,
-  SIGNATURE_LENGTH,
-  signingSecretKey,
-  tenantConfigKey,
-} from '../../edge/contract/index.ts';
+import { CLOCK_SKEW_SECONDS, generateHmacSecret, MAX_SIGNED_URL_TTL_SECONDS, SIGNATURE_LENGTH, type SigningKey, signingSecretKey, signUrl, tenantConfigKey } from '../../core/index.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { loadViewerFunction } from '../../infra/local/cloudfront-function-runtime.ts';
 import { generateRsaKeyPair } from '../../infra/local/dev-keys.ts';
 import { createLocalCloudFront, type EdgeResponse, type LocalCloudFront } from '../../infra/local/cloudfront.ts';
 import type { TrustedPublicKey } from '../../infra/local/signed-urls.ts';
-import { generateHmacSecret, signUrl, type SigningKey } from '../../infra/signing/sign-url.ts';
 import { signingStoreEntries } from '../viewer/fixture-store.ts';
 
 const HOST = 'img.example.com';

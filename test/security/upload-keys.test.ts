@@ -7,9 +7,9 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { originalKey } from '../../edge/contract/index.ts';
+import { originalKey } from '../../core/index.ts';
 import { MemoryStore } from '../support/memory-store.ts';
-import { s3EventKey, useLocalDynamo, type TestRuntime } from '../../tasks/shared/testing.ts';
+import { s3EventKey, useLocalDynamo, type TestRuntime } from '../support/tasks.ts';
 import { createValidateOriginalTask } from '../../tasks/validate-original/task.ts';
 import { sampleImage } from '../fixtures/generate.ts';
 import { hostilePath, SEED, unsafeKeyReason } from './hostile-urls.ts';

@@ -9,11 +9,9 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALLOWED_PARAMS, keyToUri } from '../../edge/contract/index.ts';
+import { ALLOWED_PARAMS, keyToUri, parseDeploymentConfig, webAclRules } from '../../core/index.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
-import { parseDeploymentConfig } from '../../infra/aws/config.ts';
-import { TEST_DEPLOYMENT } from '../../infra/aws/test-support.ts';
-import { webAclRules } from '../../infra/aws/waf.ts';
+import { TEST_DEPLOYMENT } from '../support/synth.ts';
 import { viewerEvent } from '../../infra/local/cloudfront.ts';
 import { loadViewerFunction, type CloudFrontFunction } from '../../infra/local/cloudfront-function-runtime.ts';
 import { createLocalWaf } from '../../infra/local/waf.ts';

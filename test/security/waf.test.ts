@@ -5,14 +5,13 @@
  * shows which rule did what.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseDeploymentConfig } from '../../infra/aws/config.ts';
-import { TEST_DEPLOYMENT } from '../../infra/aws/test-support.ts';
-import { RATE_LIMITED_STATUS } from '../../infra/aws/waf.ts';
+import { parseDeploymentConfig, RATE_LIMITED_STATUS } from '../../core/index.ts';
+import { TEST_DEPLOYMENT } from '../support/synth.ts';
 import { EDGE_ONLY, startTestStack, type RunningStack } from '../support/local-stack.ts';
 
 const IMAGE = '/demo/samples/landscape.jpg?w=256&fmt=jpeg';
 const FOREIGN = 'https://evil.example/gallery';
-/** WAF's minimum rate limit (aws-limits.md §G). */
+/** WAF's minimum rate limit (docs/aws-limits.md §G). */
 const LIMIT = 10;
 const FLOOD = 3 * LIMIT;
 

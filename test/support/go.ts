@@ -1,4 +1,4 @@
-import { goAvailable } from '../../infra/local/lambda-runtime-host.ts';
+import { goAvailable } from '../../tasks/plan-invalidations/go-toolchain.ts';
 
 /** invalidation-flush runs the Go planner's binary: without Go the tests that flush skip (CI installs golang-go). */
 export const HAS_GO = goAvailable();

@@ -1,5 +1,5 @@
-import type { ObjectStore, PutOptions, ReadOptions, StoredObject } from '../../edge/storage/object-store.ts';
-import { SourceTooLarge } from '../../edge/errors.ts';
+import type { ObjectStore, PutOptions, ReadOptions, StoredObject } from '../../core/storage/index.ts';
+import { SourceTooLarge } from '../../core/index.ts';
 
 /** A small in-memory ObjectStore for unit tests; `fail` makes every call throw it. */
 export class MemoryStore implements ObjectStore {

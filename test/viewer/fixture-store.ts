@@ -2,11 +2,11 @@
  * The event fixtures (events/*.json) and the KeyValueStore entries and clock
  * they are written against, shared by the sandbox tests, the njs cross-check and the
  * viewer benchmark. The secrets are test values, signed into the fixtures
- * with infra/signing.
+ * with tools/signer.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { denyKey, keyPairTenantKey, signingSecretKey, tenantConfigKey } from '../../edge/contract/index.ts';
+import { denyKey, keyPairTenantKey, signingSecretKey, tenantConfigKey } from '../../core/index.ts';
 import type { CloudFrontFunctionEvent } from '../../infra/local/cloudfront-function-runtime.ts';
 
 /** The frozen "now" of every signed fixture: 2030-03-17T17:46:40Z. */

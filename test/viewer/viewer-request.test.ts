@@ -7,14 +7,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  MIN_SECRET_LENGTH,
-  parseImageRequest,
-  requestedParams,
-  signingSecretKey,
-  signingString,
-  type RequestedParams,
-} from '../../edge/contract/index.ts';
+import { MIN_SECRET_LENGTH, parseImageRequest, requestedParams, type RequestedParams, signingSecretKey, signingString } from '../../core/index.ts';
 import { MAX_FUNCTION_BYTES } from '../../edge/viewer/artifact.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import {

@@ -10,9 +10,8 @@ import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { ORIGINALS_REGIONS } from '../../../edge/origin/regions.ts';
+import { type DeploymentConfig, ORIGINALS_REGIONS } from '../../../core/index.ts';
 import { accessLogsBucket, privateBucket } from '../buckets.ts';
-import type { DeploymentConfig } from '../config.ts';
 import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
 
 /** Audit records outlive most disputes about a takedown. */

@@ -12,10 +12,9 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { ALLOWED_PARAMS } from '../../../edge/contract/image-request.ts';
+import { ALLOWED_PARAMS, type DeploymentConfig } from '../../../core/index.ts';
 import { ORIGIN_ROLE_HEADER, type OriginRole } from '../../../edge/origin/origin-request.ts';
 import { accessLogsBucket, privateBucket } from '../buckets.ts';
-import type { DeploymentConfig } from '../config.ts';
 import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
 import type { EdgeStack } from './edge.ts';
 

@@ -17,12 +17,10 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { keyPairTenantKey, tenantConfigKey, type TenantConfig } from '../../../edge/contract/kvs.ts';
+import { byRegion, type DeploymentConfig, keyPairTenantKey, ORIGINALS_REGIONS, type TenantConfig, tenantConfigKey, type TenantDeployment } from '../../../core/index.ts';
 import type { EdgeConfig } from '../../../edge/origin/edge-config.ts';
-import { byRegion, ORIGINALS_REGIONS } from '../../../edge/origin/regions.ts';
 import { VIEWER_FUNCTION_FILE } from '../../../edge/viewer/artifact.ts';
 import { originRequestCode } from '../bundling/origin-request-bundle.ts';
-import type { DeploymentConfig, TenantDeployment } from '../config.ts';
 import type { TenantKeyEntry, TenantKeysProperties } from '../tenant-keys/index.ts';
 import { ESM_BUNDLING, NODE_RUNTIME } from '../lambda-runtime.ts';
 import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
@@ -31,7 +29,7 @@ import { allowList, allowObjects } from '../s3-access.ts';
 import { imageWebAcl } from '../waf.ts';
 
 /**
- * A render reads up to 25 MiB and decodes up to 50 MP (edge/transform/limits.ts);
+ * A render reads up to 25 MiB and decodes up to 50 MP (core/transform/limits.ts);
  * memory also buys CPU. The timeout leaves room for one slow region and a failover
  * (3 s each) plus the 10 s render limit; CloudFront's origin-request budget is 30 s.
  */

@@ -17,20 +17,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { byRegion, ORIGINALS_REGIONS } from '../../../edge/origin/regions.ts';
+import { byRegion, type DeploymentConfig, ORIGINALS_REGIONS } from '../../../core/index.ts';
 import { TASK_ENV } from '../../../tasks/shared/environment.ts';
 import { INVALIDATION_QUEUE_KEYS } from '../../../tasks/shared/invalidation-queue.ts';
 import { TABLE_KEYS } from '../../../tasks/shared/tables.ts';
 import { functionArnPlaceholder, pascalCase as pascal } from '../../../workflows/common.ts';
 import { aslFile, WORKFLOWS, type Workflow } from '../../../workflows/index.ts';
-import type { DeploymentConfig } from '../config.ts';
 import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
 import { acknowledge, wildcardResourceFinding } from '../nag.ts';
 import { repoPath } from '../paths.ts';
 import { allowList, allowObjects } from '../s3-access.ts';
 import { taskFunction } from '../task-function.ts';
 
-/** How often queued invalidation paths are sent (DESIGN.md: batched, within CloudFront's quotas). */
+/** How often queued invalidation paths are sent (docs/design.md: batched, within CloudFront's quotas). */
 export const FLUSH_SCHEDULE = events.Schedule.rate(Duration.minutes(1));
 /** An S3 event whose StartExecution keeps failing is kept this long in the dead-letter queue, to be replayed. */
 const DEAD_LETTER_RETENTION = Duration.days(14);
@@ -229,7 +228,7 @@ export class PipelineStack extends Stack {
     return fn;
   }
 
-  /** The invalidation planner: Go, standard library only, built by GoFunction with the local toolchain (go-lambda.md). */
+  /** The invalidation planner: Go, standard library only, built by GoFunction with the local toolchain (docs/go-lambda.md). */
   private goPlanner(): lambda.IFunction {
     const fn = new GoFunction(this, 'PlanInvalidations', {
       entry: repoPath('tasks', 'plan-invalidations'),

@@ -33,7 +33,7 @@ export interface KeyChanges {
 
 /** Other writers (takedowns, ops) move the store's ETag between our read and our write. */
 const MAX_UPDATE_ATTEMPTS = 4;
-/** UpdateKeys takes at most 50 keys (puts and deletes together) per call (aws-limits.md, KVS write API batch). */
+/** UpdateKeys takes at most 50 keys (puts and deletes together) per call (docs/aws-limits.md, KVS write API batch). */
 export const MAX_KEYS_PER_UPDATE = 50;
 
 const entriesOf = (properties: unknown): readonly TenantKeyEntry[] => (properties as Partial<TenantKeysProperties> | undefined)?.Entries ?? [];

@@ -4,25 +4,11 @@
  * bucket, how each variant was made from the render executions' events and
  * the origin handler's reports, and the viewer function's own answer for a URL.
  */
-import {
-  denyKey,
-  keyToUri,
-  parseImageRequest,
-  parseOriginalKey,
-  parseVariantName,
-  queryPairs,
-  tenantConfigKey,
-  variantKey,
-  variantUri,
-  originalKey,
-  type DenyEntry,
-  type ImageRequest,
-  type TenantConfig,
-} from '../../../edge/contract/index.ts';
+import { type DenyEntry, denyKey, type ImageRequest, keyToUri, originalKey, parseImageRequest, parseOriginalKey, parseVariantName, queryPairs, type TenantConfig, tenantConfigKey, variantKey, variantUri } from '../../../core/index.ts';
 import { cacheKey, viewerEvent } from '../cloudfront.ts';
 import type { Execution } from '../executions.ts';
 import { PRIMARY_REGION, type LocalStack } from '../stack.ts';
-import type { Normalized, OriginalsListing, OriginalSummary, RenderPath, VariantsListing, VariantView } from './api.ts';
+import type { Normalized, OriginalsListing, OriginalSummary, RenderPath, VariantsListing, VariantView } from '../ops/api.ts';
 
 const TENANT_PREFIX = tenantConfigKey('');
 const DENY_PREFIX = denyKey('');

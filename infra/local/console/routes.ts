@@ -1,5 +1,5 @@
 /** The console's routes: the page at `/`, its script, and the JSON it reads beyond the operations surface. */
-import { parseOriginalKey } from '../../../edge/contract/index.ts';
+import { parseOriginalKey } from '../../../core/index.ts';
 import { HttpError, html, json, type RouteTable } from '../http.ts';
 import { consoleScript } from './bundle.ts';
 import { listOriginals, listVariants, normalize } from './catalog.ts';

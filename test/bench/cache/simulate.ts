@@ -14,18 +14,7 @@
  * competing for the same edge caches (fold that into the capacity you pass).
  */
 import { LRUCache } from 'lru-cache';
-import {
-  canonicalQuery,
-  canonicalUri,
-  DEFAULT_LADDER,
-  parseImageRequest,
-  queryPairs,
-  variantKey,
-  type ImageRequest,
-  type OutputFormat,
-  type VariantParams,
-} from '../../../edge/contract/index.ts';
-import { standardVariants } from '../../../tasks/plan-variants/standard-variants.ts';
+import { canonicalQuery, canonicalUri, DEFAULT_LADDER, type ImageRequest, type OutputFormat, parseImageRequest, queryPairs, standardVariants, variantKey, type VariantParams } from '../../../core/index.ts';
 import type { TraceRequest } from './trace.ts';
 
 export type KeyMode = 'raw' | 'normalized';

@@ -1,8 +1,8 @@
 /** The four workflows' executions: status, duration, the failed step and its error, and redrive. */
 import type { ExecutionStatus } from '../../executions.ts';
-import type { ExecutionSummary } from '../api.ts';
-import { failure, formatMs, nextStep, steps, subject } from '../execution-view.ts';
-import type { OpsClient } from '../ops-client.ts';
+import type { ExecutionSummary } from '../../ops/api.ts';
+import { failure, formatMs, nextStep, steps, subject } from '../../ops/execution-view.ts';
+import type { OpsClient } from '../../ops/ops-client.ts';
 import { byId, fill, h, messageOf } from './dom.ts';
 
 /** Newest first; the filters find older ones. */

@@ -1,5 +1,5 @@
 /** The console page's script: polls the stack every second and wires the forms to the operations surface. */
-import { createOpsClient, StackUnreachable } from '../ops-client.ts';
+import { createOpsClient, StackUnreachable } from '../../ops/ops-client.ts';
 import { byId, messageOf } from './dom.ts';
 import { createExecutionsView } from './executions.ts';
 import { createOriginalsView } from './originals.ts';

@@ -3,11 +3,10 @@
  * side; the normalize control (the viewer function's own answer); upload and
  * takedown.
  */
-import type { SigningMode } from '../../../../edge/contract/index.ts';
-import { keyToUri } from '../../../../edge/contract/image-request.ts';
-import type { ExecutionSummary, Normalized, VariantView } from '../api.ts';
-import { failure, formatBytes, formatMs, nextStep, subject, takedownReport } from '../execution-view.ts';
-import type { OpsClient } from '../ops-client.ts';
+import { keyToUri, type SigningMode } from '../../../../core/contract/index.ts';
+import type { ExecutionSummary, Normalized, VariantView } from '../../ops/api.ts';
+import { failure, formatBytes, formatMs, nextStep, subject, takedownReport } from '../../ops/execution-view.ts';
+import type { OpsClient } from '../../ops/ops-client.ts';
 import { byId, fill, h, messageOf } from './dom.ts';
 
 /** The width the page asks for with fmt=auto, to show what this browser's Accept header got. */

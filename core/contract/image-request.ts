@@ -1,0 +1,266 @@
+import {
+  DEFAULT_QUALITY,
+  MAX_NUMBER_DIGITS,
+  MAX_ORIGINAL_KEY_LENGTH,
+  MAX_OUTPUT_DIMENSION,
+  MAX_QUERY_LENGTH,
+  MAX_QUERY_PARAMS,
+  MAX_TENANT_LENGTH,
+  MAX_URI_LENGTH,
+  QUALITY_STEPS,
+} from './limits.ts';
+import {
+  FORMAT_ALIASES,
+  isSourceExtension,
+  SOURCE_EXTENSIONS,
+  negotiateFormat,
+  type OutputFormat,
+  type SourceExtension,
+} from './formats.ts';
+
+/**
+ * The numeric variant params, in the order the variant key names them, with
+ * the most a request may ask for. With `fmt` they are the one definition of a
+ * variant's grammar: the allowlist, the cache key's query, the variant key and
+ * its inverse (object-keys.ts) and the tasks' input schema all derive from it.
+ * Optional ones come first (the variant name joins them with `_`).
+ */
+export const NUMBER_PARAMS: ReadonlyArray<{ readonly name: 'w' | 'h' | 'q'; readonly max: number; readonly optional: boolean }> = [
+  { name: 'w', max: MAX_OUTPUT_DIMENSION, optional: true },
+  { name: 'h', max: MAX_OUTPUT_DIMENSION, optional: true },
+  { name: 'q', max: 100, optional: false },
+];
+
+/** The only query parameters that reach the cache key, sorted (the canonical query's order); everything else is dropped. */
+export const ALLOWED_PARAMS: readonly string[] = ['fmt'].concat(NUMBER_PARAMS.map((param) => param.name)).sort();
+
+/** The reasons a request's extension or fmt is refused, listing what the contract takes. */
+export const UNKNOWN_EXTENSION = `unknown extension: expected ${SOURCE_EXTENSIONS.slice(0, -1).join(', ')} or ${SOURCE_EXTENSIONS[SOURCE_EXTENSIONS.length - 1]}`;
+export const UNKNOWN_FORMAT = `fmt must be one of ${Object.keys(FORMAT_ALIASES).join(', ')}`;
+
+export interface VariantParams {
+  readonly fmt: OutputFormat;
+  readonly q: number;
+  readonly w?: number;
+  readonly h?: number;
+}
+
+/** The params before negotiation and snapping (requestedParams): `fmt` may still be `auto`. */
+export interface RequestedParams {
+  readonly fmt: OutputFormat | 'auto';
+  readonly q: number;
+  readonly w?: number;
+  readonly h?: number;
+}
+
+export interface ImageRequest {
+  readonly tenant: string;
+  /** Decoded path below the tenant, extension included: `photos/cat.jpg`. */
+  readonly path: string;
+  readonly source: SourceExtension;
+  readonly params: VariantParams;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly request: ImageRequest }
+  | { readonly ok: false; readonly reason: string };
+
+/** Query parameters in arrival order, names and values still percent-encoded. */
+export type QueryPairs = ReadonlyArray<readonly [name: string, value: string]>;
+
+export interface ParseOptions {
+  /** Client Accept header, consulted only for fmt=auto. */
+  readonly accept?: string;
+  /** Rungs w and h snap up to; omitted at the origin, where values arrive already snapped. */
+  readonly ladder?: readonly number[];
+}
+
+const TENANT = new RegExp(`^[a-z0-9-]{1,${MAX_TENANT_LENGTH}}$`);
+
+/** Whether `name` may be a tenant: `[a-z0-9-]{1,32}`. */
+export const isTenantName = (name: string): boolean => TENANT.test(name);
+/** Path segment characters after decoding: ASCII word characters, a few punctuation marks, and any non-ASCII letter. */
+const SEGMENT = /^[A-Za-z0-9 _.,~()@+\-\u00a0-\uffff]+$/;
+const DIGITS = /^[0-9]+$/;
+
+const fail = (reason: string): ParseResult => ({ ok: false, reason });
+
+/** Splits a raw query string (`a=1&b=2`) into pairs, without decoding. */
+export function queryPairs(query: string): QueryPairs {
+  if (query === '') return [];
+  return query.split('&').map((part): readonly [string, string] => {
+    const eq = part.indexOf('=');
+    return eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)];
+  });
+}
+
+/**
+ * Parses `/{tenant}/{path}.{ext}` and its query into a canonical ImageRequest,
+ * or a one-line reason for a 400. Never throws.
+ */
+export function parseImageRequest(uri: string, query: QueryPairs, options?: ParseOptions): ParseResult {
+  if (uri.length > MAX_URI_LENGTH) return fail('URI too long');
+  const slash = uri.indexOf('/', 1);
+  if (uri.charAt(0) !== '/' || slash < 0) return fail('expected /{tenant}/{path}.{ext}');
+  const tenant = uri.slice(1, slash);
+  if (!isTenantName(tenant)) return fail('bad tenant: expected [a-z0-9-]{1,32}');
+
+  let path: string;
+  try {
+    path = decodeURIComponent(uri.slice(slash + 1));
+  } catch {
+    return fail('malformed percent-encoding in path');
+  }
+  const pathError = checkPath(path);
+  if (pathError) return fail(pathError);
+  if (utf8Length(tenant) + 1 + utf8Length(path) > MAX_ORIGINAL_KEY_LENGTH) return fail('path too long');
+  // The canonical URI must be buildable: a lone surrogate has no UTF-8 form (encodeURIComponent throws).
+  try {
+    canonicalUri({ tenant, path });
+  } catch {
+    return fail('malformed unicode in path');
+  }
+  const dot = path.lastIndexOf('.');
+  const source = dot < 0 ? '' : path.slice(dot + 1).toLowerCase();
+  if (!isSourceExtension(source)) return fail(UNKNOWN_EXTENSION);
+
+  // Not a default argument: cloudfront-js-2.0 (the viewer function) has none.
+  const params = parseParams(query, source, options === undefined ? {} : options);
+  if (typeof params === 'string') return fail(params);
+  return { ok: true, request: { tenant, path, source, params } };
+}
+
+function checkPath(path: string): string | undefined {
+  if (path.indexOf('\\') >= 0) return 'backslash in path';
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  if (/[\u0000-\u001f\u007f]/.test(path)) return 'control character in path';
+  const segments = path.split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] as string;
+    if (segment === '') return 'empty path segment';
+    if (segment.charAt(0) === '.') return 'path segment starts with a dot';
+    if (!SEGMENT.test(segment)) return 'unsupported character in path';
+  }
+  return undefined;
+}
+
+/**
+ * The allowlisted params as the viewer wrote them, before fmt=auto meets the
+ * client's Accept and w/h snap to a ladder: names and order no longer matter,
+ * junk is gone, values are clamped. What a signed request's token covers
+ * (signing.ts), so one token opens its variant for every client. Never throws.
+ */
+export function requestedParams(query: QueryPairs): RequestedParams | string {
+  if (query.length > MAX_QUERY_PARAMS) return 'too many query parameters';
+  // The raw query's length: each `name=value`, plus one `&` fewer than there are pairs.
+  let length = -1;
+  const seen: Record<string, string> = {};
+  for (let i = 0; i < query.length; i++) {
+    // Indexing, not destructuring: cloudfront-js-2.0 (the viewer function) has no destructuring.
+    const pair = query[i] as readonly [string, string];
+    const name = pair[0];
+    const value = pair[1];
+    length += name.length + value.length + 2;
+    if (ALLOWED_PARAMS.indexOf(name) < 0) continue;
+    if (seen[name] !== undefined) return `duplicate parameter ${name}`;
+    seen[name] = value;
+  }
+  if (length > MAX_QUERY_LENGTH) return 'query string too long';
+
+  const fmtName = seen.fmt === undefined ? 'auto' : seen.fmt.toLowerCase();
+  // Own keys only: `constructor` or `__proto__` must not find Object.prototype's.
+  const fmt = Object.prototype.hasOwnProperty.call(FORMAT_ALIASES, fmtName) ? FORMAT_ALIASES[fmtName] : undefined;
+  if (fmt === undefined) return UNKNOWN_FORMAT;
+
+  const numbers: { w?: number; h?: number; q?: number } = {};
+  for (let i = 0; i < NUMBER_PARAMS.length; i++) {
+    const param = NUMBER_PARAMS[i] as (typeof NUMBER_PARAMS)[number];
+    const value = readNumber(seen[param.name], param.name, param.max);
+    if (typeof value === 'string') return value;
+    // An absent w or h stays undefined, which canonicalQuery and parseParams read as absent.
+    numbers[param.name] = value;
+  }
+  return { fmt, q: numbers.q === undefined ? DEFAULT_QUALITY : numbers.q, w: numbers.w, h: numbers.h };
+}
+
+function parseParams(query: QueryPairs, source: SourceExtension, options: ParseOptions): VariantParams | string {
+  const requested = requestedParams(query);
+  if (typeof requested === 'string') return requested;
+  const w = requested.w;
+  const h = requested.h;
+  const format = requested.fmt === 'auto' ? negotiateFormat(options.accept ?? '', source) : requested.fmt;
+  const params: { fmt: OutputFormat; q: number; w?: number; h?: number } = {
+    fmt: format,
+    // PNG output is lossless: q would only split one image across several cache keys.
+    q: format === 'png' ? DEFAULT_QUALITY : snapUp(requested.q, QUALITY_STEPS),
+  };
+  if (w !== undefined) params.w = options.ladder ? snapUp(w, options.ladder) : w;
+  if (h !== undefined) params.h = options.ladder ? snapUp(h, options.ladder) : h;
+  return params;
+}
+
+/** A positive integer clamped to `max`; undefined when absent; a reason string when malformed. */
+function readNumber(raw: string | undefined, name: string, max: number): number | undefined | string {
+  if (raw === undefined) return undefined;
+  if (!DIGITS.test(raw)) return `${name} must be a positive integer`;
+  const digits = raw.replace(/^0+(?=[0-9])/, ''); // leading zeros carry no value: 0000000 is still zero
+  const n = digits.length > MAX_NUMBER_DIGITS ? max : Number(digits);
+  if (n === 0) return `${name} must be a positive integer`;
+  return n > max ? max : n;
+}
+
+/** UTF-8 byte length: S3 and KeyValueStore keys are limited in bytes. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // A surrogate pair is one 4-byte code point: 2 bytes per half.
+    bytes += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3;
+  }
+  return bytes;
+}
+
+/** The first rung at or above `value`, or the top rung. */
+export function snapUp(value: number, rungs: readonly number[]): number {
+  for (let i = 0; i < rungs.length; i++) {
+    if ((rungs[i] as number) >= value) return rungs[i] as number;
+  }
+  return rungs[rungs.length - 1] as number;
+}
+
+/** `fmt=webp&h=480&q=75&w=640`: the allowlisted params, sorted by name. The cache key's query part (and a token's, requested). */
+export function canonicalQuery(params: VariantParams | RequestedParams): string {
+  const values = params as unknown as Readonly<Record<string, string | number | undefined>>;
+  const out: string[] = [];
+  for (let i = 0; i < ALLOWED_PARAMS.length; i++) {
+    const name = ALLOWED_PARAMS[i] as string;
+    if (values[name] !== undefined) out.push(`${name}=${values[name]}`);
+  }
+  return out.join('&');
+}
+
+/** A key as a URI path, each segment percent-encoded one way only. */
+export function keyToUri(key: string): string {
+  return `/${key.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** The request path re-encoded one way only, so equal requests share one cache key. */
+export function canonicalUri(request: Pick<ImageRequest, 'tenant' | 'path'>): string {
+  return keyToUri(originalKey(request));
+}
+
+/** The original's key, identical in all three originals buckets. */
+export function originalKey(request: Pick<ImageRequest, 'tenant' | 'path'>): string {
+  return `${request.tenant}/${request.path}`;
+}
+
+/** The variant's key in the variants bucket: below its original's key, so one prefix holds all of them. */
+export function variantKey(request: Pick<ImageRequest, 'tenant' | 'path' | 'params'>): string {
+  const params = request.params;
+  const parts: string[] = [];
+  for (let i = 0; i < NUMBER_PARAMS.length; i++) {
+    const name = (NUMBER_PARAMS[i] as (typeof NUMBER_PARAMS)[number]).name;
+    if (params[name] !== undefined) parts.push(name + params[name]);
+  }
+  return `${originalKey(request)}/${parts.join('_')}.${params.fmt}`;
+}

@@ -1,0 +1,58 @@
+/**
+ * Every limit of the image contract, in one place. The viewer function bundles
+ * this file, so keep it to plain constants.
+ */
+
+/** Widest/tallest output we ever produce. 4096 covers 4K displays at 1x and keeps an RGBA frame at 64 MiB. */
+export const MAX_OUTPUT_DIMENSION = 4096;
+
+/**
+ * Default width ladder: requested w and h snap *up* to the next rung, so a
+ * thousand slightly different sizes share a handful of cache entries.
+ * Rungs follow common device widths (the same spread Next.js ships as its
+ * deviceSizes + imageSizes), topped by MAX_OUTPUT_DIMENSION's neighbour.
+ */
+export const DEFAULT_LADDER: readonly number[] = [
+  64, 128, 256, 384, 640, 750, 828, 1080, 1200, 1920, 2048, 3840,
+];
+
+/**
+ * The widths pre-rendered on upload: thumbnail, phone, laptop and full-HD
+ * layouts. Each snaps up to the tenant's ladder like a viewer's `w` does, so
+ * every planned variant is one a request can hit.
+ */
+export const STANDARD_WIDTHS: readonly number[] = [256, 640, 1080, 1920];
+
+/** A tenant's own ladder may hold at most this many rungs (it travels in a 1 KB KeyValueStore value). */
+export const MAX_LADDER_RUNGS = 24;
+
+/** Quality steps a requested q snaps up to; keeps q from multiplying the key space by 100. */
+export const QUALITY_STEPS: readonly number[] = [40, 60, 75, 85, 95];
+export const DEFAULT_QUALITY = 75;
+
+/** Tenants are `[a-z0-9-]{1,32}` (docs/design.md contract). */
+export const MAX_TENANT_LENGTH = 32;
+
+/**
+ * Longest original key (`tenant/path.ext`, decoded), in UTF-8 bytes. The
+ * takedown deny-list stores `d:` + this key in the CloudFront KeyValueStore,
+ * whose keys are limited to 512 (docs/aws-limits.md §A; counted in bytes here to be
+ * safe for non-ASCII paths), so 500 leaves room. S3's own key limit is 1,024 bytes.
+ */
+export const MAX_ORIGINAL_KEY_LENGTH = 500;
+
+/**
+ * Longest raw URI we decode: the longest key with every byte percent-encoded.
+ * Nothing longer can decode to a key that fits, so it is refused unread; and
+ * every accepted key's canonical URI fits too, which keeps parsing idempotent.
+ */
+export const MAX_URI_LENGTH = 1 + 3 * MAX_ORIGINAL_KEY_LENGTH;
+
+/** Longest raw query string we look at; CloudFront itself stops at 8,192 for the whole URL. */
+export const MAX_QUERY_LENGTH = 2048;
+
+/** Most query parameters (all names, junk included) a request may carry. */
+export const MAX_QUERY_PARAMS = 40;
+
+/** A numeric parameter longer than this is clamped without being parsed (avoids huge-number edge cases). */
+export const MAX_NUMBER_DIGITS = 6;

@@ -1,0 +1,73 @@
+/**
+ * Reading keys back: the inverses of `originalKey` and `variantKey`, for the
+ * tasks that start from a stored key (takedown, re-upload) instead of a URL.
+ */
+import { OUTPUT_FORMATS, type OutputFormat } from './formats.ts';
+import {
+  canonicalQuery,
+  canonicalUri,
+  keyToUri,
+  NUMBER_PARAMS,
+  originalKey,
+  parseImageRequest,
+  type ImageRequest,
+  type VariantParams,
+} from './image-request.ts';
+import { MAX_NUMBER_DIGITS } from './limits.ts';
+
+/** The tenant and path of an original key, or undefined when the contract would not accept it as one. */
+export function parseOriginalKey(key: string): Pick<ImageRequest, 'tenant' | 'path'> | undefined {
+  let uri: string;
+  try {
+    uri = keyToUri(key);
+  } catch {
+    return undefined; // a lone surrogate has no URI form
+  }
+  const parsed = parseImageRequest(uri, []);
+  if (!parsed.ok) return undefined;
+  const request = { tenant: parsed.request.tenant, path: parsed.request.path };
+  return originalKey(request) === key ? request : undefined;
+}
+
+const NUMBER = `([1-9][0-9]{0,${MAX_NUMBER_DIGITS - 1}})`;
+/**
+ * Exactly the last segment variantKey writes (`[w{w}_][h{h}_]q{q}.{fmt}`), from
+ * NUMBER_PARAMS: optional params are each `name{n}_`, the required ones follow,
+ * joined by `_`. Values are not range-checked against today's limits: a variant
+ * rendered under older limits must still be found when its original is taken down.
+ */
+function variantNamePattern(): RegExp {
+  // Built on first use, not at load: the viewer function bundles this module and never reads a key back.
+  variantName ??= new RegExp(
+    `^${NUMBER_PARAMS.filter((param) => param.optional).map((param) => `(?:${param.name}${NUMBER}_)?`).join('')}` +
+      `${NUMBER_PARAMS.filter((param) => !param.optional).map((param) => `${param.name}${NUMBER}`).join('_')}` +
+      `\\.(${OUTPUT_FORMATS.join('|')})$`,
+  );
+  return variantName;
+}
+let variantName: RegExp | undefined;
+
+/**
+ * The params of `objectKey` when it is a variant of the original `key`
+ * (`key/` + a name of the variant shape), else undefined: a nested original's
+ * variants (`a.jpg/b.jpg/w640_q75.webp` under `a.jpg`) and odd names are not its variants.
+ */
+export function parseVariantName(key: string, objectKey: string): VariantParams | undefined {
+  const prefix = `${key}/`;
+  if (!objectKey.startsWith(prefix)) return undefined;
+  const match = variantNamePattern().exec(objectKey.slice(prefix.length));
+  if (!match) return undefined;
+  const params: Record<string, unknown> = { fmt: match[NUMBER_PARAMS.length + 1] as OutputFormat };
+  NUMBER_PARAMS.forEach((param, i) => {
+    if (match[i + 1] !== undefined) params[param.name] = Number(match[i + 1]);
+  });
+  return params as unknown as VariantParams;
+}
+
+/**
+ * The URI and query the viewer function rewrites a request for this variant to:
+ * the CloudFront cache key, so exactly the path an invalidation of it must name.
+ */
+export function variantUri(request: Pick<ImageRequest, 'tenant' | 'path' | 'params'>): string {
+  return `${canonicalUri(request)}?${canonicalQuery(request.params)}`;
+}

@@ -1,0 +1,42 @@
+import type { Sharp } from 'sharp';
+import type { OutputFormat, VariantParams } from '../contract/index.ts';
+import type { SourceFormat } from './sniff.ts';
+
+export interface SourceInfo {
+  readonly format: SourceFormat;
+  /** Displayed width: after EXIF orientation, so a portrait photo stored sideways reports portrait. One frame. */
+  readonly width: number;
+  /** Displayed height of one frame. */
+  readonly height: number;
+  /** Frames (GIF/WebP animation) or pages (TIFF); 1 for a still. */
+  readonly pages: number;
+  readonly bytes: number;
+}
+
+/** Decisions taken once, before the pipeline runs; steps read them, none recomputes them. */
+export interface RenderPlan {
+  readonly format: OutputFormat;
+  /** The contract's q step (one of QUALITY_STEPS); encoders map it to codec quality. */
+  readonly quality: number;
+  /** Decode every frame and write an animation (animated source and an output that can hold one). */
+  readonly animated: boolean;
+  /** PNG output re-quantised to a palette (the source was palette-based). */
+  readonly palette: boolean;
+  /** The box the output must fit in, already clamped to MAX_OUTPUT_DIMENSION. */
+  readonly box: { readonly width: number; readonly height: number; readonly fit: 'cover' | 'inside' };
+}
+
+/**
+ * What every step sees. `image` is the one sharp pipeline: steps add their
+ * operation to it and nothing is decoded until the encode step's output is
+ * awaited, so libvips can shrink on load.
+ */
+export interface RenderContext {
+  readonly source: SourceInfo;
+  readonly params: VariantParams;
+  readonly plan: RenderPlan;
+  readonly image: Sharp;
+}
+
+/** One named pipeline step: adds exactly one kind of sharp operation, or nothing. */
+export type Step = (ctx: RenderContext) => void;

@@ -1,0 +1,46 @@
+/**
+ * Making one variant: the edge on a miss and the render task both go through
+ * here, so a variant's bytes and headers do not depend on which path made it.
+ */
+import { CONTENT_TYPES, originalKey, variantKey, type ImageRequest, type VariantParams } from '../contract/index.ts';
+import { NotFound } from '../errors.ts';
+import type { ObjectStore } from '../storage/object-store.ts';
+import type { OriginalsReader } from '../storage/originals-reader.ts';
+import { MAX_SOURCE_BYTES } from './limits.ts';
+import type { RenderedImage } from './render.ts';
+
+/** Variants are immutable: a takedown or re-upload invalidates them explicitly. */
+export const VARIANT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
+/** renderVariant, or a wrapper around it (the local stack counts renders). */
+export type Renderer = (source: Buffer, params: VariantParams) => Promise<RenderedImage>;
+
+export type VariantRequest = Pick<ImageRequest, 'tenant' | 'path' | 'params'>;
+
+export interface RenderedVariant {
+  /** Its key in the variants bucket. */
+  readonly key: string;
+  readonly rendered: RenderedImage;
+  /** The originals region the source came from. */
+  readonly region: string;
+  readonly fetchMs: number;
+  readonly renderMs: number;
+}
+
+/** Reads the original from the nearest replica that has it and renders the variant; NotFound when no replica has it. */
+export async function renderFromOriginals(originals: OriginalsReader, render: Renderer, image: VariantRequest): Promise<RenderedVariant> {
+  const start = performance.now();
+  const original = await originals.read(originalKey(image), MAX_SOURCE_BYTES);
+  if (!original) throw new NotFound('no such image');
+  const fetched = performance.now();
+  const rendered = await render(original.body, image.params);
+  return { key: variantKey(image), rendered, region: original.region, fetchMs: fetched - start, renderMs: performance.now() - fetched };
+}
+
+/** Conditional put: the first stored render of a variant stays, whichever path made it. */
+export function storeVariant(variants: ObjectStore, variant: RenderedVariant): Promise<'created' | 'exists'> {
+  return variants.putIfAbsent(variant.key, variant.rendered.body, {
+    contentType: CONTENT_TYPES[variant.rendered.format],
+    cacheControl: VARIANT_CACHE_CONTROL,
+  });
+}

@@ -1,7 +1,0 @@
-/** The sharp transformer shared by the origin handler and the render task. */
-export { renderVariant, type RenderedImage } from './render.ts';
-export { inspectSource, type SourceInfo } from './inspect.ts';
-export { SOURCE_FORMATS, type SourceFormat } from './sniff.ts';
-export * from './limits.ts';
-export { CODEC_QUALITY } from './encoders.ts';
-export { LIBVIPS_CONCURRENCY } from './runtime.ts';

@@ -1,0 +1,61 @@
+// @ts-check
+/**
+ * The linter: typescript-eslint's recommended rules, floating promises, unused
+ * code, and the rooms' import boundaries (README, "Layout"). Import specifiers
+ * are relative paths, so each boundary is a pattern on the folder a path
+ * climbs into. test/architecture/imports.test.ts checks what a pattern cannot:
+ * no import cycle between files or folders.
+ */
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const TESTS = ['**/*.test.ts', 'test/**'];
+/** Climbing out with `../` into one of these top-level folders. */
+const into = (...folders) => `^(\\.\\./)+(${folders.join('|')})/`;
+/** Outside core/, only its entries: the light core, the contract (viewer-safe), storage (S3), transform (sharp). */
+const CORE_ENTRIES_ONLY = {
+  regex: '^(\\.\\./)+core/(?!(index|contract/index|storage/index|transform/index)\\.ts$)',
+  message: 'Import core/ through its entries: core/index.ts, core/contract/index.ts, core/storage/index.ts or core/transform/index.ts.',
+};
+const NO_TEST_HELPERS = { regex: into('test'), message: 'Production code never imports test helpers (test/).' };
+
+/** One room: its files may not import what `patterns` name. */
+const room = (name, files, patterns) => ({
+  name: `rooms/${name}`,
+  files,
+  ignores: TESTS,
+  rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, NO_TEST_HELPERS] }] },
+});
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'cdk.out/', '.local-data/', 'asl/', '.scratch/', 'test-artifacts/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+      'no-duplicate-imports': ['error', { allowSeparateTypeImports: true }],
+    },
+  },
+  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  // Tests poke at synthesized templates and stubs whose shapes are the point of the test.
+  { files: TESTS, rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  room('core', ['core/**/*.ts'], [{ regex: into('edge', 'infra', 'tasks', 'tools', 'workflows', 'asl'), message: 'core/ imports nothing outside core/.' }]),
+  room('edge', ['edge/**/*.ts'], [{ regex: into('infra', 'tasks', 'tools', 'workflows'), message: 'edge/ imports only core/.' }, CORE_ENTRIES_ONLY]),
+  room('tasks', ['tasks/**/*.ts'], [{ regex: into('edge', 'infra', 'tools', 'workflows'), message: 'tasks/ import only core/ and tasks/shared/.' }, CORE_ENTRIES_ONLY]),
+  room('workflows', ['workflows/**/*.ts'], [{ regex: into('edge', 'infra', 'tasks', 'tools', 'core'), message: 'workflows/ are plain ASL: they import nothing else.' }]),
+  room('infra/aws', ['infra/aws/**/*.ts'], [{ regex: '^(\\.\\./)+(infra/)?local/', message: 'infra/aws and infra/local do not import each other.' }, { regex: into('tools'), message: 'infra/ does not import tools/.' }, CORE_ENTRIES_ONLY]),
+  room('infra/local', ['infra/local/**/*.ts'], [{ regex: '^(\\.\\./)+(infra/)?aws/', message: 'infra/aws and infra/local do not import each other.' }, { regex: into('tools'), message: 'infra/ does not import tools/.' }, CORE_ENTRIES_ONLY]),
+  room('console page', ['infra/local/console/client/**/*.ts'], [
+    { regex: '^(\\.\\./)+core/(?!contract/index\\.ts$)', message: 'The console page runs in a browser: of core/ it imports the contract only (core/contract/index.ts).' },
+  ]),
+  room('tools', ['tools/**/*.ts'], [
+    { regex: '^(\\.\\./)+infra/(aws/|local/(?!ops/index\\.ts$))', message: 'tools/ reach the local stack through infra/local/ops/index.ts only, and never infra/aws.' },
+    { regex: into('edge', 'tasks'), message: 'tools/ use core/, not the edge or the tasks.' },
+    CORE_ENTRIES_ONLY,
+  ]),
+);

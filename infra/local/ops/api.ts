@@ -1,0 +1,81 @@
+/**
+ * The shapes of the console's JSON endpoints, shared by the routes that
+ * answer them, the page and the CLI. Types only: the browser bundle imports it.
+ */
+import type { SigningMode, VariantParams } from '../../../core/index.ts';
+import type { Execution } from '../executions.ts';
+
+/** An execution as the list and the operations return it: without its event history. */
+export type ExecutionSummary = Omit<Execution, 'events'>;
+
+export interface OriginalSummary {
+  /** `{tenant}/{path}`, as in every bucket. */
+  readonly key: string;
+  /** Its URL path at the edge. */
+  readonly uri: string;
+  readonly variants: number;
+}
+
+export interface TakenDown {
+  readonly key: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
+export interface OriginalsListing {
+  /** Every registered tenant, with or without originals; `signing` when its URLs need a signature. */
+  readonly tenants: ReadonlyArray<{ readonly tenant: string; readonly signing?: SigningMode; readonly originals: readonly OriginalSummary[] }>;
+  /** The deny-list: what the viewer function answers 451 for. */
+  readonly takenDown: readonly TakenDown[];
+}
+
+/** How a variant got into the variants bucket, and how long that took. */
+export type RenderPath =
+  | {
+      readonly kind: 'pre-rendered';
+      /** The render-variant task's state, from entered to exited: fetch, render and store. */
+      readonly ms: number;
+      readonly execution: string;
+      readonly at: string;
+    }
+  | {
+      readonly kind: 'rendered on a miss';
+      /** The origin handler's fetch plus render, as its Server-Timing reports them. */
+      readonly ms: number;
+      readonly fetchMs: number;
+      readonly renderMs: number;
+      readonly region: string;
+      readonly at: string;
+    }
+  /** Rendered before this stack started, or by a path that reports nothing. */
+  | { readonly kind: 'unknown' };
+
+export interface VariantView {
+  /** Its key in the variants bucket. */
+  readonly key: string;
+  readonly params: VariantParams;
+  /** The canonical URL: the one cache key every equivalent request maps to. */
+  readonly url: string;
+  readonly bytes: number;
+  readonly contentType: string;
+  readonly render: RenderPath;
+}
+
+export interface VariantsListing {
+  readonly key: string;
+  /** Whether the original is in the primary region. */
+  readonly original: boolean;
+  readonly variants: readonly VariantView[];
+}
+
+/** What the viewer function makes of one URL: the cache key it maps to, or its own answer. */
+export type Normalized =
+  | {
+      readonly ok: true;
+      readonly cacheKey: string;
+      readonly variantKey: string;
+      readonly params: VariantParams;
+      /** Query parameters the viewer function left out of the cache key. */
+      readonly dropped: readonly string[];
+    }
+  | { readonly ok: false; readonly status: number; readonly reason: string };
