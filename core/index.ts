@@ -13,3 +13,4 @@ export type { OriginalsReader, OriginalRead, OriginalsReplica, LogEntry } from '
 export * from './deployment/config.ts';
 export * from './deployment/waf-rules.ts';
 export * from './signing/sign-url.ts';
+export * from './variant-schema.ts';

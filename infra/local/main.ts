@@ -38,7 +38,7 @@ imgedge local stack on ${url}
   redrive:  curl -X POST ${url}/_local/executions/{id}/redrive
   fault:    curl -d '{"target":"us-east-1","fault":"unavailable"}' ${url}/_local/faults
   CLI:      npm run imgedge -- help      (upload a folder, sign, takedown, flush, executions, redrive)
-${stack.stats().pipeline.planner ? '' : '\n  warning: go is not installed: invalidation-flush fails until golang-go is installed\n'}Ctrl-C stops it.`);
+${stack.stats().pipeline.notice ? `\n  notice: ${stack.stats().pipeline.notice}\n` : ''}Ctrl-C stops it.`);
 
 const shutdown = async () => {
   server.closeAllConnections();

@@ -115,8 +115,10 @@ export interface PipelineStats {
   /** Every metric the tasks emitted, summed by name. */
   readonly metrics: Readonly<Record<string, number>>;
   readonly invalidations: InvalidationStats;
-  /** Whether the Go planner runs (false: `go` is missing, and flushes fail saying so). */
+  /** Whether the Go planner runs (false: `go` is missing, the schedule is off and an explicit flush fails saying so). */
   readonly planner: boolean;
+  /** What a person should know about the pipeline: FLUSH_NEEDS_GO without Go. */
+  readonly notice?: string;
 }
 
 /**
@@ -159,6 +161,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   ]);
   const documents = DynamoDBDocumentClient.from(dynamo.client);
   const planner = await startPlanner(options.log);
+  const notice = planner ? undefined : FLUSH_NEEDS_GO;
   const invalidations = createLocalInvalidations({
     distributionId: LOCAL_DISTRIBUTION_ID,
     apply: options.invalidateEdge,
@@ -232,7 +235,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   }
   const flush = () => executions.start('invalidation-flush', scheduledEvent());
   const flushEveryMs = options.flushEveryMs ?? DEFAULT_FLUSH_EVERY_MS;
-  const schedule = flushEveryMs > 0 ? setInterval(flush, flushEveryMs).unref() : undefined;
+  // Without the planner every scheduled flush would fail: the schedule stays off, and the stack says why once (notice).
+  const schedule = planner && flushEveryMs > 0 ? setInterval(flush, flushEveryMs).unref() : undefined;
 
   return {
     executions,
@@ -259,6 +263,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         metrics: Object.fromEntries(metrics),
         invalidations: invalidations.stats(),
         planner: planner !== undefined,
+        ...(notice && { notice }),
       };
     },
     async stop() {
@@ -395,13 +400,15 @@ function kvsTenantConfig(kvs: Map<string, string>, tenant: string): TenantConfig
 
 /** The Go planner's real binary, built once (`go build`, cached by source time); undefined without Go. */
 async function startPlanner(log: LocalPipelineOptions['log']): Promise<GoLambda | undefined> {
-  if (!goAvailable()) {
-    log?.({ level: 'WARN', message: GO_MISSING });
-    return undefined;
-  }
+  if (!goAvailable()) return undefined;
   const binary = await buildGoTask(PLANNER_SOURCE, PLANNER_BUILD);
   return startGoLambda(binary, { log: (line) => log?.(parseLogLine(line)) });
 }
+
+/** Said once, by `npm start` and the console, when the planner cannot run. */
+export const FLUSH_NEEDS_GO =
+  'The invalidation flush needs Go, which is not installed: sudo apt-get install golang-go, then restart npm start. ' +
+  'Until then the one-minute flush schedule is off and an explicit flush fails with Runtime.GoMissing; everything else works.';
 
 async function goMissing(): Promise<never> {
   const error = new Error(GO_MISSING);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalQuery, canonicalUri, type ImageRequest, OUTPUT_FORMATS, parseImageRequest, queryPairs, variantKey } from '../../core/index.ts';
+import { canonicalQuery, canonicalUri, type ImageRequest, parseImageRequest, queryPairs, variantKey, variantParamsSchema } from '../../core/index.ts';
 import { type Renderer, renderFromOriginals, renderVariant, storeVariant } from '../../core/transform/index.ts';
 import type { ObjectStore, OriginalsReader } from '../../core/storage/index.ts';
 import { TaskInputInvalid } from '../shared/errors.ts';
@@ -19,11 +19,10 @@ export type RenderVariantResult =
   | { readonly key: string; readonly status: 'created'; readonly bytes: number }
   | { readonly key: string; readonly status: 'exists' };
 
-const positive = z.number().int().positive();
 const input = z.object({
   tenant: z.string().min(1),
   path: z.string().min(1),
-  params: z.object({ fmt: z.enum(OUTPUT_FORMATS), q: positive, w: positive.optional(), h: positive.optional() }),
+  params: variantParamsSchema,
   /** The original's etag: the same variant of a re-uploaded original is new work. */
   etag: z.string().min(1),
 });

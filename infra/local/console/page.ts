@@ -1,4 +1,16 @@
 /** The console's HTML and CSS: a static shell the bundled script (client/) fills from the JSON endpoints. */
+import { NUMBER_PARAMS, OUTPUT_FORMATS } from '../../../core/contract/index.ts';
+
+/**
+ * One field per contract param, sizes first: the numbers are free text the
+ * viewer function clamps, `fmt` offers what it may be (auto, then the output formats).
+ */
+const numberField = (param: (typeof NUMBER_PARAMS)[number]) => `<label>${param.name}<input name="${param.name}" inputmode="numeric" size="5"></label>`;
+const PARAM_FIELDS = [
+  ...NUMBER_PARAMS.filter((param) => param.optional).map(numberField),
+  `<label>fmt<select name="fmt">${['auto', ...OUTPUT_FORMATS].map((fmt) => `<option>${fmt}</option>`).join('')}</select></label>`,
+  ...NUMBER_PARAMS.filter((param) => !param.optional).map(numberField),
+].join('\n      ');
 
 export const CONSOLE_SCRIPT_PATH = '/_local/console/app.js';
 
@@ -13,6 +25,7 @@ section{background:var(--card);border:1px solid var(--line);border-radius:6px;pa
 section h2{font-size:1rem;margin:.1rem 0 .6rem}
 #banner{display:none;background:var(--bad);color:#fff;padding:.5rem 1.5rem}
 #banner.shown{display:block}
+#notice{background:#fff4ce;color:#5c4400;padding:.5rem 1.5rem}
 .tiles{display:flex;flex-wrap:wrap;gap:.5rem}
 .tile{border:1px solid var(--line);border-radius:4px;padding:.35rem .6rem;min-width:7.5rem}
 .tile b{display:block;font-size:1.25rem}.tile small{color:var(--muted)}
@@ -52,6 +65,7 @@ export const CONSOLE_PAGE = `<!doctype html>
 <body>
 <header><h1>imgedge — local console</h1><span>every image below is served through the local CloudFront: viewer function, edge cache, origin handler on a miss</span></header>
 <div id="banner" role="alert"></div>
+<div id="notice" role="status" hidden></div>
 <main>
   <section aria-labelledby="live-h"><h2 id="live-h">Live counters <span class="hint">from /_local/stats, every second</span></h2>
     <div class="tiles" id="tiles"></div>
@@ -76,10 +90,7 @@ export const CONSOLE_PAGE = `<!doctype html>
     <div class="variants" id="variants"></div>
     <h3>Request any variant</h3>
     <form id="normalize-form">
-      <label>w<input name="w" inputmode="numeric" size="5"></label>
-      <label>h<input name="h" inputmode="numeric" size="5"></label>
-      <label>fmt<select name="fmt"><option>auto</option><option>avif</option><option>webp</option><option>jpeg</option><option>png</option></select></label>
-      <label>q<input name="q" inputmode="numeric" size="4"></label>
+      ${PARAM_FIELDS}
       <label>other query<input name="extra" placeholder="utm_source=x"></label>
       <label>Accept (for fmt=auto)<select name="accept">
         <option value="image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8">Chromium, Firefox: avif, webp</option>

@@ -9,6 +9,7 @@ const POLL_MS = 1000;
 
 const ops = createOpsClient('');
 const banner = byId('banner');
+const notice = byId('notice');
 const stats = createStatsView();
 const originals = createOriginalsView(ops, () => void guarded(originals.refresh)());
 const executions = createExecutionsView(ops, () => void guarded(originals.refresh)());
@@ -30,6 +31,8 @@ function guarded(task: () => Promise<void>) {
 const tick = guarded(async () => {
   const [current, faults] = await Promise.all([ops.stats(), ops.faults(), executions.refresh()]);
   stats.show(current, faults);
+  notice.textContent = current.pipeline.notice ?? '';
+  notice.hidden = current.pipeline.notice === undefined;
 });
 
 void guarded(originals.refresh)();

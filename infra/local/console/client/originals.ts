@@ -3,7 +3,7 @@
  * side; the normalize control (the viewer function's own answer); upload and
  * takedown.
  */
-import { keyToUri, type SigningMode } from '../../../../core/contract/index.ts';
+import { ALLOWED_PARAMS, keyToUri, type SigningMode } from '../../../../core/contract/index.ts';
 import type { ExecutionSummary, Normalized, VariantView } from '../../ops/api.ts';
 import { failure, formatBytes, formatMs, nextStep, subject, takedownReport } from '../../ops/execution-view.ts';
 import type { OpsClient } from '../../ops/ops-client.ts';
@@ -161,7 +161,9 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
     event.preventDefault();
     if (!selected) return;
     const form = new FormData(event.currentTarget as HTMLFormElement);
-    const query = ['w', 'h', 'fmt', 'q']
+    // In the form's order: the URL reads as the person filled it in.
+    const query = [...form.keys()]
+      .filter((name) => ALLOWED_PARAMS.includes(name))
       .map((name) => [name, String(form.get(name) ?? '').trim()] as const)
       .filter(([name, value]) => value !== '' && !(name === 'fmt' && value === 'auto'))
       .map(([name, value]) => `${name}=${encodeURIComponent(value)}`);
