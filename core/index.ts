@@ -1,16 +1,14 @@
 /**
- * The core every room shares, light to load: the image contract, the errors,
- * the originals' topology, the storage ports, the deployment config and the
- * URL signer. No AWS SDK client and no sharp: those have entries of their own,
- * `core/storage/index.ts` (S3) and `core/transform/index.ts` (sharp). The
- * viewer function imports `core/contract/` alone (its ES5 subset).
+ * The core every room shares, light to load (no dependency at all): the image
+ * contract, the errors, the originals' topology and the storage ports. The
+ * rest has entries of its own, so nobody loads what they do not use (the
+ * Lambda@Edge bundle stays small): `core/storage/` (S3), `core/transform/`
+ * (sharp), `core/deployment/` (the config and WAF rules, zod), `core/signing/`
+ * (the URL signer) and `core/schema/` (zod schemas of the contract's shapes).
+ * The viewer function and the console page import `core/contract/` alone.
  */
 export * from './contract/index.ts';
 export * from './errors.ts';
 export * from './regions.ts';
 export type { ObjectStore, PutOptions, ReadOptions, StoredObject } from './storage/object-store.ts';
 export type { OriginalsReader, OriginalRead, OriginalsReplica, LogEntry } from './storage/originals-reader.ts';
-export * from './deployment/config.ts';
-export * from './deployment/waf-rules.ts';
-export * from './signing/sign-url.ts';
-export * from './variant-schema.ts';

@@ -18,18 +18,30 @@ import {
   type SourceExtension,
 } from './formats.ts';
 
+export interface NumberParam {
+  readonly name: 'w' | 'h' | 'q';
+  /** The most a request may ask for; more is clamped to it. */
+  readonly max: number;
+  readonly optional: boolean;
+}
+
 /**
- * The numeric variant params, in the order the variant key names them, with
- * the most a request may ask for. With `fmt` they are the one definition of a
- * variant's grammar: the allowlist, the cache key's query, the variant key and
- * its inverse (object-keys.ts) and the tasks' input schema all derive from it.
- * Optional ones come first (the variant name joins them with `_`).
+ * The numeric variant params, in the order a request's are checked (the first
+ * bad one is the 400's reason) and a variant's params are listed. With `fmt`
+ * they are the one definition of a variant's grammar: the allowlist, the cache
+ * key's query, the variant key and its inverse (object-keys.ts), the tasks'
+ * input schema and the console's form all derive from it.
  */
-export const NUMBER_PARAMS: ReadonlyArray<{ readonly name: 'w' | 'h' | 'q'; readonly max: number; readonly optional: boolean }> = [
+export const NUMBER_PARAMS: readonly NumberParam[] = [
+  { name: 'q', max: 100, optional: false },
   { name: 'w', max: MAX_OUTPUT_DIMENSION, optional: true },
   { name: 'h', max: MAX_OUTPUT_DIMENSION, optional: true },
-  { name: 'q', max: 100, optional: false },
 ];
+
+/** The order the variant key names them (`w640_h480_q75`): the optional ones, then the required, joined by `_`. */
+export const VARIANT_NAME_ORDER: readonly NumberParam[] = NUMBER_PARAMS.filter((param) => param.optional).concat(
+  NUMBER_PARAMS.filter((param) => !param.optional),
+);
 
 /** The only query parameters that reach the cache key, sorted (the canonical query's order); everything else is dropped. */
 export const ALLOWED_PARAMS: readonly string[] = ['fmt'].concat(NUMBER_PARAMS.map((param) => param.name)).sort();
@@ -174,7 +186,7 @@ export function requestedParams(query: QueryPairs): RequestedParams | string {
 
   const numbers: { w?: number; h?: number; q?: number } = {};
   for (let i = 0; i < NUMBER_PARAMS.length; i++) {
-    const param = NUMBER_PARAMS[i] as (typeof NUMBER_PARAMS)[number];
+    const param = NUMBER_PARAMS[i] as NumberParam;
     const value = readNumber(seen[param.name], param.name, param.max);
     if (typeof value === 'string') return value;
     // An absent w or h stays undefined, which canonicalQuery and parseParams read as absent.
@@ -258,8 +270,8 @@ export function originalKey(request: Pick<ImageRequest, 'tenant' | 'path'>): str
 export function variantKey(request: Pick<ImageRequest, 'tenant' | 'path' | 'params'>): string {
   const params = request.params;
   const parts: string[] = [];
-  for (let i = 0; i < NUMBER_PARAMS.length; i++) {
-    const name = (NUMBER_PARAMS[i] as (typeof NUMBER_PARAMS)[number]).name;
+  for (let i = 0; i < VARIANT_NAME_ORDER.length; i++) {
+    const name = (VARIANT_NAME_ORDER[i] as NumberParam).name;
     if (params[name] !== undefined) parts.push(name + params[name]);
   }
   return `${originalKey(request)}/${parts.join('_')}.${params.fmt}`;

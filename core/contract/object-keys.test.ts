@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OUTPUT_FORMATS } from './formats.ts';
 import { parseImageRequest, queryPairs, variantKey, type VariantParams } from './image-request.ts';
 import { MAX_OUTPUT_DIMENSION, QUALITY_STEPS } from './limits.ts';
-import { parseOriginalKey, parseVariantName, variantUri } from './object-keys.ts';
+import { parseOriginalKey, parseVariantKey, parseVariantName, variantUri } from './object-keys.ts';
 
 describe('parseOriginalKey', () => {
   it('splits an original key into tenant and path', () => {
@@ -92,5 +92,30 @@ describe('variantUri', () => {
     const parsed = parseImageRequest(url, queryPairs(query));
     if (!parsed.ok) throw new Error(parsed.reason);
     expect(variantUri(parsed.request)).toBe('/demo/%C3%A9t%C3%A9%20(1).jpg?fmt=webp&q=75&w=640');
+  });
+});
+
+describe('parseVariantKey', () => {
+  it('reads back the original and params of every key variantKey writes', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('demo/cat.jpg', 'demo/a b/cé.png', 'shop/x/y/z.gif'),
+        fc.constantFrom(...OUTPUT_FORMATS),
+        fc.constantFrom(...QUALITY_STEPS),
+        fc.option(fc.integer({ min: 1, max: MAX_OUTPUT_DIMENSION }), { nil: undefined }),
+        fc.option(fc.integer({ min: 1, max: MAX_OUTPUT_DIMENSION }), { nil: undefined }),
+        (key, fmt, q, w, h) => {
+          const slash = key.indexOf('/');
+          const image = { tenant: key.slice(0, slash), path: key.slice(slash + 1), params: { fmt, q, ...(w && { w }), ...(h && { h }) } };
+          expect(parseVariantKey(variantKey(image))).toEqual(image);
+        },
+      ),
+    );
+  });
+
+  it('is undefined for what is no variant key', () => {
+    for (const key of ['demo/cat.jpg', 'demo/cat.jpg/w640_q75.gif', 'demo/cat.jpg/q75', 'demo/q75.webp', 'Demo/cat.jpg/q75.webp', '../cat.jpg/q75.webp', 'q75.webp', '']) {
+      expect(parseVariantKey(key), key).toBeUndefined();
+    }
   });
 });

@@ -8,6 +8,7 @@ import {
   canonicalUri,
   keyToUri,
   NUMBER_PARAMS,
+  VARIANT_NAME_ORDER,
   originalKey,
   parseImageRequest,
   type ImageRequest,
@@ -32,15 +33,15 @@ export function parseOriginalKey(key: string): Pick<ImageRequest, 'tenant' | 'pa
 const NUMBER = `([1-9][0-9]{0,${MAX_NUMBER_DIGITS - 1}})`;
 /**
  * Exactly the last segment variantKey writes (`[w{w}_][h{h}_]q{q}.{fmt}`), from
- * NUMBER_PARAMS: optional params are each `name{n}_`, the required ones follow,
- * joined by `_`. Values are not range-checked against today's limits: a variant
+ * VARIANT_NAME_ORDER: optional params are each `name{n}_`, the required ones
+ * follow, joined by `_`. Values are not range-checked against today's limits: a variant
  * rendered under older limits must still be found when its original is taken down.
  */
 function variantNamePattern(): RegExp {
   // Built on first use, not at load: the viewer function bundles this module and never reads a key back.
   variantName ??= new RegExp(
-    `^${NUMBER_PARAMS.filter((param) => param.optional).map((param) => `(?:${param.name}${NUMBER}_)?`).join('')}` +
-      `${NUMBER_PARAMS.filter((param) => !param.optional).map((param) => `${param.name}${NUMBER}`).join('_')}` +
+    `^${VARIANT_NAME_ORDER.filter((param) => param.optional).map((param) => `(?:${param.name}${NUMBER}_)?`).join('')}` +
+      `${VARIANT_NAME_ORDER.filter((param) => !param.optional).map((param) => `${param.name}${NUMBER}`).join('_')}` +
       `\\.(${OUTPUT_FORMATS.join('|')})$`,
   );
   return variantName;
@@ -57,11 +58,25 @@ export function parseVariantName(key: string, objectKey: string): VariantParams 
   if (!objectKey.startsWith(prefix)) return undefined;
   const match = variantNamePattern().exec(objectKey.slice(prefix.length));
   if (!match) return undefined;
-  const params: Record<string, unknown> = { fmt: match[NUMBER_PARAMS.length + 1] as OutputFormat };
-  NUMBER_PARAMS.forEach((param, i) => {
-    if (match[i + 1] !== undefined) params[param.name] = Number(match[i + 1]);
+  const params: Record<string, unknown> = { fmt: match[VARIANT_NAME_ORDER.length + 1] as OutputFormat };
+  // Listed in NUMBER_PARAMS' order, as the parser lists a request's: fmt, q, w, h.
+  NUMBER_PARAMS.forEach((param) => {
+    const value = match[VARIANT_NAME_ORDER.indexOf(param) + 1];
+    if (value !== undefined) params[param.name] = Number(value);
   });
   return params as unknown as VariantParams;
+}
+
+/**
+ * The original and params of a variant key (the inverse of variantKey), or
+ * undefined when the key is not one the contract would write.
+ */
+export function parseVariantKey(objectKey: string): Pick<ImageRequest, 'tenant' | 'path' | 'params'> | undefined {
+  const slash = objectKey.lastIndexOf('/');
+  const key = objectKey.slice(0, slash);
+  const original = slash > 0 ? parseOriginalKey(key) : undefined;
+  const params = original ? parseVariantName(key, objectKey) : undefined;
+  return original && params ? { tenant: original.tenant, path: original.path, params: params } : undefined;
 }
 
 /**

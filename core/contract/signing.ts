@@ -1,6 +1,6 @@
 /**
  * Tenant-bound request signing, the parts the viewer function and the signer
- * (core/signing/sign-url.ts) share. The viewer function bundles this file:
+ * (core/signing/index.ts) share. The viewer function bundles this file:
  * plain code, no Node APIs; each side brings its own HMAC (the runtime's
  * `crypto` module or node:crypto, documented as identical).
  *
@@ -55,7 +55,7 @@ export const SIGNATURE = /^[\w-]{43}$/;
 /** Unix seconds; 10 digits reach the year 2286. */
 const EXPIRY = /^[0-9]{1,10}$/;
 
-/** Shortest secret the viewer function uses: 32 characters (sign-url.ts makes 43 from 32 random bytes). */
+/** Shortest secret the viewer function uses: 32 characters (core/signing makes 43 from 32 random bytes). */
 export const MIN_SECRET_LENGTH = 32;
 
 /** Why a request is refused (403); the body a client sees. */

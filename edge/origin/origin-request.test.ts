@@ -77,6 +77,24 @@ describe('origin-request handler', () => {
   });
 
   describe('on the render origin', () => {
+    it('renders the same variant from the request the variants origin rewrote (AWS does not say which request failover sends)', async () => {
+      const rewritten = asRequest(await handler()(event('/demo/a%20b/c%C3%A9.jpg', 'fmt=webp&q=60&h=200&w=640', 'variants')));
+      near.objects.set('demo/a b/cé.jpg', { body: Buffer.from('jpeg'), contentType: 'image/jpeg', cacheControl: undefined });
+      const out = asResponse(await handler()(event(rewritten.uri, rewritten.querystring, 'render')));
+      expect(out.status).toBe('200');
+      expect(renders).toEqual([{ fmt: 'webp', q: 60, w: 640, h: 200 }]);
+      expect(variants.objects.has('demo/a b/cé.jpg/w640_h200_q60.webp')).toBe(true);
+    });
+
+    it('reads a query-less URI that is no variant key as an original of that name, as before', async () => {
+      for (const uri of ['/demo/cat.jpg/w640_q75.gif', '/demo/cat.jpg/w0_q75.webp', '/demo/q75.webp']) {
+        expect(asResponse(await handler()(event(uri, '', 'render'))).status, uri).toBe('404');
+      }
+      expect(asResponse(await handler()(event('/demo/%E0%A4%A.jpg/q75.webp', '', 'render'))).status).toBe('400');
+      expect(near.calls).toEqual(['get demo/cat.jpg/w640_q75.gif', 'get demo/cat.jpg/w0_q75.webp', 'get demo/q75.webp']);
+      expect(renders).toEqual([]);
+    });
+
     it('renders from the nearest replica, stores the variant and answers inline', async () => {
       const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75&w=640', 'render')));
       expect(out.status).toBe('200');

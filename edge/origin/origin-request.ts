@@ -1,5 +1,5 @@
 import type { CloudFrontHeaders, CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
-import { BadRequest, CONTENT_TYPES, type ImageRequest, keyToUri, OriginsUnavailable, parseImageRequest, queryPairs, toErrorResponse, variantKey } from '../../core/index.ts';
+import { BadRequest, canonicalQuery, canonicalUri, CONTENT_TYPES, type ImageRequest, keyToUri, OriginsUnavailable, parseImageRequest, type ParseResult, parseVariantKey, queryPairs, toErrorResponse, variantKey } from '../../core/index.ts';
 import { createOriginalsReader, type ObjectStore, type OriginalsReplica } from '../../core/storage/index.ts';
 import { type RenderedVariant, type Renderer, renderFromOriginals, storeVariant, VARIANT_CACHE_CONTROL } from '../../core/transform/index.ts';
 
@@ -44,7 +44,7 @@ export function createOriginRequestHandler(deps: OriginRequestDeps): OriginReque
     if (!record) return errorResponse(new BadRequest('empty event'));
     const { request } = record.cf;
     try {
-      const parsed = parseImageRequest(request.uri, queryPairs(request.querystring));
+      const parsed = imageOf(request);
       if (!parsed.ok) throw new BadRequest(parsed.reason);
       if (originRole(request) === 'variants') return pointAtVariant(request, parsed.request);
       return await renderOnMiss(request, parsed.request);
@@ -95,6 +95,31 @@ export function createOriginRequestHandler(deps: OriginRequestDeps): OriginReque
       log({ level: 'warn', message: 'could not store variant; serving inline only', key: variant.key, error: String(err) });
       return false;
     }
+  }
+}
+
+/**
+ * The image a request names, in either form the render branch may get. AWS
+ * documents that on failover CloudFront "sends the same request to the
+ * secondary origin" and runs the origin-request trigger again, not whether that
+ * is the request as the primary's trigger rewrote it (URI → variant key, no
+ * query) or as it was (docs/aws-limits.md §B, "Origin-request trigger fires",
+ * from the guide's high_availability_origin_failover page), so both are read. The viewer
+ * function always leaves a canonical query (`fmt` and `q` at least): an empty
+ * one can only be the rewritten form, and its URI is then a variant key.
+ */
+function imageOf(request: CloudFrontRequest): ParseResult {
+  const variant = request.querystring === '' ? parseVariantKey(uriToKey(request.uri)) : undefined;
+  if (variant) return parseImageRequest(canonicalUri(variant), queryPairs(canonicalQuery(variant.params)));
+  return parseImageRequest(request.uri, queryPairs(request.querystring));
+}
+
+/** keyToUri's inverse; '' (no key) when the URI's encoding is malformed. */
+function uriToKey(uri: string): string {
+  try {
+    return decodeURIComponent(uri.slice(1));
+  } catch {
+    return '';
   }
 }
 

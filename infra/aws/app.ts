@@ -8,7 +8,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { GO_MISSING, goAvailable } from '../../tasks/plan-invalidations/go-toolchain.ts';
-import { parseDeploymentConfig } from '../../core/index.ts';
+import { parseDeploymentConfig } from '../../core/deployment/index.ts';
 import { deployment } from './deployment.ts';
 import { defineImgedge } from './imgedge.ts';
 import { acknowledgeAppWide } from './nag.ts';

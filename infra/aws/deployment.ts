@@ -6,7 +6,7 @@
  * The account below is a placeholder so `npx cdk synth` works on any machine;
  * `-c account=123456789012` overrides it without editing the file.
  */
-import type { DeploymentConfigInput } from '../../core/index.ts';
+import type { DeploymentConfigInput } from '../../core/deployment/index.ts';
 
 export const deployment: DeploymentConfigInput = {
   name: 'imgedge',

@@ -4,7 +4,8 @@
  * the edge, delivery, the pipeline, and the audit trail.
  */
 import type { App } from 'aws-cdk-lib';
-import { type DeploymentConfig, ORIGINALS_REGIONS, type OriginalsRegion } from '../../core/index.ts';
+import { ORIGINALS_REGIONS, type OriginalsRegion } from '../../core/index.ts';
+import type { DeploymentConfig } from '../../core/deployment/index.ts';
 import { PRIMARY_REGION, resourceNames } from './names.ts';
 import { AuditStack } from './stacks/audit.ts';
 import { DeliveryStack } from './stacks/delivery.ts';

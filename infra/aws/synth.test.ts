@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { goAvailable, GO_MISSING } from '../../tasks/plan-invalidations/go-toolchain.ts';
-import { parseDeploymentConfig } from '../../core/index.ts';
+import { parseDeploymentConfig } from '../../core/deployment/index.ts';
 import { deployment } from './deployment.ts';
 import { resourceNames } from './names.ts';
 import { REPO_ROOT } from './paths.ts';

@@ -57,7 +57,17 @@ export interface LocalCloudFrontOptions {
   readonly keyGroups?: ReadonlyMap<string, readonly TrustedPublicKey[]>;
   /** The scheme viewers use, part of the URL a signature covers; the local server speaks http. */
   readonly viewerProtocol?: 'http' | 'https';
+  /**
+   * What the secondary origin's origin-request trigger gets on failover, which
+   * AWS does not document: the request as the viewer function left it
+   * ('viewer', the default), or as the primary's trigger rewrote it ('rewritten').
+   * The handler must work under both; the e2e suite runs the miss path under each.
+   */
+  readonly failoverRequest?: FailoverRequest;
 }
+
+export type FailoverRequest = 'viewer' | 'rewritten';
+export const FAILOVER_REQUESTS: readonly FailoverRequest[] = ['viewer', 'rewritten'];
 
 /** The origin group's failover criteria (docs/aws-limits.md §C lists which codes may be chosen). */
 export const FAILOVER_STATUSES: ReadonlySet<number> = new Set([403, 404, 500, 502, 503, 504]);
@@ -136,11 +146,15 @@ export function createLocalCloudFront(options: LocalCloudFrontOptions): LocalClo
 
   async function fetchThroughOriginGroup(request: AWSCloudFrontFunction.Request, clientIp: string): Promise<EdgeResponse> {
     let response: EdgeResponse | undefined;
+    let rewritten: CloudFrontRequest | undefined;
     for (const role of ORIGIN_GROUP) {
       if (response) stats.originFailovers++;
       stats.originRequestInvocations++;
-      const result = await options.originRequest(originRequestEvent(request, clientIp, role, options.variantsBucketDomain));
-      response = 'status' in result ? generatedResponse(result) : await options.fetchFromOrigin((result as CloudFrontRequest).uri);
+      const event = originRequestEvent(request, clientIp, role, options.variantsBucketDomain);
+      if (rewritten && options.failoverRequest === 'rewritten') Object.assign(event.Records[0]!.cf.request, { uri: rewritten.uri, querystring: rewritten.querystring });
+      const result = await options.originRequest(event);
+      rewritten = 'status' in result ? undefined : (result as CloudFrontRequest);
+      response = rewritten ? await options.fetchFromOrigin(rewritten.uri) : generatedResponse(result as CloudFrontResultResponse);
       if (!FAILOVER_STATUSES.has(response.status)) return response;
     }
     return response as EdgeResponse;

@@ -4,7 +4,7 @@
  * web ACL rules CDK would deploy for it. Only `waf` and `tenants` are read
  * locally; account and domain are placeholders the schema requires.
  */
-import { type DeploymentConfig, parseDeploymentConfig } from '../../core/index.ts';
+import { type DeploymentConfig, parseDeploymentConfig } from '../../core/deployment/index.ts';
 import { LOCAL_ACCOUNT } from './local-aws.ts';
 
 /** What the local stack takes from a deployment config. */

@@ -7,7 +7,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateHmacSecret, type SigningKey } from '../../core/index.ts';
+import { generateHmacSecret, type SigningKey } from '../../core/signing/index.ts';
 
 /** Signs with HMAC tokens checked by the viewer function. */
 export const HMAC_DEMO_TENANT = 'signed-demo';

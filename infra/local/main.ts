@@ -2,7 +2,7 @@
 // The tasks' EMF lines and INFO logs would drown the console: /_local/stats sums the metrics.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-import { DEFAULT_TTL_SECONDS, signUrl } from '../../core/index.ts';
+import { DEFAULT_TTL_SECONDS, signUrl } from '../../core/signing/index.ts';
 import { loadOrCreateLocalSigningKeys, localSigningKey, LOCAL_SIGNING_KEYS_FILE } from './dev-keys.ts';
 import { seedDemo, seedSignedTenants } from './seed.ts';
 import { serveLocalStack } from './server.ts';

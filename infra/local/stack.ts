@@ -3,12 +3,13 @@
  * the origin-request handler, the transformer) wired to stand-ins for the
  * AWS services only. It holds no image rules of its own.
  */
-import { byRegion, ORIGINALS_REGIONS, type OriginalsRegion, regionsNearestFirst, type TenantConfig, tenantConfigKey, tenantConfigProblem, webAclRules } from '../../core/index.ts';
+import { byRegion, ORIGINALS_REGIONS, type OriginalsRegion, regionsNearestFirst, type TenantConfig, tenantConfigKey, tenantConfigProblem } from '../../core/index.ts';
+import { webAclRules } from '../../core/deployment/index.ts';
 import { createOriginRequestHandler } from '../../edge/origin/origin-request.ts';
 import { createS3Client, type ObjectStore, S3ObjectStore } from '../../core/storage/index.ts';
 import { renderVariant } from '../../core/transform/index.ts';
 import { loadViewerFunction, type CloudFrontFunction } from './cloudfront-function-runtime.ts';
-import { createLocalCloudFront, type EdgeResponse, type LocalCloudFront } from './cloudfront.ts';
+import { createLocalCloudFront, type EdgeResponse, type FailoverRequest, type LocalCloudFront } from './cloudfront.ts';
 import type { TrustedPublicKey } from './signed-urls.ts';
 import { LOCAL_DEPLOYMENT, type LocalDeployment } from './deployment.ts';
 import { PRIMARY_REGION } from './local-aws.ts';
@@ -33,6 +34,8 @@ export interface LocalStackOptions {
   readonly regionTimeoutMs?: number;
   /** The region Lambda@Edge "runs in": decides which replica is nearest. */
   readonly edgeRegion?: string;
+  /** What the render origin's trigger gets on failover (LocalCloudFrontOptions.failoverRequest). */
+  readonly failoverRequest?: FailoverRequest;
   readonly log?: (entry: Record<string, unknown>) => void;
   /** Tenants' hotlink rules and the WAF mode and rate limit (infra/local/deployment.ts by default). */
   readonly deployment?: LocalDeployment;
@@ -142,6 +145,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     variantsBucketDomain: `${VARIANTS_BUCKET}.s3.${PRIMARY_REGION}.amazonaws.com`,
     cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_BYTES,
     keyGroups,
+    failoverRequest: options.failoverRequest,
   });
   const cloudfront = behindWebAcl(distribution, waf);
 

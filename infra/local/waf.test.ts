@@ -1,6 +1,6 @@
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { describe, expect, it } from 'vitest';
-import { type DeploymentConfigInput, parseDeploymentConfig, RATE_LIMITED_STATUS, webAclRules } from '../../core/index.ts';
+import { type DeploymentConfigInput, parseDeploymentConfig, RATE_LIMITED_STATUS, webAclRules } from '../../core/deployment/index.ts';
 import { TEST_DEPLOYMENT } from '../../test/support/synth.ts';
 import type { EdgeResponse, LocalCloudFront, ViewerRequest } from './cloudfront.ts';
 import { LOCAL_DEPLOYMENT } from './deployment.ts';

@@ -17,7 +17,7 @@
  */
 import type { IResolvable } from 'aws-cdk-lib';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
-import { RATE_LIMITED_STATUS } from '../../core/index.ts';
+import { RATE_LIMITED_STATUS } from '../../core/deployment/index.ts';
 import type { EdgeResponse, LocalCloudFront, ViewerRequest } from './cloudfront.ts';
 
 type Rule = wafv2.CfnWebACL.RuleProperty;

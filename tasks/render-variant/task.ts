@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { canonicalQuery, canonicalUri, type ImageRequest, parseImageRequest, queryPairs, variantKey, variantParamsSchema } from '../../core/index.ts';
+import { canonicalQuery, canonicalUri, type ImageRequest, parseImageRequest, queryPairs, variantKey } from '../../core/index.ts';
+import { variantParamsSchema } from '../../core/schema/index.ts';
 import { type Renderer, renderFromOriginals, renderVariant, storeVariant } from '../../core/transform/index.ts';
 import type { ObjectStore, OriginalsReader } from '../../core/storage/index.ts';
 import { TaskInputInvalid } from '../shared/errors.ts';

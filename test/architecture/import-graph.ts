@@ -6,7 +6,8 @@ export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 /** The folders that hold production code (README, "Layout"). */
 export const PRODUCTION_ROOTS = ['core', 'edge', 'infra', 'tasks', 'tools', 'workflows'] as const;
 
-const SPECIFIER = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+/** `import … from`, `export … from`, a side-effect `import '…'`, and `import('…')`. */
+const SPECIFIER = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|(?:^|[\s;])import\s*['"](\.{1,2}\/[^'"]+)['"]/g;
 
 export const isProduction = (file: string): boolean => !file.endsWith('.test.ts') && !file.endsWith('.d.ts');
 
@@ -21,7 +22,7 @@ export function importGraph(files: readonly string[] = PRODUCTION_ROOTS.flatMap(
   const graph = new Map<string, string[]>();
   for (const file of files) {
     const text = readFileSync(join(REPO_ROOT, file), 'utf8');
-    const targets = [...text.matchAll(SPECIFIER)].map((m) => normalize(join(dirname(file), (m[1] ?? m[2])!)));
+    const targets = [...text.matchAll(SPECIFIER)].map((m) => normalize(join(dirname(file), (m[1] ?? m[2] ?? m[3])!)));
     graph.set(file, targets.map((target) => relative('.', target)));
   }
   return graph;

@@ -11,6 +11,7 @@ describe('import cycles', () => {
   it('reads the production code (a graph this small would be a broken reader)', () => {
     expect(graph.size).toBeGreaterThan(150);
     expect(graph.get('edge/origin/index.ts')).toContain('core/storage/index.ts');
+    expect(graph.get('core/transform/open.ts')).toContain('core/transform/runtime.ts'); // a side-effect import
   });
 
   it('finds a cycle when there is one', () => {

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLocalSigningKeys, localSigningKey, type LocalSigningKeys } from '../../infra/local/dev-keys.ts';
 import { seedSignedTenants } from '../../infra/local/seed.ts';
-import { signUrl } from '../../core/index.ts';
+import { signUrl } from '../../core/signing/index.ts';
 import { EDGE_ONLY, startTestStack, type RunningStack } from '../support/local-stack.ts';
 
 describe('signed tenants on the local stack', () => {

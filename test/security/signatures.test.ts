@@ -10,7 +10,8 @@
 import { createHmac } from 'node:crypto';
 import type { CloudFrontResultResponse } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CLOCK_SKEW_SECONDS, generateHmacSecret, MAX_SIGNED_URL_TTL_SECONDS, SIGNATURE_LENGTH, type SigningKey, signingSecretKey, signUrl, tenantConfigKey } from '../../core/index.ts';
+import { CLOCK_SKEW_SECONDS, SIGNATURE_LENGTH, signingSecretKey, tenantConfigKey } from '../../core/index.ts';
+import { generateHmacSecret, MAX_SIGNED_URL_TTL_SECONDS, type SigningKey, signUrl } from '../../core/signing/index.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { loadViewerFunction } from '../../infra/local/cloudfront-function-runtime.ts';
 import { generateRsaKeyPair } from '../../infra/local/dev-keys.ts';

@@ -9,7 +9,8 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALLOWED_PARAMS, keyToUri, parseDeploymentConfig, webAclRules } from '../../core/index.ts';
+import { ALLOWED_PARAMS, keyToUri } from '../../core/index.ts';
+import { parseDeploymentConfig, webAclRules } from '../../core/deployment/index.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { TEST_DEPLOYMENT } from '../support/synth.ts';
 import { viewerEvent } from '../../infra/local/cloudfront.ts';

@@ -5,7 +5,7 @@
  * shows which rule did what.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseDeploymentConfig, RATE_LIMITED_STATUS } from '../../core/index.ts';
+import { parseDeploymentConfig, RATE_LIMITED_STATUS } from '../../core/deployment/index.ts';
 import { TEST_DEPLOYMENT } from '../support/synth.ts';
 import { EDGE_ONLY, startTestStack, type RunningStack } from '../support/local-stack.ts';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { type DeploymentConfig, type DeploymentConfigInput, parseDeploymentConfig } from '../../core/index.ts';
+import { type DeploymentConfig, type DeploymentConfigInput, parseDeploymentConfig } from '../../core/deployment/index.ts';
 import { defineImgedge, type ImgedgeStacks } from '../../infra/aws/imgedge.ts';
 import { acknowledgeAppWide } from '../../infra/aws/nag.ts';
 

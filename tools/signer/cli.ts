@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadOrCreateLocalSigningKeys, localSigningKey, type LocalSigningKeys } from '../../infra/local/ops/index.ts';
-import { DEFAULT_TTL_SECONDS, SigningError, type SigningKey, signUrl, type SignUrlRequest } from '../../core/index.ts';
+import { DEFAULT_TTL_SECONDS, SigningError, type SigningKey, signUrl, type SignUrlRequest } from '../../core/signing/index.ts';
 
 export const USAGE = `usage: npm run sign -- <url> --tenant <tenant> [--ttl <seconds>]
          [--secret-file <file> --kid <kid> | --key-file <private-key.pem> --key-pair-id <id> [--policy canned|custom] [--ip <cidr>]]

@@ -10,7 +10,8 @@ import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { type DeploymentConfig, ORIGINALS_REGIONS } from '../../../core/index.ts';
+import { ORIGINALS_REGIONS } from '../../../core/index.ts';
+import type { DeploymentConfig } from '../../../core/deployment/index.ts';
 import { accessLogsBucket, privateBucket } from '../buckets.ts';
 import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
 

@@ -1,15 +1,15 @@
 /** The console's HTML and CSS: a static shell the bundled script (client/) fills from the JSON endpoints. */
-import { NUMBER_PARAMS, OUTPUT_FORMATS } from '../../../core/contract/index.ts';
+import { OUTPUT_FORMATS, VARIANT_NAME_ORDER, type NumberParam } from '../../../core/contract/index.ts';
 
 /**
  * One field per contract param, sizes first: the numbers are free text the
  * viewer function clamps, `fmt` offers what it may be (auto, then the output formats).
  */
-const numberField = (param: (typeof NUMBER_PARAMS)[number]) => `<label>${param.name}<input name="${param.name}" inputmode="numeric" size="5"></label>`;
+const numberField = (param: NumberParam) => `<label>${param.name}<input name="${param.name}" inputmode="numeric" size="5"></label>`;
 const PARAM_FIELDS = [
-  ...NUMBER_PARAMS.filter((param) => param.optional).map(numberField),
+  ...VARIANT_NAME_ORDER.filter((param) => param.optional).map(numberField),
   `<label>fmt<select name="fmt">${['auto', ...OUTPUT_FORMATS].map((fmt) => `<option>${fmt}</option>`).join('')}</select></label>`,
-  ...NUMBER_PARAMS.filter((param) => !param.optional).map(numberField),
+  ...VARIANT_NAME_ORDER.filter((param) => !param.optional).map(numberField),
 ].join('\n      ');
 
 export const CONSOLE_SCRIPT_PATH = '/_local/console/app.js';

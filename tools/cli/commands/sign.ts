@@ -7,7 +7,7 @@
  */
 import { StackUnreachable } from '../../../infra/local/ops/index.ts';
 import { signingRequest, SignUsageError } from '../../signer/cli.ts';
-import { SigningError, signUrl } from '../../../core/index.ts';
+import { SigningError, signUrl } from '../../../core/signing/index.ts';
 import { report, type Command } from '../command.ts';
 import { OperationIncomplete, UsageError } from '../errors.ts';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_QUERY_PARAMS, MAX_SIGNED_URL_TTL_SECONDS, MIN_SECRET_LENGTH } from '../contract/index.ts';
 import { generateRsaKeyPair } from '../../infra/local/dev-keys.ts';
 import { checkSignedUrl } from '../../infra/local/signed-urls.ts';
-import { generateHmacSecret, signUrl, SigningError, type SigningKey } from './sign-url.ts';
+import { generateHmacSecret, signUrl, SigningError, type SigningKey } from './index.ts';
 
 const NOW = new Date('2030-01-01T00:00:00Z');
 const NOW_S = NOW.getTime() / 1000;

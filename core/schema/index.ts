@@ -1,6 +1,6 @@
 /** The contract's variant params as a zod schema, for the tasks that take them as input: derived, never spelled again. */
 import { z } from 'zod';
-import { NUMBER_PARAMS, OUTPUT_FORMATS, type VariantParams } from './contract/index.ts';
+import { NUMBER_PARAMS, OUTPUT_FORMATS, type VariantParams } from '../contract/index.ts';
 
 const positive = z.number().int().positive();
 
