@@ -6,6 +6,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { APP_CONTEXT } from './app-context.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { GO_MISSING, goAvailable } from '../../tasks/plan-invalidations/go-toolchain.ts';
 import { parseDeploymentConfig } from '../../core/deployment/index.ts';
@@ -19,7 +20,7 @@ if (!goAvailable()) {
   process.exit(1);
 }
 await buildViewerFunction();
-const app = new App();
+const app = new App({ context: APP_CONTEXT });
 const account = app.node.tryGetContext('account') as string | undefined;
 defineImgedge(app, parseDeploymentConfig({ ...deployment, ...(account && { account }) }));
 acknowledgeAppWide(app);

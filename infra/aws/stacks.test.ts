@@ -51,6 +51,13 @@ describe('storage: originals in three regions', () => {
     }
   });
 
+  it('names the replication role per stack, not CDK\'s fixed account-wide CDKReplicationRole', () => {
+    const roles = Object.values(deployment.storageTemplate('us-east-1').findResources('AWS::IAM::Role')) as any[];
+    const replication = roles.filter((role) => JSON.stringify(role.Properties.AssumeRolePolicyDocument).includes('s3.amazonaws.com'));
+    expect(replication).toHaveLength(1);
+    expect(JSON.stringify(replication[0].Properties.RoleName ?? '')).not.toContain('CDKReplicationRole');
+  });
+
   it('sends Object Created of the primary bucket to EventBridge only there', () => {
     deployment.storageTemplate('us-east-1').hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: { EventBridgeConfiguration: {} },
@@ -88,6 +95,12 @@ describe('tenant prefix scoping', () => {
 });
 
 describe('edge: viewer function, KeyValueStore, Lambda@Edge, key groups', () => {
+  it('retains every Lambda@Edge version: CloudFormation could not delete a replicated one for hours', () => {
+    const versions = Object.values(deployment.template('edge').findResources('AWS::Lambda::Version')) as any[];
+    expect(versions.length).toBeGreaterThan(0);
+    for (const version of versions) expect([version.DeletionPolicy, version.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+  });
+
   it('ships the built dist/edge/viewer-request.js as a cloudfront-js-2.0 function with the KeyValueStore', () => {
     deployment.template('edge').hasResourceProperties('AWS::CloudFront::Function', {
       FunctionCode: readFileSync(VIEWER_FUNCTION_FILE, 'utf8'),

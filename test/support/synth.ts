@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { APP_CONTEXT } from '../../infra/aws/app-context.ts';
 import { type DeploymentConfig, type DeploymentConfigInput, parseDeploymentConfig } from '../../core/deployment/index.ts';
 import { defineImgedge, type ImgedgeStacks } from '../../infra/aws/imgedge.ts';
 import { acknowledgeAppWide } from '../../infra/aws/nag.ts';
@@ -39,7 +40,7 @@ export interface SynthesizedDeployment {
 
 export function synthesizeForAssertions(input: DeploymentConfigInput = TEST_DEPLOYMENT): SynthesizedDeployment {
   const outdir = mkdtempSync(join(tmpdir(), 'imgedge-cdk-'));
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:defaultCrossStackReferences': 'weak' } });
+  const app = new App({ outdir, context: { ...APP_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
   const config = parseDeploymentConfig(input);
   const stacks = defineImgedge(app, config);
   acknowledgeAppWide(app);

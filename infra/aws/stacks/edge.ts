@@ -9,7 +9,7 @@
  * hold one. Ops put `k:{tenant}:{kid}` with `aws cloudfront-keyvaluestore
  * put-key` (README, "Sign a URL"); until then an hmac tenant refuses every URL.
  */
-import { CfnOutput, CustomResource, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -107,6 +107,9 @@ export class EdgeStack extends Stack {
       code: originRequestCode(edgeConfig(names)),
       memorySize: ORIGIN_REQUEST_MEMORY_MB,
       timeout: ORIGIN_REQUEST_TIMEOUT,
+      // A replicated version cannot be deleted until CloudFront drops its replicas, hours later
+      // (docs/aws-limits.md §B): CloudFormation keeps old versions instead of failing the deploy.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
     });
     this.grantOriginRequestAccess(names);
 
