@@ -171,7 +171,7 @@ describe('edge: viewer function, KeyValueStore, Lambda@Edge, key groups', () => 
     const edge = deployment.template('edge');
     edge.resourceCountIs('AWS::CloudFront::KeyGroup', 1);
     edge.resourceCountIs('AWS::CloudFront::PublicKey', 1);
-    edge.hasResourceProperties('AWS::CloudFront::PublicKey', { PublicKeyConfig: { Name: 'signed-k2026', EncodedKey: Match.stringLikeRegexp('BEGIN PUBLIC KEY') } });
+    edge.hasResourceProperties('AWS::CloudFront::PublicKey', { PublicKeyConfig: { Name: 'imgtest-edge-signed-k2026', EncodedKey: Match.stringLikeRegexp('BEGIN PUBLIC KEY') } });
   });
 });
 

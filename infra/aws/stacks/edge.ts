@@ -162,7 +162,8 @@ export class EdgeStack extends Stack {
     const keys = tenant.signing.publicKeys.map(
       (key) =>
         new cloudfront.PublicKey(this, `PublicKey-${tenant.name}-${key.id}`, {
-          publicKeyName: `${tenant.name}-${key.id}`,
+          // Public key names are unique per account: the deployment's prefix keeps two deployments apart.
+          publicKeyName: `${this.stackName}-${tenant.name}-${key.id}`,
           encodedKey: key.pem,
           comment: `Signed URLs of tenant ${tenant.name}`,
         }),
