@@ -20,11 +20,9 @@ const CORE_ENTRIES_ONLY = {
 };
 const NO_TEST_HELPERS = { regex: into('test'), message: 'Production code never imports test helpers (test/).' };
 
-const LOCAL_PATTERNS = [
-  { regex: '^(\\.\\./)+(infra/)?aws/', message: 'infra/aws and infra/local do not import each other.' },
-  { regex: into('tools'), message: 'infra/ does not import tools/.' },
-  CORE_ENTRIES_ONLY,
-];
+const NOT_INTO_AWS = { regex: '^(\\.\\./)+(infra/)?aws/', message: 'infra/aws and infra/local do not import each other.' };
+const NOT_INTO_LOCAL = { regex: '^(\\.\\./)+(infra/)?local/', message: 'infra/aws and infra/local do not import each other.' };
+const NOT_INTO_TOOLS = { regex: into('tools'), message: 'infra/ does not import tools/.' };
 
 /** One room: its files (but `except`) may not import what `patterns` name. */
 const room = (name, files, patterns, except = []) => ({
@@ -55,11 +53,12 @@ export default tseslint.config(
   room('edge', ['edge/**/*.ts'], [{ regex: into('infra', 'tasks', 'tools', 'workflows'), message: 'edge/ imports only core/.' }, CORE_ENTRIES_ONLY]),
   room('tasks', ['tasks/**/*.ts'], [{ regex: into('edge', 'infra', 'tools', 'workflows'), message: 'tasks/ import only core/ and tasks/.' }, CORE_ENTRIES_ONLY]),
   room('workflows', ['workflows/**/*.ts'], [{ regex: into('edge', 'infra', 'tasks', 'tools', 'core'), message: 'workflows/ are plain ASL: they import nothing else.' }]),
-  room('infra/aws', ['infra/aws/**/*.ts'], [{ regex: '^(\\.\\./)+(infra/)?local/', message: 'infra/aws and infra/local do not import each other.' }, { regex: into('tools'), message: 'infra/ does not import tools/.' }, CORE_ENTRIES_ONLY]),
-  room('infra/local', ['infra/local/**/*.ts'], LOCAL_PATTERNS, ['infra/local/console/client/**']),
+  room('infra/aws', ['infra/aws/**/*.ts'], [NOT_INTO_LOCAL, NOT_INTO_TOOLS, CORE_ENTRIES_ONLY]),
+  room('infra/local', ['infra/local/**/*.ts'], [NOT_INTO_AWS, NOT_INTO_TOOLS, CORE_ENTRIES_ONLY], ['infra/local/console/client/**']),
   // A room of its own, not a block on top of infra/local's: a later block's no-restricted-imports replaces an earlier one's.
   room('console page', ['infra/local/console/client/**/*.ts'], [
-    ...LOCAL_PATTERNS.filter((pattern) => pattern !== CORE_ENTRIES_ONLY),
+    NOT_INTO_AWS,
+    NOT_INTO_TOOLS,
     { regex: '^(\\.\\./)+core/(?!contract/index\\.ts$)', message: 'The console page runs in a browser: of core/ it imports the contract only (core/contract/index.ts).' },
   ]),
   room('tools', ['tools/**/*.ts'], [

@@ -11,7 +11,9 @@ import {
   VARIANT_NAME_ORDER,
   originalKey,
   parseImageRequest,
+  queryPairs,
   type ImageRequest,
+  type ParseResult,
   type VariantParams,
 } from './image-request.ts';
 import { MAX_NUMBER_DIGITS } from './limits.ts';
@@ -77,6 +79,15 @@ export function parseVariantKey(objectKey: string): Pick<ImageRequest, 'tenant' 
   const original = slash > 0 ? parseOriginalKey(key) : undefined;
   const params = original ? parseVariantName(key, objectKey) : undefined;
   return original && params ? { tenant: original.tenant, path: original.path, params: params } : undefined;
+}
+
+/**
+ * A variant as the edge parses it: its canonical URI and query through the
+ * contract, for what starts from a variant instead of a URL (the render task,
+ * the render origin after a rewrite).
+ */
+export function parseVariant(variant: Pick<ImageRequest, 'tenant' | 'path' | 'params'>): ParseResult {
+  return parseImageRequest(canonicalUri(variant), queryPairs(canonicalQuery(variant.params)));
 }
 
 /**

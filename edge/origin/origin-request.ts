@@ -1,5 +1,5 @@
 import type { CloudFrontHeaders, CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
-import { BadRequest, canonicalQuery, canonicalUri, CONTENT_TYPES, type ImageRequest, keyToUri, OriginsUnavailable, parseImageRequest, type ParseResult, parseVariantKey, queryPairs, toErrorResponse, variantKey } from '../../core/index.ts';
+import { BadRequest, CONTENT_TYPES, type ImageRequest, keyToUri, OriginsUnavailable, parseImageRequest, type ParseResult, parseVariant, parseVariantKey, queryPairs, toErrorResponse, variantKey } from '../../core/index.ts';
 import { createOriginalsReader, type ObjectStore, type OriginalsReplica } from '../../core/storage/index.ts';
 import { type RenderedVariant, type Renderer, renderFromOriginals, storeVariant, VARIANT_CACHE_CONTROL } from '../../core/transform/index.ts';
 
@@ -110,7 +110,7 @@ export function createOriginRequestHandler(deps: OriginRequestDeps): OriginReque
  */
 function imageOf(request: CloudFrontRequest): ParseResult {
   const variant = request.querystring === '' ? parseVariantKey(uriToKey(request.uri)) : undefined;
-  if (variant) return parseImageRequest(canonicalUri(variant), queryPairs(canonicalQuery(variant.params)));
+  if (variant) return parseVariant(variant);
   return parseImageRequest(request.uri, queryPairs(request.querystring));
 }
 

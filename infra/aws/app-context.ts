@@ -1,8 +1,7 @@
 /**
  * The CDK context every synthesis of this app uses, `npx cdk synth` and the
- * tests alike (so the tests see what deploys): feature flags a new CDK app
- * would get from `cdk init`, set here instead of cdk.json so `new App()` in a
- * test cannot miss them.
+ * tests alike (so the tests see what deploys): set here, not in cdk.json,
+ * which only the CLI reads, so `new App()` in a test cannot miss it.
  */
 export const APP_CONTEXT = {
   '@aws-cdk/core:defaultCrossStackReferences': 'weak',

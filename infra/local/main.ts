@@ -18,6 +18,7 @@ const signed = (tenant: string, key: string) =>
   signUrl({ url: `${url}/${key}?w=640`, tenant, ttlSeconds: DEFAULT_TTL_SECONDS, key: localSigningKey(signingKeys, tenant)! });
 
 const example = `${url}/${keys[0]}`;
+const notice = stack.stats().pipeline.notice;
 console.log(`
 imgedge local stack on ${url}
 
@@ -38,7 +39,7 @@ imgedge local stack on ${url}
   redrive:  curl -X POST ${url}/_local/executions/{id}/redrive
   fault:    curl -d '{"target":"us-east-1","fault":"unavailable"}' ${url}/_local/faults
   CLI:      npm run imgedge -- help      (upload a folder, sign, takedown, flush, executions, redrive)
-${stack.stats().pipeline.notice ? `\n  notice: ${stack.stats().pipeline.notice}\n` : ''}Ctrl-C stops it.`);
+${notice ? `\n  notice: ${notice}\n` : ''}Ctrl-C stops it.`);
 
 const shutdown = async () => {
   server.closeAllConnections();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalQuery, canonicalUri, type ImageRequest, parseImageRequest, queryPairs, variantKey } from '../../core/index.ts';
+import { type ImageRequest, parseVariant, variantKey } from '../../core/index.ts';
 import { variantParamsSchema } from '../../core/schema/index.ts';
 import { type Renderer, renderFromOriginals, renderVariant, storeVariant } from '../../core/transform/index.ts';
 import type { ObjectStore, OriginalsReader } from '../../core/storage/index.ts';
@@ -28,9 +28,9 @@ const input = z.object({
   etag: z.string().min(1),
 });
 
-/** The variant as the edge would see it: the contract parses the canonical URI and query of the given params. */
+/** The variant as the edge would see it (parseVariant); a bad one is the caller's bug. */
 function variantRequest(variant: z.infer<typeof input>): ImageRequest {
-  const parsed = parseImageRequest(canonicalUri(variant), queryPairs(canonicalQuery(variant.params)));
+  const parsed = parseVariant(variant);
   if (!parsed.ok) throw new TaskInputInvalid(NAME, parsed.reason);
   return parsed.request;
 }
