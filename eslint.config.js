@@ -19,6 +19,8 @@ const CORE_ENTRIES_ONLY = {
   message: `Import core/ through its entries: ${CORE_ENTRIES.map((entry) => `core/${entry}.ts`).join(', ')}.`,
 };
 const NO_TEST_HELPERS = { regex: into('test'), message: 'Production code never imports test helpers (test/).' };
+/** The IAM evaluator is AGPL-licensed: the local stack's, never part of a deployed artifact (docs/local-iam.md). */
+const LOCAL_STACK_ONLY = { regex: '^@cloud-copilot/', message: 'The IAM policy evaluator (AGPL) is used by infra/local/ only: docs/local-iam.md.' };
 
 const NOT_INTO_AWS = { regex: '^(\\.\\./)+(infra/)?aws/', message: 'infra/aws and infra/local do not import each other.' };
 const NOT_INTO_LOCAL = { regex: '^(\\.\\./)+(infra/)?local/', message: 'infra/aws and infra/local do not import each other.' };
@@ -29,7 +31,7 @@ const room = (name, files, patterns, except = []) => ({
   name: `rooms/${name}`,
   files,
   ignores: [...TESTS, ...except],
-  rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, NO_TEST_HELPERS] }] },
+  rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, NO_TEST_HELPERS, ...(name === 'infra/local' ? [] : [LOCAL_STACK_ONLY])] }] },
 });
 
 export default tseslint.config(

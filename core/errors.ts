@@ -52,8 +52,17 @@ export class OriginsUnavailable extends ImgedgeError {
 
 /** 503: a store (a bucket, a table) could not answer: 5xx, throttling, network, timeout. Callers may fail over; workflows retry it. */
 export class StoreUnavailable extends ImgedgeError {
-  override readonly name = 'StoreUnavailable';
+  override readonly name: string = 'StoreUnavailable';
   override readonly status = 503;
+}
+
+/**
+ * The store refused the call (403): the caller's role lacks a grant. Still a
+ * store the caller cannot use (readers fail over), but no workflow retries it:
+ * waiting does not add a missing grant, and the failed step names it.
+ */
+export class AccessDenied extends StoreUnavailable {
+  override readonly name = 'AccessDenied';
 }
 
 export interface ErrorResponse {

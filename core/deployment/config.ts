@@ -19,8 +19,23 @@ export const MAX_PUBLIC_KEYS_PER_TENANT = 5;
 export const MAX_KEY_GROUP_TENANTS = 10;
 /** Allowed Referer domains per tenant: ours, to keep one hotlink rule readable; their regex must also fit WAF's 512 characters. */
 export const MAX_REFERER_DOMAINS = 10;
+/**
+ * The deployment's name prefixes every physical name. With it at this length and a tenant at
+ * MAX_TENANT_LENGTH, every per-tenant name still fits its AWS limit; the longest are the upload
+ * role (`{name}-upload-{tenant}`, 56 of IAM's 64) and the public key (`{name}-edge-{tenant}-{id}`,
+ * 119 of the 128 we allow CloudFront names). docs/aws-limits.md §K; infra/aws/names.test.ts
+ * synthesizes a deployment with every name at its longest.
+ */
+export const MAX_DEPLOYMENT_NAME_LENGTH = 16;
+/** A public key's id names it in CloudFront (after the deployment and the tenant): see MAX_DEPLOYMENT_NAME_LENGTH. */
+export const MAX_PUBLIC_KEY_ID_LENGTH = 64;
 
-const tenantName = z.string().regex(new RegExp(`^[a-z0-9-]{1,${MAX_TENANT_LENGTH}}$`), 'tenant names are [a-z0-9-]{1,32}');
+const tenantName = z
+  .string()
+  .regex(
+    new RegExp(`^[a-z0-9-]{1,${MAX_TENANT_LENGTH}}$`),
+    `tenant names are [a-z0-9-]{1,${MAX_TENANT_LENGTH}}: lower-case letters, digits and hyphens, at most ${MAX_TENANT_LENGTH} characters (the URL contract's limit, which every per-tenant AWS name is sized for)`,
+  );
 const domainName = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case DNS name such as img.example.com');
@@ -33,7 +48,7 @@ const refererDomain = z.union([domainName, z.enum(LOOPBACK_REFERERS)]);
 
 const publicKey = z.object({
   /** Names the key in CloudFront; rotating a key means adding one with a new id, then removing the old. */
-  id: z.string().regex(/^[A-Za-z0-9-_]{1,64}$/),
+  id: z.string().regex(new RegExp(`^[A-Za-z0-9_-]{1,${MAX_PUBLIC_KEY_ID_LENGTH}}$`), `key ids are 1 to ${MAX_PUBLIC_KEY_ID_LENGTH} of [A-Za-z0-9_-]`),
   pem: z.string().startsWith('-----BEGIN PUBLIC KEY-----'),
 });
 
@@ -84,7 +99,12 @@ const tenant = z
 const deploymentConfig = z
   .object({
     /** Resource names are prefixed with this, so two deployments can share an account. */
-    name: z.string().regex(/^[a-z][a-z0-9-]{1,15}$/),
+    name: z
+      .string()
+      .regex(
+        new RegExp(`^[a-z][a-z0-9-]{1,${MAX_DEPLOYMENT_NAME_LENGTH - 1}}$`),
+        `2 to ${MAX_DEPLOYMENT_NAME_LENGTH} of [a-z0-9-], starting with a letter: it prefixes every resource name`,
+      ),
     account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
     domain: z.object({
       /** The images host, e.g. img.example.com. */

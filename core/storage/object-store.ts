@@ -7,7 +7,7 @@ import {
   S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { ImgedgeError, SourceTooLarge, StoreUnavailable } from '../errors.ts';
+import { AccessDenied, ImgedgeError, SourceTooLarge, StoreUnavailable } from '../errors.ts';
 
 export interface StoredObject {
   readonly body: Buffer;
@@ -43,9 +43,14 @@ export interface ObjectStore {
 const httpStatus = (err: unknown): number | undefined =>
   err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
 
-/** Translates SDK failures once, here: a missing key is not an error, anything unexpected is unavailability. */
+/**
+ * Translates SDK failures once, here: a missing key is not an error, a 403 is
+ * a missing grant (every role that reads may also list, so S3 answers 404, not
+ * 403, for a missing key: docs/aws-limits.md), anything else unavailability.
+ */
 function translate(err: unknown, bucket: string): never {
   if (err instanceof ImgedgeError) throw err;
+  if (httpStatus(err) === 403) throw new AccessDenied(`bucket ${bucket}: access denied`, { cause: err });
   throw new StoreUnavailable(`bucket ${bucket} unavailable`, { cause: err });
 }
 

@@ -9,7 +9,10 @@ const config = parseEdgeConfig(process.env.IMGEDGE_EDGE_CONFIG);
 
 export const handler = createOriginRequestHandler({
   variants: new S3ObjectStore(createS3Client({ region: config.variantsBucket.region }), config.variantsBucket.name),
-  // AWS_REGION is set by Lambda itself (a reserved variable, not configuration): the Origin Shield region we run in.
+  // The read order comes from where this copy runs. AWS_REGION is set by Lambda itself (a reserved
+  // variable, not configuration); with Origin Shield on, origin-facing triggers run in the shield
+  // Region (docs/aws-limits.md §B), which the delivery stack names (ORIGIN_SHIELD_REGION): that
+  // Region's replica is the primary read, the other two are failover.
   originals: regionsNearestFirst(process.env.AWS_REGION).map((region) => ({
     region,
     store: new S3ObjectStore(createS3Client({ region, maxAttempts: 1 }), config.originalsBuckets[region]),

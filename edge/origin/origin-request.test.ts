@@ -1,10 +1,21 @@
 import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { StoreUnavailable, UnprocessableSource, type VariantParams } from '../../core/index.ts';
+import { ORIGINALS_REGIONS, OUTPUT_FORMATS, StoreUnavailable, UnprocessableSource, type VariantParams } from '../../core/index.ts';
 import { REGION_PENALTY_MS } from '../../core/storage/index.ts';
 import type { RenderedImage } from '../../core/transform/index.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
-import { createOriginRequestHandler, MAX_INLINE_BODY_BYTES, ORIGIN_ROLE_HEADER, type OriginRole } from './origin-request.ts';
+import {
+  createOriginRequestHandler,
+  GENERATED_RESPONSE_LIMIT_BYTES,
+  generatedResponseBytes,
+  inlineResponse,
+  MAX_INLINE_BASE64_BYTES,
+  MAX_INLINE_BODY_BYTES,
+  ORIGIN_ROLE_HEADER,
+  type OriginRole,
+  RESPONSE_HEADER_BUDGET_BYTES,
+  RESPONSE_MARGIN_BYTES,
+} from './origin-request.ts';
 
 function event(uri: string, querystring: string, role: OriginRole): CloudFrontRequestEvent {
   return {
@@ -95,7 +106,7 @@ describe('origin-request handler', () => {
       expect(renders).toEqual([]);
     });
 
-    it('renders from the nearest replica, stores the variant and answers inline', async () => {
+    it('renders from the first replica in read order (the Region it runs in), stores the variant and answers inline', async () => {
       const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75&w=640', 'render')));
       expect(out.status).toBe('200');
       expect(out.bodyEncoding).toBe('base64');
@@ -108,7 +119,7 @@ describe('origin-request handler', () => {
       expect(variants.objects.has('demo/cat.jpg/w640_q75.webp')).toBe(true);
     });
 
-    it('fails over to the next region when the nearest is unavailable', async () => {
+    it('fails over to the next replica in read order when the first is unavailable', async () => {
       near.fail = new StoreUnavailable('down');
       const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75&w=640', 'render')));
       expect(out.status).toBe('200');
@@ -139,7 +150,7 @@ describe('origin-request handler', () => {
       expect(near.calls).toHaveLength(2);
     });
 
-    it('looks in the next region when the nearest has not replicated the original yet', async () => {
+    it('looks in the next replica when the first has not replicated the original yet', async () => {
       near.objects.clear();
       const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75&w=640', 'render')));
       expect(out.status).toBe('200');
@@ -176,17 +187,23 @@ describe('origin-request handler', () => {
       expect(out.body).toBe('image is truncated');
     });
 
-    it('points at the stored object when the variant is too large to inline', async () => {
-      renderedBytes = MAX_INLINE_BODY_BYTES + 1;
-      const out = asRequest(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75&w=3840', 'render')));
-      expect(out.uri).toBe('/demo/cat.jpg/w3840_q75.webp');
-      expect(variants.objects.get('demo/cat.jpg/w3840_q75.webp')?.body.length).toBe(MAX_INLINE_BODY_BYTES + 1);
+    it('answers a variant exactly at the inline limit inline, the whole response under the 1 MB limit less the margin', async () => {
+      renderedBytes = MAX_INLINE_BODY_BYTES;
+      const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75&w=3840', 'render')));
+      expect(out.status).toBe('200');
+      expect(out.body).toHaveLength(MAX_INLINE_BASE64_BYTES);
+      expect(Buffer.from(out.body as string, 'base64')).toHaveLength(MAX_INLINE_BODY_BYTES);
+      expect(generatedResponseBytes(out).total).toBeLessThanOrEqual(GENERATED_RESPONSE_LIMIT_BYTES - RESPONSE_MARGIN_BYTES);
+      expect(variants.objects.get('demo/cat.jpg/w3840_q75.webp')?.body.length).toBe(MAX_INLINE_BODY_BYTES);
     });
 
-    it('inlines a variant exactly at the inline limit', async () => {
-      renderedBytes = MAX_INLINE_BODY_BYTES;
-      const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75', 'render')));
-      expect(out.status).toBe('200');
+    it('stores a variant one byte past the inline limit and points the request at the stored object instead', async () => {
+      renderedBytes = MAX_INLINE_BODY_BYTES + 1;
+      const out = asRequest(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75&w=3840', 'render')));
+      expect('status' in out).toBe(false);
+      expect(out.uri).toBe('/demo/cat.jpg/w3840_q75.webp');
+      expect(out.querystring).toBe('');
+      expect(variants.objects.get('demo/cat.jpg/w3840_q75.webp')?.body.length).toBe(MAX_INLINE_BODY_BYTES + 1);
     });
 
     it('still serves inline when the variants bucket cannot store the variant', async () => {
@@ -212,5 +229,42 @@ describe('origin-request handler', () => {
   it('reads only the tenant’s own key, whatever the URI says', async () => {
     await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75&bucket=other&key=../x', 'render'));
     expect(near.calls).toEqual(['get demo/cat.jpg']);
+  });
+});
+
+describe('the inline limit', () => {
+  it('is derived from the 1,000,000-byte generated-response limit: header budget and margin off, the rest base64', () => {
+    expect(MAX_INLINE_BASE64_BYTES + RESPONSE_HEADER_BUDGET_BYTES + RESPONSE_MARGIN_BYTES).toBe(GENERATED_RESPONSE_LIMIT_BYTES);
+    const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
+    expect(base64Length(MAX_INLINE_BODY_BYTES)).toBeLessThanOrEqual(MAX_INLINE_BASE64_BYTES);
+    expect(base64Length(MAX_INLINE_BODY_BYTES + 1)).toBeGreaterThan(MAX_INLINE_BASE64_BYTES);
+    expect(MAX_INLINE_BODY_BYTES).toBe(728_856);
+    // The old 760 KiB did not fit at all: its base64 alone was over the limit.
+    expect(base64Length(760 * 1024)).toBeGreaterThan(GENERATED_RESPONSE_LIMIT_BYTES);
+  });
+
+  it('fits the largest headers the handler can emit into the header budget', () => {
+    // Every content type, every region name, and durations from none to the longest toFixed can print.
+    const durations = [0, 29_999.95, 1e20 - 1, -1e20 + 1, Number.MAX_VALUE, -Number.MAX_VALUE, Number.NaN, Number.NEGATIVE_INFINITY];
+    let largest = 0;
+    for (const format of OUTPUT_FORMATS) {
+      for (const region of ORIGINALS_REGIONS) {
+        for (const fetchMs of durations) {
+          for (const renderMs of durations) {
+            const { head } = generatedResponseBytes(inlineResponse({ body: Buffer.alloc(0), format }, { region, fetchMs, renderMs }));
+            largest = Math.max(largest, head);
+          }
+        }
+      }
+    }
+    expect(largest).toBeLessThanOrEqual(RESPONSE_HEADER_BUDGET_BYTES);
+    expect(largest).toBeLessThan(400);
+  });
+
+  it('keeps an error response, whose body is the reason, far inside the limit', async () => {
+    const handle = createOriginRequestHandler({ variants: new MemoryStore('v'), originals: [], render: async () => Promise.reject(new Error('unused')), log: () => undefined });
+    const out = asResponse(await handle(event(`/demo/${'a'.repeat(8_000)}.svg`, 'fmt=webp&q=75', 'render')));
+    expect(out.status).toBe('400');
+    expect(generatedResponseBytes(out).total).toBeLessThanOrEqual(RESPONSE_HEADER_BUDGET_BYTES);
   });
 });

@@ -18,6 +18,12 @@ export interface ResourceNames {
   readonly quarantineBucket: string;
   readonly keyValueStore: string;
   stack(concern: string, region?: string): string;
+  /**
+   * The tenant's upload role (IAM names are account-wide, so the deployment's prefix keeps two
+   * deployments apart). At most 16 + 8 + 32 = 56 characters of IAM's 64 (docs/aws-limits.md §K):
+   * the stack's name (`imgedge-storage-us-east-1-`) in front made a 32-character tenant 65.
+   */
+  uploadRole(tenant: string): string;
 }
 
 export function resourceNames(config: Pick<DeploymentConfig, 'name' | 'account'>): ResourceNames {
@@ -29,5 +35,6 @@ export function resourceNames(config: Pick<DeploymentConfig, 'name' | 'account'>
     quarantineBucket: `${name}-quarantine-${account}-${PRIMARY_REGION}`,
     keyValueStore: `${name}-edge`,
     stack: (concern, region) => [name, concern, region].filter(Boolean).join('-'),
+    uploadRole: (tenant) => `${name}-upload-${tenant}`,
   };
 }

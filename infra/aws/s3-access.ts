@@ -1,31 +1,30 @@
 /**
- * S3 grants by bucket name (the names are fixed: names.ts), written out so a
- * role gets exactly the actions its code calls, never s3:GetObjectVersion
- * (noncurrent versions of taken-down originals stay unreadable).
+ * Grants in our access vocabulary (core/deployment/access.ts), resolved to
+ * exactly those statements, and S3 object grants under a key prefix (tenant
+ * upload roles). Never s3:GetObjectVersion: noncurrent versions of
+ * taken-down originals stay unreadable.
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import { type Access, type AccessTargets, bucketArn, policyStatement } from '../../core/deployment/index.ts';
 import { acknowledge, wildcardResourceFinding } from './nag.ts';
-
-export const bucketArn = (bucketName: string): string => `arn:aws:s3:::${bucketName}`;
 
 type Grantee = iam.IGrantable & IConstruct;
 
-/**
- * `actions` on the objects of these buckets under `keyPrefix` (every object when empty):
- * object keys are data named at run time, so `bucket/prefix*` is the narrowest resource.
- */
-export function allowObjects(grantee: Grantee, actions: string[], bucketNames: readonly string[], keyPrefix = ''): void {
-  const resources = bucketNames.map((name) => `${bucketArn(name)}/${keyPrefix}*`);
-  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
-  acknowledge(
-    grantee,
-    resources.map(wildcardResourceFinding),
-    'Object keys are tenant data named at run time; the grant is limited to these actions on these buckets (and prefix).',
-  );
+const OBJECT_KEYS_ARE_DATA = 'Object keys are tenant data named at run time; the grant is limited to these actions on these buckets (and prefix).';
+
+/** Adds exactly the statements `accesses` resolve to. */
+export function grantAccess(grantee: Grantee, accesses: readonly Access[], targets: AccessTargets): void {
+  for (const access of accesses) {
+    const { actions, resources } = policyStatement(access, targets);
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources: [...resources] }));
+    if ('objects' in access) acknowledge(grantee, resources.map(wildcardResourceFinding), OBJECT_KEYS_ARE_DATA);
+  }
 }
 
-/** s3:ListBucket, so that a missing key answers 404 rather than 403 (which would look like a denial). */
-export function allowList(grantee: Grantee, bucketNames: readonly string[]): void {
-  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: bucketNames.map(bucketArn) }));
+/** `actions` on the objects of these buckets under `keyPrefix`: `bucket/prefix*` is the narrowest resource. */
+export function allowObjects(grantee: Grantee, actions: string[], bucketNames: readonly string[], keyPrefix: string): void {
+  const resources = bucketNames.map((name) => `${bucketArn(name)}/${keyPrefix}*`);
+  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
+  acknowledge(grantee, resources.map(wildcardResourceFinding), OBJECT_KEYS_ARE_DATA);
 }

@@ -8,6 +8,7 @@ import { ORIGIN_ROLE_HEADER } from '../../edge/origin/origin-request.ts';
 import { VIEWER_FUNCTION_FILE } from '../../edge/viewer/artifact.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { aslFile, WORKFLOWS } from '../../workflows/index.ts';
+import { EDGE_NODE_RUNTIME } from './lambda-runtime.ts';
 import { resourceNames } from './names.ts';
 import { repoPath } from './paths.ts';
 import { FAILOVER_STATUS_CODES } from './stacks/delivery.ts';
@@ -158,9 +159,11 @@ describe('edge: viewer function, KeyValueStore, Lambda@Edge, key groups', () => 
     for (const stack of ['edge', 'delivery', 'pipeline'] as const) expect(JSON.stringify(deployment.template(stack).toJSON())).not.toMatch(/"k:[a-z0-9-]+:/);
   });
 
-  it('deploys the origin-request renderer as x86_64 Lambda@Edge (edgelambda may assume its role)', () => {
+  it('deploys the origin-request renderer as x86_64 Lambda@Edge on the newest runtime Lambda@Edge documents (edgelambda may assume its role)', () => {
     const edge = deployment.template('edge');
-    edge.hasResourceProperties('AWS::Lambda::Function', { Architectures: ['x86_64'], Handler: 'index.handler', Runtime: 'nodejs24.x', Timeout: 30 });
+    // nodejs22.x: CloudFront's Lambda@Edge runtime list stops there (infra/aws/lambda-runtime.ts); the regional functions run 24.
+    edge.hasResourceProperties('AWS::Lambda::Function', { Architectures: ['x86_64'], Handler: 'index.handler', Runtime: EDGE_NODE_RUNTIME.name, Timeout: 30 });
+    expect(EDGE_NODE_RUNTIME.name).toBe('nodejs22.x');
     edge.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'edgelambda.amazonaws.com' } })]) },
     });

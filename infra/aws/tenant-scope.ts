@@ -15,7 +15,7 @@
  * passing it.
  */
 import { isTenantName } from '../../core/index.ts';
-import { bucketArn } from './s3-access.ts';
+import { bucketArn } from '../../core/deployment/index.ts';
 
 export interface StackTemplate {
   readonly stackName: string;

@@ -147,3 +147,28 @@ export function createLocalInvalidations(options: {
     },
   };
 }
+
+const xmlText = (text: string) => text.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** CloudFront's GetInvalidation over HTTP (REST-XML, API version 2020-05-31), for the deployed task code behind the IAM gate. */
+export function invalidationsApi(invalidations: LocalInvalidations) {
+  return (request: { method: string; url: string }) => {
+    const id = /\/invalidation\/([^/?]+)$/.exec(request.url)?.[1];
+    if (request.method !== 'GET' || !id) {
+      return { status: 501, headers: { 'content-type': 'text/plain' }, body: 'the local CloudFront API serves GetInvalidation only' };
+    }
+    try {
+      const { Id, Status, CreateTime, InvalidationBatch } = invalidations.get(decodeURIComponent(id));
+      const paths = InvalidationBatch.Paths.Items.map((path) => `<Path>${xmlText(path)}</Path>`).join('');
+      const body =
+        `<?xml version="1.0"?><Invalidation xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Id>${Id}</Id><Status>${Status}</Status>` +
+        `<CreateTime>${CreateTime}</CreateTime><InvalidationBatch><Paths><Quantity>${InvalidationBatch.Paths.Quantity}</Quantity><Items>${paths}</Items></Paths>` +
+        `<CallerReference>${xmlText(InvalidationBatch.CallerReference)}</CallerReference></InvalidationBatch></Invalidation>`;
+      return { status: 200, headers: { 'content-type': 'text/xml' }, body };
+    } catch (error) {
+      if (!(error instanceof CloudFrontApiError)) throw error;
+      const body = `<?xml version="1.0"?><ErrorResponse><Error><Type>Sender</Type><Code>${error.name.replace(/^CloudFront\.|Exception$/g, "")}</Code><Message>${xmlText(error.message)}</Message></Error></ErrorResponse>`;
+      return { status: 404, headers: { 'content-type': 'text/xml' }, body };
+    }
+  };
+}

@@ -1,48 +1,38 @@
 /**
  * The local pipeline: the four workflows of asl/*.asl.json run by the ASL
- * interpreter, every Task state bound to the real task handler
- * (`createXxxTask(deps)(runtime)`) over stand-ins for the AWS services only:
- * dynalite tables, the S3 emulator, the KeyValueStore Map the viewer function
- * reads, the local CloudFront invalidation API, and the Go planner's own binary
- * behind a Lambda Runtime API host (docs/pipeline.md, "Local run").
+ * interpreter, every Task state bound to the function the CDK app deploys:
+ * each Node task's bundle (tasks/build.ts) in its own worker threads with the
+ * environment tasks/registry.ts gives it, the Go planner's own binary behind a
+ * Lambda Runtime API host. The functions reach the stand-ins (dynalite, the S3
+ * emulator, the KeyValueStore Map the viewer function reads, the local
+ * CloudFront invalidation API) only through the IAM gate, which allows each
+ * exactly its role's access (docs/pipeline.md, "Local run"; docs/local-iam.md).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { MAX_TAKEDOWN_REASON_LENGTH, createPutDenyEntryTask } from '../../tasks/put-deny-entry/task.ts';
-import { type OriginalsRegion, parseOriginalKey, regionsNearestFirst, type TenantConfig, tenantConfigKey } from '../../core/index.ts';
-import type { Renderer } from '../../core/transform/index.ts';
-import { createOriginalsReader, type ObjectStore } from '../../core/storage/index.ts';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { createClaimInvalidationBatchTask } from '../../tasks/claim-invalidation-batch/task.ts';
-import { createDeleteOriginalsTask } from '../../tasks/delete-originals/task.ts';
-import { createDeleteVariantsTask } from '../../tasks/delete-variants/task.ts';
-import { createEnqueueInvalidationTask } from '../../tasks/enqueue-invalidation/task.ts';
-import { createMarkInvalidationSubmittedTask } from '../../tasks/mark-invalidation-submitted/task.ts';
-import { createPlanVariantsTask } from '../../tasks/plan-variants/task.ts';
-import { createQuarantineOriginalTask } from '../../tasks/quarantine-original/task.ts';
-import { createReadInvalidationQueueTask } from '../../tasks/read-invalidation-queue/task.ts';
-import { createRecordOriginalTask } from '../../tasks/record-original/task.ts';
-import { createRenderVariantTask } from '../../tasks/render-variant/task.ts';
-import { mapDenyList } from '../../tasks/shared/deny-list.ts';
+import { MAX_TAKEDOWN_REASON_LENGTH } from '../../tasks/put-deny-entry/task.ts';
+import { byRegion, type OriginalsRegion, parseOriginalKey, ORIGINALS_REGIONS } from '../../core/index.ts';
+import { type AccessTargets, type BucketGroup, policyDocument, type TableName } from '../../core/deployment/index.ts';
+import type { ObjectStore } from '../../core/storage/index.ts';
 import { InvalidationQueue, invalidationQueueTable } from '../../tasks/shared/invalidation-queue.ts';
+import { TASK_ENV } from '../../tasks/shared/environment.ts';
 import { TABLE_KEYS } from '../../tasks/shared/tables.ts';
-import { METRICS_NAMESPACE, type TaskRuntime } from '../../tasks/shared/task.ts';
-import { createValidateOriginalTask } from '../../tasks/validate-original/task.ts';
-import { createWriteAuditTask } from '../../tasks/write-audit/task.ts';
+import { taskAccess, taskDefinition, taskEnvNames, TASK_NAMES, type TaskEnvName, type TaskName } from '../../tasks/registry.ts';
 import { taskBinding } from '../../workflows/common.ts';
 import { aslFile, WORKFLOWS, type Workflow } from '../../workflows/index.ts';
-import type { Context } from 'aws-lambda';
 import { stateMachineArn, type TaskHandler } from './asl-interpreter.ts';
-import { startLocalDynamo, type LocalDynamo } from './dynamodb-emulator.ts';
+import { localBundles, NODE_TASKS } from './bundles.ts';
+import { startLocalDynamo } from './dynamodb-emulator.ts';
 import { createLocalExecutions, StepFunctionsError, type Execution, type LocalExecutions } from './executions.ts';
-import { createLocalInvalidations, type InvalidationStats, type LocalInvalidations } from './invalidations.ts';
+import { distributionArn, tableArn } from './iam-actions.ts';
+import { type Denial, type IamGate, startIamGate } from './iam-gate.ts';
+import { createLocalInvalidations, invalidationsApi, type InvalidationStats, type LocalInvalidations } from './invalidations.ts';
+import { keyValueStoreApi, LOCAL_KVS_ARN, type VersionedMap } from './key-value-store.ts';
 import { buildGoTask, GO_MISSING, goAvailable } from '../../tasks/plan-invalidations/go-toolchain.ts';
 import { startGoLambda, type GoLambda } from './lambda-runtime-host.ts';
 import { LOCAL_ACCOUNT, PRIMARY_REGION } from './local-aws.ts';
+import { startNodeLambda } from './node-lambda.ts';
 import { objectCreatedEvent, type ObjectCreatedEvent } from './s3-events.ts';
 import type { S3Endpoint } from './s3-emulator.ts';
 
@@ -52,10 +42,10 @@ const TABLES = { idempotency: 'imgedge-idempotency', originals: 'imgedge-origina
 const PLANNER_SOURCE = fileURLToPath(new URL('../../tasks/plan-invalidations', import.meta.url));
 const PLANNER_BUILD = fileURLToPath(new URL('../../dist/tasks/plan-invalidations', import.meta.url));
 
-/** The task functions' Lambda timeout. */
-const TASK_TIMEOUT_MS = 60_000;
+/** Lambda's default timeout, for a task the registry gives none (as CDK does). */
+const DEFAULT_TIMEOUT_SECONDS = 30;
 
-type LambdaHandler = (event: unknown, context: Partial<Context>) => Promise<unknown>;
+type LambdaHandler = (event: unknown) => Promise<unknown>;
 
 /** EventBridge's schedule for invalidation-flush in the CDK app (rate(1 minute)). */
 export const DEFAULT_FLUSH_EVERY_MS = 60_000;
@@ -90,14 +80,14 @@ export interface LocalPipelineOptions {
   /** The primary region's S3 endpoint: its Object Created events start upload, its quarantine bucket holds rejects. */
   readonly uploads: S3Endpoint;
   readonly uploadsBucket: string;
-  readonly s3: S3Client;
+  /** Every S3 endpoint: the functions' calls go to the one holding the bucket. */
+  readonly s3Endpoints: readonly S3Endpoint[];
   readonly originals: Readonly<Record<OriginalsRegion, ObjectStore>>;
   readonly variants: ObjectStore;
   /** The KeyValueStore the viewer function reads: deny-list and tenant configs. */
-  readonly kvs: Map<string, string>;
+  readonly kvs: VersionedMap;
   /** Drops paths from the local edge cache. */
   readonly invalidateEdge: (paths: readonly string[]) => void;
-  readonly render: Renderer;
   /** Start upload on every Object Created event of the uploads bucket (default), as the EventBridge rule does. */
   readonly startUploadOnObjectCreated?: boolean;
   /** 0 turns the schedule off (flush by hand only). */
@@ -105,6 +95,8 @@ export interface LocalPipelineOptions {
   readonly invalidationCompletesAfterMs?: number;
   /** Shortens every Retry wait (tests). */
   readonly retryIntervalMs?: number;
+  /** Takes one action out of one task's role, as a forgotten grant would (tests: the call must fail with AccessDenied). */
+  readonly withhold?: { readonly task: TaskName; readonly action: string };
   readonly log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -119,6 +111,8 @@ export interface PipelineStats {
   readonly planner: boolean;
   /** What a person should know about the pipeline: FLUSH_NEEDS_GO without Go. */
   readonly notice?: string;
+  /** Calls the IAM gate refused (a role lacking a grant its code needs). */
+  readonly denials: number;
 }
 
 /**
@@ -141,6 +135,8 @@ export interface LocalPipeline {
   readonly queue: InvalidationQueue;
   readonly documents: DynamoDBDocumentClient;
   readonly tables: typeof TABLES;
+  /** Every call a function made that its role does not allow, oldest first. */
+  denials(): readonly Denial[];
   /** Delivers an S3 Object Created event as the EventBridge rule does: a new upload execution each time. */
   deliver(event: ObjectCreatedEvent): Execution;
   /** Throws TakedownRefused for a request that names no original of the tenant, or no reason. */
@@ -169,40 +165,32 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   });
   const queue = new InvalidationQueue(documents, TABLES.queue);
   const metrics = new Map<string, number>();
-  const runtime = taskRuntime(dynamo, metrics);
-  let renders = 0;
-  const originalsTable = { client: documents, name: TABLES.originals };
-
-  const lambdas: Record<string, LambdaHandler> = {
-    'validate-original': createValidateOriginalTask({ uploads: options.originals[PRIMARY_REGION] })(runtime('validate-original')),
-    'quarantine-original': createQuarantineOriginalTask({
-      s3: options.s3,
-      uploadsBucket: options.uploadsBucket,
-      quarantineBucket: QUARANTINE_BUCKET,
-      originals: originalsTable,
-    })(runtime('quarantine-original')),
-    'record-original': createRecordOriginalTask({ originals: originalsTable })(runtime('record-original')),
-    'plan-variants': createPlanVariantsTask({ tenantLadder: async (tenant) => kvsTenantConfig(options.kvs, tenant)?.ladder })(runtime('plan-variants')),
-    'render-variant': createRenderVariantTask({
-      originals: createOriginalsReader({
-        originals: regionsNearestFirst(PRIMARY_REGION).map((region) => ({ region, store: options.originals[region] })),
-        log: (entry) => options.log?.({ service: 'render-variant', ...entry }),
-      }),
-      variants: options.variants,
-      render: (source, params) => {
-        renders++;
-        return options.render(source, params);
+  const targets = localTargets(options);
+  const gate = await startIamGate({
+    roles: new Map(TASK_NAMES.map((task) => [localFunctionName(task), rolePolicy(task, targets, options.withhold)])),
+    s3: (bucket) => options.s3Endpoints.find((endpoint) => endpoint.buckets.includes(bucket))?.url,
+    dynamodb: dynamo.endpoint,
+    keyValueStore: keyValueStoreApi(options.kvs),
+    cloudfront: invalidationsApi(invalidations),
+  });
+  const bundles = await localBundles();
+  const nodeTasks = NODE_TASKS.map((task) =>
+    startNodeLambda({
+      worker: bundles.worker,
+      bundle: bundles.tasks[task],
+      functionName: localFunctionName(task),
+      functionArn: localFunctionArn(task),
+      environment: { ...taskEnvironment(task, options), ...awsEnvironment(task, gate) },
+      timeoutMs: (taskDefinition(task).timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+      log: (line) => {
+        const entry = parseLogLine(line);
+        if (!sumMetrics(entry, metrics)) options.log?.(entry);
       },
-    })(runtime('render-variant')),
-    'put-deny-entry': createPutDenyEntryTask({ denyList: mapDenyList(options.kvs) })(runtime('put-deny-entry')),
-    'delete-originals': createDeleteOriginalsTask({ originals: options.originals, dynamo: documents, originalsTable: TABLES.originals })(runtime('delete-originals')),
-    'delete-variants': createDeleteVariantsTask({ variants: options.variants })(runtime('delete-variants')),
-    'enqueue-invalidation': createEnqueueInvalidationTask({ queue })(runtime('enqueue-invalidation')),
-    'write-audit': createWriteAuditTask({ dynamo: documents, auditTable: TABLES.audit })(runtime('write-audit')),
-    'read-invalidation-queue': createReadInvalidationQueueTask({ queue, invalidations: { describe: async (id) => describeInvalidation(invalidations, id) } })(runtime('read-invalidation-queue')),
+    }),
+  );
+  const lambdas: Record<string, LambdaHandler> = {
+    ...Object.fromEntries(NODE_TASKS.map((task, i) => [task, (event: unknown) => nodeTasks[i]!.invoke(event)])),
     'plan-invalidations': planner ? (event) => planner.invoke(event) : goMissing,
-    'claim-invalidation-batch': createClaimInvalidationBatchTask({ queue })(runtime('claim-invalidation-batch')),
-    'mark-invalidation-submitted': createMarkInvalidationSubmittedTask({ queue })(runtime('mark-invalidation-submitted')),
   };
   const faults = createFaults();
   let executions: LocalExecutions;
@@ -245,6 +233,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     queue,
     documents,
     tables: TABLES,
+    denials: () => gate.denials(),
     deliver,
     takedown(request) {
       const problem = takedownProblem(request);
@@ -259,10 +248,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       for (const e of executions.list()) byMachine[e.stateMachine]![e.status]++;
       return {
         executions: byMachine,
-        renders,
+        renders: metrics.get('VariantsRendered') ?? 0,
         metrics: Object.fromEntries(metrics),
         invalidations: invalidations.stats(),
         planner: planner !== undefined,
+        denials: gate.denials().length,
         ...(notice && { notice }),
       };
     },
@@ -270,6 +260,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       clearInterval(schedule);
       await executions.settled();
       await planner?.close();
+      await Promise.all(nodeTasks.map((fn) => fn.close()));
+      await gate.close();
       await dynamo.close();
     },
   };
@@ -296,8 +288,7 @@ function bindTasks(
 ): Record<string, TaskHandler> {
   return Object.fromEntries(
     Object.entries(workflow.tasks).map(([state, binding]) => {
-      const handler =
-        'lambda' in binding ? withLambdaContext(binding.lambda, lambdas[binding.lambda]) : integrations[binding.integration];
+      const handler = 'lambda' in binding ? lambdas[binding.lambda] : integrations[binding.integration];
       if (!handler) throw new Error(`${workflow.name}.${state}: nothing local is bound to ${JSON.stringify(binding)}`);
       return [state, handler];
     }),
@@ -348,54 +339,77 @@ function createFaults(): PipelineFaults & { wrap(handlers: Record<string, TaskHa
 const localFunctionName = (task: string) => `imgedge-${task}`;
 const localFunctionArn = (task: string) => `arn:aws:lambda:${PRIMARY_REGION}:${LOCAL_ACCOUNT}:function:${localFunctionName(task)}`;
 
-/** Invokes the task's handler with what Lambda passes it; Powertools idempotency reads the remaining time from it. */
-function withLambdaContext(task: string, handler: LambdaHandler | undefined): TaskHandler | undefined {
-  if (!handler) return undefined;
-  return (input) => {
-    const deadline = Date.now() + TASK_TIMEOUT_MS;
-    return handler(input, {
-      functionName: localFunctionName(task),
-      awsRequestId: crypto.randomUUID(),
-      invokedFunctionArn: localFunctionArn(task),
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    });
+/** Where the local resources are, for the roles' policies (the CDK app's grants, resolved to local names). */
+function localTargets(options: LocalPipelineOptions): AccessTargets {
+  const buckets: Record<BucketGroup, readonly string[]> = {
+    primaryOriginals: [options.originals[PRIMARY_REGION].bucket],
+    everyOriginals: ORIGINALS_REGIONS.map((region) => options.originals[region].bucket),
+    variants: [options.variants.bucket],
+    quarantine: [QUARANTINE_BUCKET],
+  };
+  const tables: Record<TableName, string> = { idempotency: TABLES.idempotency, originals: TABLES.originals, invalidationQueue: TABLES.queue, audit: TABLES.audit };
+  return {
+    buckets: (group) => buckets[group],
+    tableArn: (table) => tableArn(tables[table]),
+    keyValueStoreArn: LOCAL_KVS_ARN,
+    distributionArn: distributionArn(LOCAL_DISTRIBUTION_ID),
   };
 }
 
-/** One idempotency table for every task, one persistence layer each (it carries the task's key prefix). */
-function taskRuntime(dynamo: LocalDynamo, sums: Map<string, number>) {
-  return (task: string): TaskRuntime => ({
-    persistence: new DynamoDBPersistenceLayer({ tableName: TABLES.idempotency, awsSdkV3Client: dynamo.client }),
-    logger: new Logger({ serviceName: task }),
-    metrics: new SummedMetrics({ namespace: METRICS_NAMESPACE, serviceName: task }, sums),
-  });
+/** The task's role policy: its registry access, less a withheld action. */
+function rolePolicy(task: TaskName, targets: AccessTargets, withhold: LocalPipelineOptions['withhold']) {
+  const policy = policyDocument(taskAccess(task), targets);
+  if (withhold?.task !== task) return policy;
+  const Statement = policy.Statement.map((statement) => ({ ...statement, Action: statement.Action.filter((action) => action !== withhold.action) }));
+  return { ...policy, Statement: Statement.filter((statement) => statement.Action.length > 0) };
 }
 
-/** Powertools Metrics that also sums every metric by name, for `/_local/stats`. */
-class SummedMetrics extends Metrics {
-  constructor(
-    options: ConstructorParameters<typeof Metrics>[0],
-    private readonly sums: Map<string, number>,
-  ) {
-    super(options);
+/** The TASK_ENV variables the registry gives the task, with the local stack's values. */
+function taskEnvironment(task: TaskName, options: LocalPipelineOptions): Record<string, string> {
+  const values: Record<TaskEnvName, string> = {
+    idempotencyTable: TABLES.idempotency,
+    originalsTable: TABLES.originals,
+    invalidationQueueTable: TABLES.queue,
+    auditTable: TABLES.audit,
+    originalsBuckets: JSON.stringify(byRegion((region) => options.originals[region].bucket)),
+    variantsBucket: options.variants.bucket,
+    quarantineBucket: QUARANTINE_BUCKET,
+    keyValueStoreArn: LOCAL_KVS_ARN,
+    distributionId: LOCAL_DISTRIBUTION_ID,
+  };
+  return Object.fromEntries(taskEnvNames(task).map((name) => [TASK_ENV[name], values[name]]));
+}
+
+/**
+ * What Lambda's environment gives the function, and where its SDK calls go:
+ * the role's name as access key id (the gate reads it from the signature),
+ * every service's endpoint the gate (the SDK reads AWS_ENDPOINT_URL and
+ * AWS_ENDPOINT_URL_<SERVICE>, docs/local-iam.md).
+ */
+function awsEnvironment(task: TaskName, gate: IamGate): Record<string, string> {
+  const { port } = new URL(gate.url);
+  return {
+    AWS_REGION: PRIMARY_REGION,
+    AWS_DEFAULT_REGION: PRIMARY_REGION,
+    AWS_LAMBDA_FUNCTION_NAME: localFunctionName(task),
+    AWS_ACCESS_KEY_ID: localFunctionName(task),
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL: gate.url,
+    // Its endpoint rules put the account id in front of the host, which an IP address cannot take.
+    AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE: `http://localhost:${port}`,
+  };
+}
+
+/** An EMF line (Powertools Metrics' output): its metrics added to `sums`; false for any other line. */
+function sumMetrics(entry: Record<string, unknown>, sums: Map<string, number>): boolean {
+  const emf = entry._aws as { CloudWatchMetrics?: Array<{ Metrics: Array<{ Name: string }> }> } | undefined;
+  if (!emf?.CloudWatchMetrics) return false;
+  for (const { Name } of emf.CloudWatchMetrics.flatMap((set) => set.Metrics)) {
+    const value = entry[Name];
+    const total = (Array.isArray(value) ? value : [value]).reduce((sum: number, v) => sum + Number(v), 0);
+    sums.set(Name, (sums.get(Name) ?? 0) + total);
   }
-
-  override addMetric(...args: Parameters<Metrics['addMetric']>): this {
-    const [name, , value] = args;
-    this.sums.set(name, (this.sums.get(name) ?? 0) + value);
-    return super.addMetric(...args);
-  }
-}
-
-/** The local GetInvalidation, read as CloudFrontInvalidationStatus reads CloudFront's. */
-function describeInvalidation(invalidations: LocalInvalidations, id: string) {
-  const { Status, InvalidationBatch } = invalidations.get(id);
-  return { status: Status, paths: InvalidationBatch.Paths.Items };
-}
-
-function kvsTenantConfig(kvs: Map<string, string>, tenant: string): TenantConfig | undefined {
-  const value = kvs.get(tenantConfigKey(tenant));
-  return value === undefined ? undefined : (JSON.parse(value) as TenantConfig);
+  return true;
 }
 
 /** The Go planner's real binary, built once (`go build`, cached by source time); undefined without Go. */

@@ -12,6 +12,7 @@ import { loadViewerFunction, type CloudFrontFunction } from './cloudfront-functi
 import { createLocalCloudFront, type EdgeResponse, type FailoverRequest, type LocalCloudFront } from './cloudfront.ts';
 import type { TrustedPublicKey } from './signed-urls.ts';
 import { LOCAL_DEPLOYMENT, type LocalDeployment } from './deployment.ts';
+import { VersionedMap } from './key-value-store.ts';
 import { PRIMARY_REGION } from './local-aws.ts';
 import { QUARANTINE_BUCKET, startLocalPipeline, type LocalPipeline, type LocalPipelineOptions, type PipelineStats } from './pipeline.ts';
 import { startReplication, type Replication } from './replication.ts';
@@ -42,7 +43,7 @@ export interface LocalStackOptions {
   /** The pipeline's knobs; `startUploadOnObjectCreated: false` leaves uploads to the edge path alone. */
   readonly pipeline?: Pick<
     LocalPipelineOptions,
-    'startUploadOnObjectCreated' | 'flushEveryMs' | 'invalidationCompletesAfterMs' | 'retryIntervalMs'
+    'startUploadOnObjectCreated' | 'flushEveryMs' | 'invalidationCompletesAfterMs' | 'retryIntervalMs' | 'withhold'
   >;
 }
 
@@ -134,7 +135,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
   });
 
-  const kvs = new Map<string, string>();
+  const kvs = new VersionedMap();
   const keyGroups = new Map<string, readonly TrustedPublicKey[]>();
   const viewer = await loadViewerFunction({ kvs });
   const waf = createLocalWaf(webAclRules(options.deployment ?? LOCAL_DEPLOYMENT));
@@ -153,12 +154,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...options.pipeline,
     uploads: emulator.endpoint(PRIMARY_REGION),
     uploadsBucket: originalsBucket(PRIMARY_REGION),
-    s3: createS3Client({ region: PRIMARY_REGION, endpoint: emulator.endpoint(PRIMARY_REGION).url }),
+    s3Endpoints: emulator.endpoints,
     originals,
     variants,
     kvs,
     invalidateEdge: (paths) => cloudfront.invalidate(paths),
-    render: renderVariant,
     log: options.log,
   });
 

@@ -5,6 +5,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_INLINE_BODY_BYTES } from '../../edge/origin/origin-request.ts';
 import { FAILOVER_REQUESTS } from '../../infra/local/cloudfront.ts';
 import { EDGE_ONLY, rawGet, startTestStack, setFault, upload, type RunningStack } from '../support/local-stack.ts';
 
@@ -13,6 +14,11 @@ const LANDSCAPE = '/demo/samples/landscape.jpg';
 
 async function photo(width = 1200, height = 800): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: { r: 40, g: 120, b: 200 } } }).jpeg().toBuffer();
+}
+
+/** Noise does not compress: its PNG variants are far bigger than the inline limit. */
+async function noise(width = 1200, height = 800): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
 }
 
 // AWS does not document whether the render origin's trigger gets the viewer's request or the one the variants origin's trigger rewrote: both.
@@ -83,12 +89,34 @@ describe.each(FAILOVER_REQUESTS)('edge path on the local stack (failover hands t
     expect(stats().originRequestInvocations - before.originRequestInvocations).toBe(1);
   });
 
+  it('serves a variant too large to inline from the variants bucket, not as a generated response', async () => {
+    await upload(running, 'demo/noise.png', await noise());
+    const res = await running.request('/demo/noise.png?w=1080&fmt=png');
+    expect(res.status).toBe(200);
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(body.length).toBeGreaterThan(MAX_INLINE_BODY_BYTES);
+    // server-timing rides on inline answers only; this one came from the stored object.
+    expect(res.headers.get('server-timing')).toBeNull();
+    const stored = await running.stack.variants.get('demo/noise.png/w1080_q75.png', { maxBytes: 50_000_000 });
+    expect(stored?.body.equals(body)).toBe(true);
+  });
+
   it('stores what it renders so the next miss elsewhere needs no render', async () => {
     await running.request(`${LANDSCAPE}?w=384&fmt=png`).then((r) => r.arrayBuffer());
     expect(await running.stack.variants.exists('demo/samples/landscape.jpg/w384_q75.png')).toBe(true);
   });
 
-  it('still answers 200 from a replica when the primary region is down', async () => {
+  // The local Lambda@Edge runs in us-east-1 unless told otherwise: the delivery stack's Origin Shield Region.
+  it('reads a render from the shield Region’s replica (us-east-1) alone while it answers', async () => {
+    await upload(running, 'demo/shield-read.jpg', await photo());
+    await running.stack.replication.settled();
+    const before = stats();
+    expect((await running.request('/demo/shield-read.jpg?w=640&fmt=jpeg')).status).toBe(200);
+    const fetched = stats().originFetches;
+    expect([fetched['us-east-1'] - before.originFetches['us-east-1'], fetched['eu-west-1'] - before.originFetches['eu-west-1'], fetched['ap-northeast-1'] - before.originFetches['ap-northeast-1']]).toEqual([1, 0, 0]);
+  });
+
+  it('fails over to the next replica (eu-west-1) when the shield Region’s replica is down', async () => {
     await upload(running, 'demo/failover-down.jpg', await photo());
     await running.stack.replication.settled();
     await setFault(running, 'us-east-1', 'unavailable');
@@ -102,7 +130,7 @@ describe.each(FAILOVER_REQUESTS)('edge path on the local stack (failover hands t
     }
   });
 
-  it('fails over to a replica when the primary region stops answering', async () => {
+  it('fails over to the next replica when the shield Region’s replica stops answering', async () => {
     await upload(running, 'demo/failover-timeout.jpg', await photo());
     await running.stack.replication.settled();
     await setFault(running, 'us-east-1', 'timeout');
@@ -142,7 +170,7 @@ describe.each(FAILOVER_REQUESTS)('edge path on the local stack (failover hands t
     }
   });
 
-  it('finds a fresh upload even where it has not replicated yet', async () => {
+  it('with the shield in eu-west-1, finds a fresh upload in us-east-1 that has not replicated there yet', async () => {
     const edge = await startTestStack({ ...EDGE_ONLY, edgeRegion: 'eu-west-1', failoverRequest });
     edge.stack.replicationDelayMs = 60_000;
     try {

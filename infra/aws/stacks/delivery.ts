@@ -12,7 +12,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { ALLOWED_PARAMS } from '../../../core/index.ts';
+import { ALLOWED_PARAMS, ORIGIN_SHIELD_REGIONS, type OriginalsRegion } from '../../../core/index.ts';
 import type { DeploymentConfig } from '../../../core/deployment/index.ts';
 import { ORIGIN_ROLE_HEADER, type OriginRole } from '../../../edge/origin/origin-request.ts';
 import { accessLogsBucket, privateBucket } from '../buckets.ts';
@@ -25,6 +25,21 @@ import type { EdgeStack } from './edge.ts';
  * it may list), 5xx is the variants bucket failing.
  */
 export const FAILOVER_STATUS_CODES = [403, 404, 500, 502, 503, 504];
+
+/**
+ * The Origin Shield Region of both origins, and so where every render runs:
+ * "When you use Origin Shield with Lambda@Edge, origin-facing triggers (origin
+ * request and origin response) run in the AWS Region where Origin Shield is
+ * enabled" (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-shield.html#origin-shield-and-lambda-at-edge;
+ * docs/aws-limits.md §B). It must be one of the three originals Regions (each is
+ * an Origin Shield Region, ORIGIN_SHIELD_REGIONS): the origin-request function
+ * derives its read order from the Region it runs in (AWS_REGION, core/regions.ts
+ * regionsNearestFirst), so the replica here is the primary read of every render
+ * and the other two are disaster recovery. us-east-1: beside the primary
+ * originals bucket (uploads land there first) and the variants bucket. Moving
+ * it is this one line and a deploy; nothing in the edge bundle changes.
+ */
+export const ORIGIN_SHIELD_REGION: OriginalsRegion = 'us-east-1';
 
 /** Variants are immutable per key (a new upload invalidates): a year, as their Cache-Control says. */
 const VARIANT_MAX_TTL = Duration.days(365);
@@ -46,6 +61,7 @@ export class DeliveryStack extends Stack {
   constructor(scope: Construct, id: string, props: DeliveryStackProps) {
     super(scope, id, { ...props, env: { account: props.config.account, region: PRIMARY_REGION } });
     const { config, names, edge } = props;
+    if (!(ORIGIN_SHIELD_REGIONS as readonly string[]).includes(ORIGIN_SHIELD_REGION)) throw new Error(`ORIGIN_SHIELD_REGION ${ORIGIN_SHIELD_REGION} is not a Region CloudFront offers Origin Shield in`);
     const accessLogs = accessLogsBucket(this, names.accessLogsBucket('delivery', PRIMARY_REGION));
 
     this.variants = privateBucket(this, 'Variants', {
@@ -80,7 +96,7 @@ export class DeliveryStack extends Stack {
       origins.S3BucketOrigin.withOriginAccessControl(this.variants, {
         originAccessControl,
         originAccessLevels: [cloudfront.AccessLevel.READ],
-        originShieldRegion: PRIMARY_REGION,
+        originShieldRegion: ORIGIN_SHIELD_REGION,
         customHeaders: { [ORIGIN_ROLE_HEADER]: role },
       });
     const origin = new origins.OriginGroup({

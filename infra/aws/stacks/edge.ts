@@ -17,16 +17,19 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { byRegion, keyPairTenantKey, ORIGINALS_REGIONS, type TenantConfig, tenantConfigKey } from '../../../core/index.ts';
+import { byRegion, keyPairTenantKey, type TenantConfig, tenantConfigKey } from '../../../core/index.ts';
 import type { DeploymentConfig, TenantDeployment } from '../../../core/deployment/index.ts';
 import type { EdgeConfig } from '../../../edge/origin/edge-config.ts';
 import { VIEWER_FUNCTION_FILE } from '../../../edge/viewer/artifact.ts';
 import { originRequestCode } from '../bundling/origin-request-bundle.ts';
 import type { TenantKeyEntry, TenantKeysProperties } from '../tenant-keys/index.ts';
-import { ESM_BUNDLING, NODE_RUNTIME } from '../lambda-runtime.ts';
+import { EDGE_NODE_RUNTIME, ESM_BUNDLING, NODE_RUNTIME } from '../lambda-runtime.ts';
+import { acknowledge } from '../nag.ts';
 import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
 import { repoPath } from '../paths.ts';
-import { allowList, allowObjects } from '../s3-access.ts';
+import { grantAccess } from '../s3-access.ts';
+import { accessTargets } from '../access-targets.ts';
+import { ORIGIN_REQUEST_ACCESS } from '../../../edge/origin/access.ts';
 import { imageWebAcl } from '../waf.ts';
 
 /**
@@ -99,8 +102,9 @@ export class EdgeStack extends Stack {
     });
 
     this.originRequest = new cloudfront.experimental.EdgeFunction(this, 'OriginRequest', {
-      description: 'Serves a stored variant or renders it from the nearest originals replica (edge/origin)',
-      runtime: NODE_RUNTIME,
+      description: 'Serves a stored variant or renders it from the originals replica of the Region it runs in (the Origin Shield Region), failing over to the others (edge/origin)',
+      // The newest Node.js Lambda@Edge documents, not the regional functions' (lambda-runtime.ts).
+      runtime: EDGE_NODE_RUNTIME,
       // Lambda@Edge runs x86_64 only.
       architecture: lambda.Architecture.X86_64,
       handler: 'index.handler',
@@ -111,7 +115,12 @@ export class EdgeStack extends Stack {
       // (docs/aws-limits.md §B): CloudFormation keeps old versions instead of failing the deploy.
       currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
     });
-    this.grantOriginRequestAccess(names);
+    acknowledge(
+      this.originRequest,
+      ['AwsSolutions-L1'],
+      `Lambda@Edge runs Node.js up to ${EDGE_NODE_RUNTIME.name} (CloudFront Developer Guide, Restrictions on Lambda@Edge, Supported runtimes), older than regional Lambda's newest.`,
+    );
+    grantAccess(this.originRequest, ORIGIN_REQUEST_ACCESS, accessTargets(names, {}));
 
     this.webAcl = imageWebAcl(this, config);
 
@@ -147,14 +156,6 @@ export class EdgeStack extends Stack {
     );
     const properties: TenantKeysProperties = { KvsArn: this.keyValueStore.keyValueStoreArn, Entries: entries };
     new CustomResource(this, 'TenantKeys', { serviceToken: fn.functionArn, resourceType: 'Custom::TenantKeys', properties });
-  }
-
-  /** Read the originals in every region; read and write the variants bucket. Nothing else. */
-  private grantOriginRequestAccess(names: ResourceNames): void {
-    const originals = ORIGINALS_REGIONS.map((region) => names.originalsBucket(region));
-    allowObjects(this.originRequest, ['s3:GetObject'], originals);
-    allowObjects(this.originRequest, ['s3:GetObject', 's3:PutObject'], [names.variantsBucket]);
-    allowList(this.originRequest, [...originals, names.variantsBucket]);
   }
 
   private tenantKeyGroup(tenant: TenantDeployment, keyPairs: TenantKeyEntry[]): cloudfront.KeyGroup {

@@ -2,7 +2,7 @@
  * The pipeline (us-east-1): the four state machines loaded from asl/*.asl.json,
  * one Lambda per task, the Go planner, the DynamoDB tables, and what starts
  * the workflows (S3 Object Created → upload, a schedule → invalidation-flush).
- * Each task's role allows exactly the calls its code makes (tasks/<name>/index.ts).
+ * Each task's role allows exactly the access tasks/registry.ts declares for it.
  */
 import { GoFunction } from '@aws-cdk/aws-lambda-go-alpha';
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
@@ -17,17 +17,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { byRegion, ORIGINALS_REGIONS } from '../../../core/index.ts';
+import { byRegion } from '../../../core/index.ts';
 import type { DeploymentConfig } from '../../../core/deployment/index.ts';
 import { TASK_ENV } from '../../../tasks/shared/environment.ts';
 import { INVALIDATION_QUEUE_KEYS } from '../../../tasks/shared/invalidation-queue.ts';
+import { taskAccess, taskDefinition, taskEnvNames, TASK_NAMES, type TaskEnvName, type TaskName } from '../../../tasks/registry.ts';
 import { TABLE_KEYS } from '../../../tasks/shared/tables.ts';
 import { functionArnPlaceholder, pascalCase as pascal } from '../../../workflows/common.ts';
 import { aslFile, WORKFLOWS, type Workflow } from '../../../workflows/index.ts';
 import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
 import { acknowledge, wildcardResourceFinding } from '../nag.ts';
 import { repoPath } from '../paths.ts';
-import { allowList, allowObjects } from '../s3-access.ts';
+import { grantAccess } from '../s3-access.ts';
+import { accessTargets } from '../access-targets.ts';
 import { taskFunction } from '../task-function.ts';
 
 /** How often queued invalidation paths are sent (docs/design.md: batched, within CloudFront's quotas). */
@@ -50,15 +52,6 @@ interface Tables {
   readonly audit: dynamodb.Table;
 }
 
-/** What a task may call and which TASK_ENV values it reads; `renders` tasks run sharp (task-function.ts). */
-interface TaskSpec {
-  readonly env: ReadonlyArray<keyof typeof TASK_ENV>;
-  readonly renders?: boolean;
-  readonly memorySize?: number;
-  readonly timeout?: Duration;
-  readonly grant: (fn: lambda.IFunction) => void;
-}
-
 export class PipelineStack extends Stack {
   readonly tables: Tables;
   readonly functions: ReadonlyMap<string, lambda.IFunction>;
@@ -71,8 +64,16 @@ export class PipelineStack extends Stack {
     super(scope, id, { ...props, env: { account: props.config.account, region: PRIMARY_REGION } });
     this.tables = this.createTables();
     const functions = new Map<string, lambda.IFunction>();
-    for (const [task, spec] of Object.entries(this.taskSpecs(props))) functions.set(task, this.nodeTask(task, spec, props));
-    functions.set('plan-invalidations', this.goPlanner());
+    const targets = accessTargets(props.names, {
+      tables: this.tables,
+      keyValueStoreArn: props.keyValueStore.keyValueStoreArn,
+      distributionArn: props.distribution.distributionArn,
+    });
+    for (const task of TASK_NAMES) {
+      const fn = taskDefinition(task).language === 'go' ? this.goPlanner(task) : this.nodeTask(task, props);
+      grantAccess(fn, taskAccess(task), targets);
+      functions.set(task, fn);
+    }
     this.functions = functions;
 
     const machines = new Map<string, sfn.StateMachine>();
@@ -121,89 +122,8 @@ export class PipelineStack extends Stack {
     };
   }
 
-  private taskSpecs(props: PipelineStackProps): Record<string, TaskSpec> {
-    const { tables } = this;
-    const { names } = props;
-    const primary = names.originalsBucket(PRIMARY_REGION);
-    const everyRegion = ORIGINALS_REGIONS.map((region) => names.originalsBucket(region));
-    const kvs = (fn: lambda.IFunction, ...actions: string[]) =>
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['cloudfront-keyvaluestore:DescribeKeyValueStore', ...actions],
-          resources: [props.keyValueStore.keyValueStoreArn],
-        }),
-      );
-    const readWrite = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-    const queue = (fn: lambda.IFunction) => allowTable(fn, tables.invalidationQueue, [...readWrite, 'dynamodb:Query'], INVALIDATION_QUEUE_KEYS.statusIndex.indexName);
-    const minute = Duration.minutes(1);
-    return {
-      'validate-original': {
-        env: ['originalsBuckets'],
-        renders: true,
-        memorySize: 2048,
-        timeout: minute,
-        grant: (fn) => {
-          allowObjects(fn, ['s3:GetObject'], [primary]);
-          allowList(fn, [primary]);
-        },
-      },
-      'quarantine-original': {
-        env: ['originalsBuckets', 'quarantineBucket', 'originalsTable'],
-        grant: (fn) => {
-          allowObjects(fn, ['s3:GetObject', 's3:GetObjectTagging', 's3:DeleteObject'], [primary]);
-          allowObjects(fn, ['s3:PutObject', 's3:PutObjectTagging'], [names.quarantineBucket]);
-          allowTable(fn, tables.originals, readWrite);
-        },
-      },
-      'record-original': { env: ['originalsTable'], grant: (fn) => allowTable(fn, tables.originals, readWrite) },
-      'plan-variants': { env: ['keyValueStoreArn'], grant: (fn) => kvs(fn, 'cloudfront-keyvaluestore:GetKey') },
-      'render-variant': {
-        env: ['originalsBuckets', 'variantsBucket'],
-        renders: true,
-        memorySize: 3008,
-        timeout: minute,
-        grant: (fn) => {
-          allowObjects(fn, ['s3:GetObject'], everyRegion);
-          allowObjects(fn, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [names.variantsBucket]);
-          allowList(fn, [...everyRegion, names.variantsBucket]);
-        },
-      },
-      'put-deny-entry': {
-        env: ['keyValueStoreArn'],
-        grant: (fn) => kvs(fn, 'cloudfront-keyvaluestore:GetKey', 'cloudfront-keyvaluestore:PutKey'),
-      },
-      'delete-originals': {
-        env: ['originalsBuckets', 'originalsTable'],
-        timeout: minute,
-        grant: (fn) => {
-          allowObjects(fn, ['s3:DeleteObject'], everyRegion);
-          allowTable(fn, tables.originals, readWrite);
-        },
-      },
-      'delete-variants': {
-        env: ['variantsBucket'],
-        timeout: minute,
-        grant: (fn) => {
-          allowObjects(fn, ['s3:DeleteObject'], [names.variantsBucket]);
-          allowList(fn, [names.variantsBucket]);
-        },
-      },
-      'enqueue-invalidation': { env: ['invalidationQueueTable'], grant: queue },
-      'read-invalidation-queue': {
-        env: ['invalidationQueueTable', 'distributionId'],
-        grant: (fn) => {
-          queue(fn);
-          fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudfront:GetInvalidation'], resources: [props.distribution.distributionArn] }));
-        },
-      },
-      'claim-invalidation-batch': { env: ['invalidationQueueTable'], grant: queue },
-      'mark-invalidation-submitted': { env: ['invalidationQueueTable'], grant: queue },
-      'write-audit': { env: ['auditTable'], grant: (fn) => allowTable(fn, tables.audit, ['dynamodb:GetItem', 'dynamodb:PutItem']) },
-    };
-  }
-
-  private nodeTask(task: string, spec: TaskSpec, props: PipelineStackProps): lambda.IFunction {
-    const values: Record<keyof typeof TASK_ENV, string> = {
+  private nodeTask(task: TaskName, props: PipelineStackProps): lambda.IFunction {
+    const values: Record<TaskEnvName, string> = {
       idempotencyTable: this.tables.idempotency.tableName,
       originalsTable: this.tables.originals.tableName,
       invalidationQueueTable: this.tables.invalidationQueue.tableName,
@@ -214,30 +134,25 @@ export class PipelineStack extends Stack {
       keyValueStoreArn: props.keyValueStore.keyValueStoreArn,
       distributionId: props.distribution.distributionId,
     };
-    const environment = Object.fromEntries(
-      ['idempotencyTable' as const, ...spec.env].map((name) => [TASK_ENV[name], values[name]]),
-    );
-    const fn = taskFunction(this, pascal(task), {
+    const { renders, memoryMb, timeoutSeconds } = taskDefinition(task);
+    return taskFunction(this, pascal(task), {
       task,
-      environment,
-      ...(spec.renders && { renders: true }),
-      ...(spec.memorySize && { memorySize: spec.memorySize }),
-      ...(spec.timeout && { timeout: spec.timeout }),
+      environment: Object.fromEntries(taskEnvNames(task).map((name) => [TASK_ENV[name], values[name]])),
+      ...(renders && { renders: true }),
+      ...(memoryMb && { memorySize: memoryMb }),
+      ...(timeoutSeconds && { timeout: Duration.seconds(timeoutSeconds) }),
     });
-    allowTable(fn, this.tables.idempotency, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
-    spec.grant(fn);
-    return fn;
   }
 
   /** The invalidation planner: Go, standard library only, built by GoFunction with the local toolchain (docs/go-lambda.md). */
-  private goPlanner(): lambda.IFunction {
-    const fn = new GoFunction(this, 'PlanInvalidations', {
-      entry: repoPath('tasks', 'plan-invalidations'),
+  private goPlanner(task: TaskName): lambda.IFunction {
+    const fn = new GoFunction(this, pascal(task), {
+      entry: repoPath('tasks', task),
       runtime: lambda.Runtime.PROVIDED_AL2023,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.seconds(30),
-      logGroup: new logs.LogGroup(this, 'PlanInvalidationsLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup: new logs.LogGroup(this, `${pascal(task)}Logs`, { retention: logs.RetentionDays.ONE_MONTH }),
       // No module proxy (none is reachable here, and the planner needs none), no cgo: a static arm64 bootstrap.
       bundling: { goProxies: ['off'], cgoEnabled: false },
     });
@@ -332,10 +247,4 @@ export class PipelineStack extends Stack {
     });
     return deadLetters;
   }
-}
-
-/** DynamoDB actions on one table (and the one index it queries): no `index/*` wildcard. */
-function allowTable(fn: lambda.IFunction, table: dynamodb.Table, actions: string[], index?: string): void {
-  const resources = [table.tableArn, ...(index ? [`${table.tableArn}/index/${index}`] : [])];
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
 }

@@ -72,7 +72,7 @@ export class StorageStack extends Stack {
 
     if (primary) {
       this.acknowledgeReplicationRole(names);
-      this.uploadRoles = new Map(config.tenants.map((tenant) => [tenant.name, this.tenantUploadRole(tenant, names.originalsBucket(region))]));
+      this.uploadRoles = new Map(config.tenants.map((tenant) => [tenant.name, this.tenantUploadRole(tenant, names.uploadRole(tenant.name), names.originalsBucket(region))]));
       this.quarantine = privateBucket(this, 'Quarantine', {
         bucketName: names.quarantineBucket,
         accessLogs,
@@ -85,10 +85,10 @@ export class StorageStack extends Stack {
    * A tenant uploads with its own role, which can write only under `{tenant}/`
    * of the primary originals bucket: no read, no delete, no other prefix.
    */
-  private tenantUploadRole(tenant: TenantDeployment, originalsBucket: string): iam.Role {
+  private tenantUploadRole(tenant: TenantDeployment, roleName: string, originalsBucket: string): iam.Role {
     const principals = tenant.uploadPrincipals.length > 0 ? tenant.uploadPrincipals.map((arn) => new iam.ArnPrincipal(arn)) : [new iam.AccountRootPrincipal()];
     const role = new iam.Role(this, `Upload-${tenant.name}`, {
-      roleName: `${this.stackName}-upload-${tenant.name}`,
+      roleName,
       description: `Uploads originals of tenant ${tenant.name}`,
       assumedBy: new iam.CompositePrincipal(...principals),
       maxSessionDuration: Duration.hours(1),

@@ -1,0 +1,61 @@
+/**
+ * What a function may call, said once in our own resource vocabulary: the task
+ * registry (tasks/registry.ts) and the origin-request function declare their
+ * access in it, the CDK stacks grant exactly the policy statements it resolves
+ * to, and the local stack enforces the same statements on every call.
+ */
+
+/** The originals bucket of the primary region, of every region, the variants and the quarantine bucket. */
+export type BucketGroup = 'primaryOriginals' | 'everyOriginals' | 'variants' | 'quarantine';
+export type TableName = 'idempotency' | 'originals' | 'invalidationQueue' | 'audit';
+
+export type Access =
+  /** `actions` on every object of the buckets (keys are data named at run time). */
+  | { readonly objects: readonly `s3:${string}`[]; readonly in: BucketGroup }
+  /** s3:ListBucket, so that a missing key answers 404 rather than 403 (AWS S3 API reference, HeadObject, "Permissions"). */
+  | { readonly list: BucketGroup }
+  | { readonly table: TableName; readonly actions: readonly `dynamodb:${string}`[]; readonly index?: string }
+  | { readonly keyValueStore: readonly `cloudfront-keyvaluestore:${string}`[] }
+  | { readonly distribution: readonly `cloudfront:${string}`[] };
+
+/** Where the resources are: bucket names, ARNs (CloudFormation tokens in CDK, local ARNs in the local stack). */
+export interface AccessTargets {
+  buckets(group: BucketGroup): readonly string[];
+  tableArn(table: TableName): string;
+  readonly keyValueStoreArn: string;
+  readonly distributionArn: string;
+}
+
+export interface PolicyStatement {
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+}
+
+export const bucketArn = (bucketName: string): string => `arn:aws:s3:::${bucketName}`;
+export const objectsArn = (bucketName: string): string => `${bucketArn(bucketName)}/*`;
+
+/** The Allow statement one access resolves to. */
+export function policyStatement(access: Access, targets: AccessTargets): PolicyStatement {
+  if ('objects' in access) return { actions: access.objects, resources: targets.buckets(access.in).map(objectsArn) };
+  if ('list' in access) return { actions: ['s3:ListBucket'], resources: targets.buckets(access.list).map(bucketArn) };
+  if ('table' in access) {
+    const table = targets.tableArn(access.table);
+    // The one index it queries, never `index/*`.
+    return { actions: access.actions, resources: [table, ...(access.index ? [`${table}/index/${access.index}`] : [])] };
+  }
+  if ('keyValueStore' in access) {
+    return { actions: ['cloudfront-keyvaluestore:DescribeKeyValueStore', ...access.keyValueStore], resources: [targets.keyValueStoreArn] };
+  }
+  return { actions: access.distribution, resources: [targets.distributionArn] };
+}
+
+/** An IAM policy document of these accesses, as the local stack evaluates it. */
+export function policyDocument(accesses: readonly Access[], targets: AccessTargets) {
+  return {
+    Version: '2012-10-17',
+    Statement: accesses.map((access) => {
+      const { actions, resources } = policyStatement(access, targets);
+      return { Effect: 'Allow', Action: [...actions], Resource: [...resources] };
+    }),
+  };
+}
