@@ -24,6 +24,10 @@ export interface TaskDefinition {
   readonly timeoutSeconds?: number;
 }
 
+/** Lambda's own defaults, for a task that names none. */
+export const DEFAULT_TASK_MEMORY_MB = 256;
+export const DEFAULT_TASK_TIMEOUT_SECONDS = 30;
+
 const READ_WRITE = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
 const QUEUE: Access = { table: 'invalidationQueue', actions: [...READ_WRITE, 'dynamodb:Query'], index: INVALIDATION_QUEUE_KEYS.statusIndex.indexName };
 const MINUTE = 60;

@@ -16,7 +16,11 @@ export type Access =
   | { readonly list: BucketGroup }
   | { readonly table: TableName; readonly actions: readonly `dynamodb:${string}`[]; readonly index?: string }
   | { readonly keyValueStore: readonly `cloudfront-keyvaluestore:${string}`[] }
-  | { readonly distribution: readonly `cloudfront:${string}`[] };
+  | { readonly distribution: readonly `cloudfront:${string}`[] }
+  /** lambda:InvokeFunction on these functions (tasks/ names). */
+  | { readonly invoke: readonly string[] }
+  /** states:StartExecution on these state machines (workflow names). */
+  | { readonly startExecution: readonly string[] };
 
 /** Where the resources are: bucket names, ARNs (CloudFormation tokens in CDK, local ARNs in the local stack). */
 export interface AccessTargets {
@@ -24,6 +28,9 @@ export interface AccessTargets {
   tableArn(table: TableName): string;
   readonly keyValueStoreArn: string;
   readonly distributionArn: string;
+  /** The unqualified ARN a workflow calls the task's function by. */
+  functionArn(task: string): string;
+  stateMachineArn(workflow: string): string;
 }
 
 export interface PolicyStatement {
@@ -46,7 +53,32 @@ export function policyStatement(access: Access, targets: AccessTargets): PolicyS
   if ('keyValueStore' in access) {
     return { actions: ['cloudfront-keyvaluestore:DescribeKeyValueStore', ...access.keyValueStore], resources: [targets.keyValueStoreArn] };
   }
+  if ('invoke' in access) return { actions: ['lambda:InvokeFunction'], resources: access.invoke.map((task) => targets.functionArn(task)) };
+  if ('startExecution' in access) return { actions: ['states:StartExecution'], resources: access.startExecution.map((name) => targets.stateMachineArn(name)) };
   return { actions: access.distribution, resources: [targets.distributionArn] };
+}
+
+/** A workflow's Task binding (workflows/common.ts): a task's function, or a service integration. */
+export type TaskBinding = { readonly lambda: string } | { readonly integration: string };
+
+/** The integrations a workflow may use, and what its role needs for each (the upload workflow starts render). */
+const INTEGRATION_ACCESS: Readonly<Record<string, Access>> = {
+  'states:startExecution': { startExecution: ['render'] },
+  'aws-sdk:cloudfront:createInvalidation': { distribution: ['cloudfront:CreateInvalidation'] },
+};
+
+/** What a state machine's role allows: invoking its tasks' functions and its integrations' calls. */
+export function workflowAccess(bindings: readonly TaskBinding[]): Access[] {
+  const tasks = [...new Set(bindings.flatMap((binding) => ('lambda' in binding ? [binding.lambda] : [])))];
+  const integrations = [...new Set(bindings.flatMap((binding) => ('integration' in binding ? [binding.integration] : [])))];
+  return [
+    ...(tasks.length > 0 ? [{ invoke: tasks }] : []),
+    ...integrations.map((integration) => {
+      const access = INTEGRATION_ACCESS[integration];
+      if (!access) throw new Error(`no permission known for the integration ${integration}`);
+      return access;
+    }),
+  ];
 }
 
 /** An IAM policy document of these accesses, as the local stack evaluates it. */

@@ -18,4 +18,5 @@ export const handler = createOriginRequestHandler({
     store: new S3ObjectStore(createS3Client({ region, maxAttempts: 1 }), config.originalsBuckets[region]),
   })),
   render: renderVariant,
+  regionTimeoutMs: config.regionTimeoutMs,
 });

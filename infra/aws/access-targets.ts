@@ -7,6 +7,8 @@ export interface KnownArns {
   readonly tables?: Readonly<Record<TableName, { readonly tableArn: string }>>;
   readonly keyValueStoreArn?: string;
   readonly distributionArn?: string;
+  readonly functions?: ReadonlyMap<string, { readonly functionArn: string }>;
+  readonly stateMachines?: ReadonlyMap<string, { readonly stateMachineArn: string }>;
 }
 
 /** Where a stack's grants point: the buckets by their fixed names (names.ts), the rest by the ARNs it has. */
@@ -30,5 +32,7 @@ export function accessTargets(names: ResourceNames, known: KnownArns): AccessTar
     get distributionArn() {
       return need(known.distributionArn, 'the distribution');
     },
+    functionArn: (task) => need(known.functions?.get(task), `the function of tasks/${task}`).functionArn,
+    stateMachineArn: (workflow) => need(known.stateMachines?.get(workflow), `the ${workflow} state machine`).stateMachineArn,
   };
 }

@@ -1,5 +1,6 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { BUNDLE_TARGET, ESM_REQUIRE_BANNER } from '../../core/deployment/index.ts';
 
 /**
  * The Node.js runtime of every regional function we deploy (Lambda@Edge has its
@@ -21,16 +22,15 @@ export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
  */
 export const EDGE_NODE_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
-/** esbuild's target for every Lambda bundle: the oldest Node the code is tested on. */
-export const BUNDLE_TARGET = 'node20';
-
-/** How NodejsFunction bundles our code: the local esbuild, ESM, the AWS SDK bundled so its version is the one tested. */
+/**
+ * How NodejsFunction bundles the deploy-time function (tenant-keys/): the local esbuild, ESM, the AWS SDK bundled.
+ * The functions the local stack also runs are built by tasks/build.ts and edge/origin/function.ts instead.
+ */
 export const ESM_BUNDLING = {
   format: OutputFormat.ESM,
   target: BUNDLE_TARGET,
   mainFields: ['module', 'main'],
-  // Some bundled CommonJS dependencies call require(); ESM output has none of its own.
-  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  banner: ESM_REQUIRE_BANNER,
   bundleAwsSDK: true,
   minify: true,
   forceDockerBundling: false,

@@ -15,6 +15,9 @@ import { deployment } from './deployment.ts';
 import { resourceNames } from './names.ts';
 import { REPO_ROOT } from './paths.ts';
 import { edgeConfig } from './stacks/edge.ts';
+import { localBundles, NODE_TASKS } from '../local/bundles.ts';
+import { TASK_BUNDLE_FILE } from '../../tasks/build.ts';
+import { pascalCase } from '../../workflows/common.ts';
 
 const HAS_GO = goAvailable();
 const names = resourceNames(parseDeploymentConfig(deployment));
@@ -68,6 +71,14 @@ describe.skipIf(!HAS_GO)(`npx cdk synth${HAS_GO ? '' : ` (skipped: ${GO_MISSING}
     };
     const load = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(dir, 'index.mjs'))}); process.stdout.write(typeof m.handler)`], { encoding: 'utf8', env });
     expect(load.stdout, load.stderr).toBe('function');
+  });
+
+  it('deploys every task bundle byte for byte as the local stack runs it (the same build: tasks/build.ts)', async () => {
+    const local = await localBundles();
+    for (const task of NODE_TASKS) {
+      const deployed = readFileSync(join(functionAsset('imgedge-pipeline', pascalCase(task)), TASK_BUNDLE_FILE));
+      expect(deployed.equals(readFileSync(local.tasks[task])), task).toBe(true);
+    }
   });
 
   it('builds the Go planner as a static arm64 Linux executable named bootstrap', () => {

@@ -1,7 +1,8 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { type Access, type AccessTargets, policyStatement } from '../../core/deployment/index.ts';
-import { ORIGIN_REQUEST_ACCESS } from '../../edge/origin/access.ts';
+import { type Access, type AccessTargets, policyStatement, workflowAccess } from '../../core/deployment/index.ts';
+import { WORKFLOWS } from '../../workflows/index.ts';
+import { ORIGIN_REQUEST_ACCESS } from '../../edge/origin/function.ts';
 import { synthesizeForAssertions } from '../../test/support/synth.ts';
 import { pascalCase } from '../../workflows/common.ts';
 import { TASK_NAMES, taskAccess } from '../../tasks/registry.ts';
@@ -25,6 +26,7 @@ function flatten(value: unknown): string {
   const json = value as Json;
   if (json['Fn::GetAtt']) return (json['Fn::GetAtt'] as string[]).join('.');
   if (json.Ref === 'AWS::Partition') return 'aws';
+  if (typeof json.Ref === 'string') return `${json.Ref}.Ref`;
   if (json['Fn::GetStackOutput']) return `output:${(json['Fn::GetStackOutput'] as { StackName: string }).StackName}`;
   if (json['Fn::Join']) return (json['Fn::Join'] as [string, unknown[]])[1].map(flatten).join((json['Fn::Join'] as [string])[0]);
   throw new Error(`no reading of ${JSON.stringify(value)}`);
@@ -63,12 +65,29 @@ describe('every role is exactly its declared access', () => {
     distributionArn: `arn:aws:cloudfront::${deployment.config.account}:distribution/output:${deployment.stacks.delivery.stackName}`,
   });
   const template = deployment.template('pipeline').toJSON() as { Resources: Record<string, Json> };
+  const logicalIdOfFunction = (task: string) =>
+    `${Object.keys(template.Resources).find((id) => template.Resources[id]!.Type === 'AWS::Lambda::Function' && id.startsWith(pascalCase(task)))}.Arn`;
 
   it.each(TASK_NAMES)('the %s function may make the calls tasks/registry.ts declares, and no other', (task) => {
     expect(roleStatements(template, pascalCase(task))).toEqual(expected(taskAccess(task), targets));
   });
 
-  it('the origin-request function may make the calls edge/origin/access.ts declares, and no other', () => {
+  it.each(WORKFLOWS.map((w) => w.name))('the %s state machine may invoke its tasks and make its integrations\' calls, and no other (besides tracing and logs)', (name) => {
+    const workflow = WORKFLOWS.find((w) => w.name === name)!;
+    const machine = Object.entries(template.Resources).find(([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && id.startsWith(`${pascalCase(name)}StateMachine`));
+    const [role] = ((machine![1].Properties as Json).RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'];
+    const statements = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify((r.Properties as Json).Roles).includes(`"${role}"`))
+      .flatMap((r) => (r.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement)
+      .map((st) => ({ effect: st.Effect, actions: asList(st.Action), resources: asList(st.Resource).map(flatten) }))
+      .filter((st) => !st.actions.every((action) => /^(xray|logs):/.test(action)));
+    // A state machine's ARN is its Ref.
+    const stateMachineArn = (w: string) => `${pipeline.getLogicalId(pipeline.stateMachines.get(w)!.node.defaultChild as CfnElement)}.Ref`;
+    const machineTargets = { ...targets, functionArn: logicalIdOfFunction, stateMachineArn };
+    expect(statements).toEqual(expected(workflowAccess(Object.values(workflow.tasks)), machineTargets));
+  });
+
+  it('the origin-request function may make the calls edge/origin/function.ts declares, and no other', () => {
     const edgeTemplate = deployment.template('edge').toJSON() as { Resources: Record<string, Json> };
     expect(roleStatements(edgeTemplate, 'OriginRequestFn')).toEqual(expected(ORIGIN_REQUEST_ACCESS, accessTargets(names, {})));
   });

@@ -1,6 +1,7 @@
 /**
- * The bundles the local stack runs: each Node task built with the options the
- * CDK app deploys (tasks/build.ts), and the worker bootstrap that hosts them.
+ * The bundles the local stack runs: each Node task and the origin-request
+ * function built as the CDK app deploys them (tasks/build.ts,
+ * edge/origin/function.ts), and the worker bootstrap that hosts them.
  * A bundle is rebuilt only when its build options or one of its input files
  * (as esbuild's metafile lists them) changed since the last build; a
  * concurrent build elsewhere replaces files by rename, never half-written.
@@ -9,6 +10,9 @@ import { build, type BuildOptions } from 'esbuild';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import type { EdgeConfig } from '../../edge/origin/edge-config.ts';
+import { ORIGIN_REQUEST_PACKAGE_JSON, originRequestBuildOptions } from '../../edge/origin/function.ts';
 import { taskBuildOptions } from '../../tasks/build.ts';
 import { TASK_NAMES, taskDefinition, type TaskName } from '../../tasks/registry.ts';
 
@@ -93,4 +97,13 @@ export function localBundles(): Promise<LocalBundles> {
     building = undefined;
   });
   return building;
+}
+
+/** The origin-request bundle with `config` baked in, one folder per config (a test's shorter region timeout is another). */
+export async function localOriginRequestBundle(config: EdgeConfig): Promise<string> {
+  const id = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
+  const dir = join(BUNDLES_DIR, 'origin-request', id);
+  const bundle = await ensureBuilt(inRepo(originRequestBuildOptions(config, dir)));
+  await writeFile(join(dir, 'package.json'), ORIGIN_REQUEST_PACKAGE_JSON);
+  return bundle;
 }

@@ -11,6 +11,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isService, needs, type Need, s3Target, type Service, type SignedRequest, signer, UnknownCall } from './iam-actions.ts';
+import type { policyDocument } from '../../core/deployment/index.ts';
 import type { ServiceResponse } from './key-value-store.ts';
 import { LOCAL_ACCOUNT } from './local-aws.ts';
 
@@ -27,9 +28,10 @@ export interface IamGateOptions {
   readonly roles: ReadonlyMap<string, PolicyDocument>;
   /** S3 by bucket: each bucket's emulator. */
   readonly s3: (bucket: string) => string | undefined;
-  readonly dynamodb: Backend;
-  readonly keyValueStore: Backend;
-  readonly cloudfront: Backend;
+  /** A service without a backend here answers 501: the gate's roles do not call it. */
+  readonly dynamodb?: Backend;
+  readonly keyValueStore?: Backend;
+  readonly cloudfront?: Backend;
 }
 
 export interface Denial {
@@ -42,6 +44,8 @@ export interface IamGate {
   readonly url: string;
   /** Every refused call, oldest first (bounded: the newest MAX_DENIALS). */
   denials(): readonly Denial[];
+  /** Whether the role may make a call that does not come over HTTP (a state machine's Task); a refusal is a denial. */
+  authorize(role: string, need: Need): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -67,6 +71,13 @@ async function allowed(policy: PolicyDocument, role: string, need: Need): Promis
 const deniedMessage = (role: string, { action, resource }: Need) =>
   `User: arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${role}/local is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
 
+/** `policy` without `action`, as a forgotten grant would leave it (tests: the call must fail with AccessDenied). */
+export function withholding(policy: ReturnType<typeof policyDocument>, action: string | undefined): ReturnType<typeof policyDocument> {
+  if (action === undefined) return policy;
+  const Statement = policy.Statement.map((statement) => ({ ...statement, Action: statement.Action.filter((a) => a !== action) }));
+  return { ...policy, Statement: Statement.filter((statement) => statement.Action.length > 0) };
+}
+
 const xml = (status: number, body: string): ServiceResponse => ({ status, headers: { 'content-type': 'application/xml' }, body });
 
 /** Each service's AccessDenied, as its SDK reads it. */
@@ -87,11 +98,21 @@ const escapeXml = (text: string) => text.replace(/[<>&"]/g, (c) => `&#${c.charCo
 
 export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
   const denials: Denial[] = [];
-  const backends: Record<Exclude<Service, 's3'>, Backend> = {
+  const backends: Record<Exclude<Service, 's3'>, Backend | undefined> = {
     dynamodb: options.dynamodb,
     'cloudfront-keyvaluestore': options.keyValueStore,
     cloudfront: options.cloudfront,
   };
+
+  function record(role: string, need: Need): void {
+    denials.push({ role, ...need });
+    if (denials.length > MAX_DENIALS) denials.shift();
+  }
+
+  function deny(service: Service, role: string, need: Need): ServiceResponse {
+    record(role, need);
+    return accessDenied(service, deniedMessage(role, need));
+  }
 
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
@@ -111,12 +132,11 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
     }
     for (const need of required) {
       if (policy && (await allowed(policy, role, need))) continue;
-      denials.push({ role, ...need });
-      if (denials.length > MAX_DENIALS) denials.shift();
-      return send(res, accessDenied(service, deniedMessage(role, need)));
+      return send(res, deny(service, role, need));
     }
     if (service === 's3') return forwardS3(request, res, role, policy);
     const backend = backends[service];
+    if (backend === undefined) return send(res, { status: 501, headers: {}, body: `no ${service} stand-in behind this gate` });
     if (typeof backend === 'string') return forward(backend, request, res);
     return send(res, await backend(request));
   }
@@ -131,7 +151,7 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
     const hideMissing = reads && key !== '' && !(policy && (await allowed(policy, role, list)));
     // s3rver knows one access key (it does not check SigV4 signatures): the call is made as that account.
     const asEmulator = { ...request, headers: { ...request.headers, authorization: String(request.headers.authorization).replace(/Credential=[^/]+\//, 'Credential=S3RVER/') } };
-    return forward(backend, asEmulator, res, hideMissing ? (status) => (status === 404 ? accessDenied('s3', deniedMessage(role, list)) : undefined) : undefined);
+    return forward(backend, asEmulator, res, hideMissing ? (status) => (status === 404 ? deny('s3', role, list) : undefined) : undefined);
   }
 
   const server = createServer((req, res) => {
@@ -144,10 +164,35 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     denials: () => [...denials],
+    async authorize(role, need) {
+      const policy = options.roles.get(role);
+      if (policy && (await allowed(policy, role, need))) return true;
+      record(role, need);
+      return false;
+    },
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },
+  };
+}
+
+/**
+ * What Lambda's environment gives a function whose calls go through `gate`:
+ * its Region, credentials whose access key id is its role (the gate reads it
+ * from the signature), and every service's endpoint the gate (the SDK reads
+ * AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>, docs/local-iam.md).
+ */
+export function callerEnvironment(gate: IamGate, role: string, region: string): Record<string, string> {
+  return {
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_LAMBDA_FUNCTION_NAME: role,
+    AWS_ACCESS_KEY_ID: role,
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL: gate.url,
+    // Its endpoint rules put the account id in front of the host, which an IP address cannot take.
+    AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE: `http://localhost:${new URL(gate.url).port}`,
   };
 }
 

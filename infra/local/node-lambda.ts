@@ -6,6 +6,9 @@
  * timeout fails with Sandbox.Timedout and its worker is discarded, as Lambda
  * discards the environment. Lines the function prints go to `log`.
  */
+// Loaded here, in the main thread, before any worker: sharp's shared libraries must stay
+// loaded while workers that use them come and go (glibc unloads them otherwise; lovell/sharp#2263).
+import 'sharp';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { Invocation, Outcome, WorkerData } from './lambda-worker.ts';
@@ -21,7 +24,8 @@ export interface NodeLambdaOptions {
   readonly functionArn: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
-  readonly log: (line: string) => void;
+  /** Each line it prints: JSON lines parsed, others as `{ message }`. */
+  readonly log: (entry: Record<string, unknown>) => void;
 }
 
 export interface NodeLambda {
@@ -32,6 +36,17 @@ export interface NodeLambda {
 interface Environment {
   readonly worker: Worker;
   readonly ready: Promise<void>;
+}
+
+/** A log line as an entry: structured (JSON) lines parsed, others as `{ message }`. */
+export function logEntry(line: string): Record<string, unknown> {
+  try {
+    const entry: unknown = JSON.parse(line);
+    if (typeof entry === 'object' && entry !== null && !Array.isArray(entry)) return entry as Record<string, unknown>;
+  } catch {
+    // not JSON
+  }
+  return { message: line };
 }
 
 const namedError = (name: string, message: string) => Object.assign(new Error(message), { name });
@@ -49,7 +64,7 @@ export function startNodeLambda(options: NodeLambdaOptions): NodeLambda {
       stdout: true,
       stderr: true,
     });
-    for (const stream of [worker.stdout, worker.stderr]) createInterface({ input: stream }).on('line', options.log);
+    for (const stream of [worker.stdout, worker.stderr]) createInterface({ input: stream }).on('line', (line) => options.log(logEntry(line)));
     const ready = new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
       worker.once('error', reject);

@@ -13,26 +13,26 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { MAX_TAKEDOWN_REASON_LENGTH } from '../../tasks/put-deny-entry/task.ts';
 import { byRegion, type OriginalsRegion, parseOriginalKey, ORIGINALS_REGIONS } from '../../core/index.ts';
-import { type AccessTargets, type BucketGroup, policyDocument, type TableName } from '../../core/deployment/index.ts';
+import { type AccessTargets, type BucketGroup, policyDocument, type TableName, workflowAccess } from '../../core/deployment/index.ts';
 import type { ObjectStore } from '../../core/storage/index.ts';
 import { InvalidationQueue, invalidationQueueTable } from '../../tasks/shared/invalidation-queue.ts';
 import { TASK_ENV } from '../../tasks/shared/environment.ts';
 import { TABLE_KEYS } from '../../tasks/shared/tables.ts';
-import { taskAccess, taskDefinition, taskEnvNames, TASK_NAMES, type TaskEnvName, type TaskName } from '../../tasks/registry.ts';
+import { DEFAULT_TASK_TIMEOUT_SECONDS, taskAccess, taskDefinition, taskEnvNames, TASK_NAMES, type TaskEnvName, type TaskName } from '../../tasks/registry.ts';
 import { taskBinding } from '../../workflows/common.ts';
 import { aslFile, WORKFLOWS, type Workflow } from '../../workflows/index.ts';
 import { stateMachineArn, type TaskHandler } from './asl-interpreter.ts';
 import { localBundles, NODE_TASKS } from './bundles.ts';
 import { startLocalDynamo } from './dynamodb-emulator.ts';
 import { createLocalExecutions, StepFunctionsError, type Execution, type LocalExecutions } from './executions.ts';
-import { distributionArn, tableArn } from './iam-actions.ts';
-import { type Denial, type IamGate, startIamGate } from './iam-gate.ts';
+import { distributionArn, type Need, tableArn } from './iam-actions.ts';
+import { callerEnvironment, type Denial, type IamGate, startIamGate, withholding } from './iam-gate.ts';
 import { createLocalInvalidations, invalidationsApi, type InvalidationStats, type LocalInvalidations } from './invalidations.ts';
 import { keyValueStoreApi, LOCAL_KVS_ARN, type VersionedMap } from './key-value-store.ts';
 import { buildGoTask, GO_MISSING, goAvailable } from '../../tasks/plan-invalidations/go-toolchain.ts';
 import { startGoLambda, type GoLambda } from './lambda-runtime-host.ts';
 import { LOCAL_ACCOUNT, PRIMARY_REGION } from './local-aws.ts';
-import { startNodeLambda } from './node-lambda.ts';
+import { logEntry, startNodeLambda } from './node-lambda.ts';
 import { objectCreatedEvent, type ObjectCreatedEvent } from './s3-events.ts';
 import type { S3Endpoint } from './s3-emulator.ts';
 
@@ -41,9 +41,6 @@ export const QUARANTINE_BUCKET = 'imgedge-quarantine';
 const TABLES = { idempotency: 'imgedge-idempotency', originals: 'imgedge-originals', queue: 'imgedge-invalidation-queue', audit: 'imgedge-audit' };
 const PLANNER_SOURCE = fileURLToPath(new URL('../../tasks/plan-invalidations', import.meta.url));
 const PLANNER_BUILD = fileURLToPath(new URL('../../dist/tasks/plan-invalidations', import.meta.url));
-
-/** Lambda's default timeout, for a task the registry gives none (as CDK does). */
-const DEFAULT_TIMEOUT_SECONDS = 30;
 
 type LambdaHandler = (event: unknown) => Promise<unknown>;
 
@@ -76,6 +73,15 @@ function takedownProblem(request: Partial<TakedownRequest> | null): string | und
   return undefined;
 }
 
+/** One action taken out of one function's role, as a forgotten grant would (tests: the call must fail with AccessDenied). */
+export interface Withhold {
+  readonly task: TaskName | typeof ORIGIN_REQUEST;
+  readonly action: string;
+}
+
+/** The origin-request function, in a Withhold. */
+export const ORIGIN_REQUEST = 'origin-request';
+
 export interface LocalPipelineOptions {
   /** The primary region's S3 endpoint: its Object Created events start upload, its quarantine bucket holds rejects. */
   readonly uploads: S3Endpoint;
@@ -96,7 +102,7 @@ export interface LocalPipelineOptions {
   /** Shortens every Retry wait (tests). */
   readonly retryIntervalMs?: number;
   /** Takes one action out of one task's role, as a forgotten grant would (tests: the call must fail with AccessDenied). */
-  readonly withhold?: { readonly task: TaskName; readonly action: string };
+  readonly withhold?: Withhold;
   readonly log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -167,7 +173,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const metrics = new Map<string, number>();
   const targets = localTargets(options);
   const gate = await startIamGate({
-    roles: new Map(TASK_NAMES.map((task) => [localFunctionName(task), rolePolicy(task, targets, options.withhold)])),
+    roles: new Map([
+      ...TASK_NAMES.map((task) => [localFunctionName(task), withholding(policyDocument(taskAccess(task), targets), options.withhold?.task === task ? options.withhold.action : undefined)] as const),
+      ...WORKFLOWS.map((w) => [machineRole(w.name), policyDocument(workflowAccess(Object.values(w.tasks)), targets)] as const),
+    ]),
     s3: (bucket) => options.s3Endpoints.find((endpoint) => endpoint.buckets.includes(bucket))?.url,
     dynamodb: dynamo.endpoint,
     keyValueStore: keyValueStoreApi(options.kvs),
@@ -180,10 +189,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       bundle: bundles.tasks[task],
       functionName: localFunctionName(task),
       functionArn: localFunctionArn(task),
-      environment: { ...taskEnvironment(task, options), ...awsEnvironment(task, gate) },
-      timeoutMs: (taskDefinition(task).timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
-      log: (line) => {
-        const entry = parseLogLine(line);
+      environment: { ...taskEnvironment(task, options), ...callerEnvironment(gate, localFunctionName(task), PRIMARY_REGION) },
+      timeoutMs: (taskDefinition(task).timeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS) * 1000,
+      log: (entry) => {
         if (!sumMetrics(entry, metrics)) options.log?.(entry);
       },
     }),
@@ -208,7 +216,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     },
   };
   executions = createLocalExecutions({
-    stateMachines: Object.fromEntries(WORKFLOWS.map((w) => [w.name, { definition: checkedInDefinition(w), handlers: faults.wrap(bindTasks(w, lambdas, integrations)) }])),
+    stateMachines: Object.fromEntries(WORKFLOWS.map((w) => [w.name, { definition: checkedInDefinition(w), handlers: faults.wrap(bindTasks(w, lambdas, integrations, gate)) }])),
     retryIntervalMs: options.retryIntervalMs,
     onSettled: (execution) =>
       options.log?.({ message: 'execution settled', stateMachine: execution.stateMachine, name: execution.name, status: execution.status, durationMs: execution.durationMs, error: execution.error, cause: execution.cause }),
@@ -285,15 +293,52 @@ function bindTasks(
   workflow: Workflow,
   lambdas: Record<string, LambdaHandler>,
   integrations: Record<string, TaskHandler>,
+  gate: IamGate,
 ): Record<string, TaskHandler> {
+  const role = machineRole(workflow.name);
   return Object.fromEntries(
     Object.entries(workflow.tasks).map(([state, binding]) => {
       const handler = 'lambda' in binding ? lambdas[binding.lambda] : integrations[binding.integration];
       if (!handler) throw new Error(`${workflow.name}.${state}: nothing local is bound to ${JSON.stringify(binding)}`);
-      return [state, handler];
+      const call = 'lambda' in binding ? lambdaCall(binding.lambda) : INTEGRATION_CALLS[binding.integration];
+      if (!call) throw new Error(`${workflow.name}.${state}: no permission known for ${JSON.stringify(binding)}`);
+      const authorized: TaskHandler = async (input) => {
+        const need = call.need(input as Record<string, string>);
+        if (!(await gate.authorize(role, need))) {
+          throw Object.assign(new Error(`${role} is not authorized to perform: ${need.action} on resource: ${need.resource}`), { name: call.denied });
+        }
+        return handler(input);
+      };
+      return [state, authorized];
     }),
   );
 }
+
+/** The state machine's role, as the local gate knows it. */
+const machineRole = (workflow: string) => `imgedge-${workflow}-state-machine`;
+
+/**
+ * What a Task state's call needs its state machine's role to allow, and the
+ * error it fails with when refused (Step Functions names a service's error
+ * `Service.Exception`; none of these is in a Retry list).
+ */
+interface StateMachineCall {
+  need(input: Record<string, string>): Need;
+  readonly denied: string;
+}
+
+const lambdaCall = (task: string): StateMachineCall => ({
+  need: () => ({ action: 'lambda:InvokeFunction', resource: localFunctionArn(task) }),
+  denied: 'Lambda.AccessDeniedException',
+});
+
+const INTEGRATION_CALLS: Readonly<Record<string, StateMachineCall>> = {
+  'states:startExecution': { need: (input) => ({ action: 'states:StartExecution', resource: input.StateMachineArn! }), denied: 'StepFunctions.AccessDeniedException' },
+  'aws-sdk:cloudfront:createInvalidation': {
+    need: (input) => ({ action: 'cloudfront:CreateInvalidation', resource: distributionArn(input.DistributionId!) }),
+    denied: 'CloudFront.AccessDeniedException',
+  },
+};
 
 function createFaults(): PipelineFaults & { wrap(handlers: Record<string, TaskHandler>): Record<string, TaskHandler> } {
   const losing = new Set<string>();
@@ -340,7 +385,7 @@ const localFunctionName = (task: string) => `imgedge-${task}`;
 const localFunctionArn = (task: string) => `arn:aws:lambda:${PRIMARY_REGION}:${LOCAL_ACCOUNT}:function:${localFunctionName(task)}`;
 
 /** Where the local resources are, for the roles' policies (the CDK app's grants, resolved to local names). */
-function localTargets(options: LocalPipelineOptions): AccessTargets {
+export function localTargets(options: Pick<LocalPipelineOptions, 'originals' | 'variants'>): AccessTargets {
   const buckets: Record<BucketGroup, readonly string[]> = {
     primaryOriginals: [options.originals[PRIMARY_REGION].bucket],
     everyOriginals: ORIGINALS_REGIONS.map((region) => options.originals[region].bucket),
@@ -353,15 +398,9 @@ function localTargets(options: LocalPipelineOptions): AccessTargets {
     tableArn: (table) => tableArn(tables[table]),
     keyValueStoreArn: LOCAL_KVS_ARN,
     distributionArn: distributionArn(LOCAL_DISTRIBUTION_ID),
+    functionArn: localFunctionArn,
+    stateMachineArn,
   };
-}
-
-/** The task's role policy: its registry access, less a withheld action. */
-function rolePolicy(task: TaskName, targets: AccessTargets, withhold: LocalPipelineOptions['withhold']) {
-  const policy = policyDocument(taskAccess(task), targets);
-  if (withhold?.task !== task) return policy;
-  const Statement = policy.Statement.map((statement) => ({ ...statement, Action: statement.Action.filter((action) => action !== withhold.action) }));
-  return { ...policy, Statement: Statement.filter((statement) => statement.Action.length > 0) };
 }
 
 /** The TASK_ENV variables the registry gives the task, with the local stack's values. */
@@ -380,26 +419,6 @@ function taskEnvironment(task: TaskName, options: LocalPipelineOptions): Record<
   return Object.fromEntries(taskEnvNames(task).map((name) => [TASK_ENV[name], values[name]]));
 }
 
-/**
- * What Lambda's environment gives the function, and where its SDK calls go:
- * the role's name as access key id (the gate reads it from the signature),
- * every service's endpoint the gate (the SDK reads AWS_ENDPOINT_URL and
- * AWS_ENDPOINT_URL_<SERVICE>, docs/local-iam.md).
- */
-function awsEnvironment(task: TaskName, gate: IamGate): Record<string, string> {
-  const { port } = new URL(gate.url);
-  return {
-    AWS_REGION: PRIMARY_REGION,
-    AWS_DEFAULT_REGION: PRIMARY_REGION,
-    AWS_LAMBDA_FUNCTION_NAME: localFunctionName(task),
-    AWS_ACCESS_KEY_ID: localFunctionName(task),
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL: gate.url,
-    // Its endpoint rules put the account id in front of the host, which an IP address cannot take.
-    AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE: `http://localhost:${port}`,
-  };
-}
-
 /** An EMF line (Powertools Metrics' output): its metrics added to `sums`; false for any other line. */
 function sumMetrics(entry: Record<string, unknown>, sums: Map<string, number>): boolean {
   const emf = entry._aws as { CloudWatchMetrics?: Array<{ Metrics: Array<{ Name: string }> }> } | undefined;
@@ -416,7 +435,7 @@ function sumMetrics(entry: Record<string, unknown>, sums: Map<string, number>): 
 async function startPlanner(log: LocalPipelineOptions['log']): Promise<GoLambda | undefined> {
   if (!goAvailable()) return undefined;
   const binary = await buildGoTask(PLANNER_SOURCE, PLANNER_BUILD);
-  return startGoLambda(binary, { log: (line) => log?.(parseLogLine(line)) });
+  return startGoLambda(binary, { log: (line) => log?.(logEntry(line)) });
 }
 
 /** Said once, by `npm start` and the console, when the planner cannot run. */
@@ -428,14 +447,6 @@ async function goMissing(): Promise<never> {
   const error = new Error(GO_MISSING);
   error.name = 'Runtime.GoMissing';
   throw error;
-}
-
-function parseLogLine(line: string): Record<string, unknown> {
-  try {
-    return JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return { message: line };
-  }
 }
 
 /** EventBridge's Scheduled Event, as the flush rule delivers it. */

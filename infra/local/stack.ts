@@ -3,18 +3,18 @@
  * the origin-request handler, the transformer) wired to stand-ins for the
  * AWS services only. It holds no image rules of its own.
  */
-import { byRegion, ORIGINALS_REGIONS, type OriginalsRegion, regionsNearestFirst, type TenantConfig, tenantConfigKey, tenantConfigProblem } from '../../core/index.ts';
+import { byRegion, ORIGINALS_REGIONS, type OriginalsRegion, type TenantConfig, tenantConfigKey, tenantConfigProblem } from '../../core/index.ts';
 import { webAclRules } from '../../core/deployment/index.ts';
-import { createOriginRequestHandler } from '../../edge/origin/origin-request.ts';
 import { createS3Client, type ObjectStore, S3ObjectStore } from '../../core/storage/index.ts';
-import { renderVariant } from '../../core/transform/index.ts';
 import { loadViewerFunction, type CloudFrontFunction } from './cloudfront-function-runtime.ts';
 import { createLocalCloudFront, type EdgeResponse, type FailoverRequest, type LocalCloudFront } from './cloudfront.ts';
 import type { TrustedPublicKey } from './signed-urls.ts';
 import { LOCAL_DEPLOYMENT, type LocalDeployment } from './deployment.ts';
 import { VersionedMap } from './key-value-store.ts';
+import type { Denial } from './iam-gate.ts';
+import { startOriginRequestFunction } from './origin-request-function.ts';
 import { PRIMARY_REGION } from './local-aws.ts';
-import { QUARANTINE_BUCKET, startLocalPipeline, type LocalPipeline, type LocalPipelineOptions, type PipelineStats } from './pipeline.ts';
+import { localTargets, ORIGIN_REQUEST, QUARANTINE_BUCKET, type Withhold, startLocalPipeline, type LocalPipeline, type LocalPipelineOptions, type PipelineStats } from './pipeline.ts';
 import { startReplication, type Replication } from './replication.ts';
 import { INTERNAL_USER_AGENT, startS3Emulator, type S3Emulator } from './s3-emulator.ts';
 import { behindWebAcl, createLocalWaf, type LocalWafStats } from './waf.ts';
@@ -38,12 +38,14 @@ export interface LocalStackOptions {
   /** What the render origin's trigger gets on failover (LocalCloudFrontOptions.failoverRequest). */
   readonly failoverRequest?: FailoverRequest;
   readonly log?: (entry: Record<string, unknown>) => void;
+  /** Takes one action out of one function's role (tests: what a forgotten grant does). */
+  readonly withhold?: Withhold;
   /** Tenants' hotlink rules and the WAF mode and rate limit (infra/local/deployment.ts by default). */
   readonly deployment?: LocalDeployment;
   /** The pipeline's knobs; `startUploadOnObjectCreated: false` leaves uploads to the edge path alone. */
   readonly pipeline?: Pick<
     LocalPipelineOptions,
-    'startUploadOnObjectCreated' | 'flushEveryMs' | 'invalidationCompletesAfterMs' | 'retryIntervalMs' | 'withhold'
+    'startUploadOnObjectCreated' | 'flushEveryMs' | 'invalidationCompletesAfterMs' | 'retryIntervalMs'
   >;
 }
 
@@ -90,6 +92,8 @@ export interface LocalStack {
   /** Mutable at run time, like a CRR rule's observed lag. */
   replicationDelayMs: number;
   putTenant(tenant: string, config: TenantConfig): void;
+  /** Every call a function made outside its role (the pipeline's tasks and the origin-request function). */
+  denials(): readonly Denial[];
   stats(): LocalStats;
   stop(): Promise<void>;
 }
@@ -118,18 +122,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let renders = 0;
   const log = options.log ?? (() => undefined);
   const edgeRenders = new Map<string, EdgeRender>();
-  const originRequest = createOriginRequestHandler({
-    variants,
-    originals: regionsNearestFirst(options.edgeRegion ?? PRIMARY_REGION).map((region) => ({
-      region,
-      store: store(region, originalsBucket(region), { maxAttempts: 1 }),
-    })),
-    render: (source, params) => {
-      renders++;
-      return renderVariant(source, params);
-    },
+  const origin = await startOriginRequestFunction({
+    region: options.edgeRegion ?? PRIMARY_REGION,
+    originalsBuckets: byRegion(originalsBucket),
+    variantsBucket: VARIANTS_BUCKET,
+    targets: localTargets({ originals, variants }),
+    s3Endpoints: emulator.endpoints,
     regionTimeoutMs: options.regionTimeoutMs,
+    ...(options.withhold?.task === ORIGIN_REQUEST && { withhold: options.withhold.action }),
     log: (entry) => {
+      if (entry.message === 'rendered on miss') renders++;
       recordEdgeRender(edgeRenders, entry);
       log(entry);
     },
@@ -141,7 +143,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const waf = createLocalWaf(webAclRules(options.deployment ?? LOCAL_DEPLOYMENT));
   const distribution = createLocalCloudFront({
     viewer,
-    originRequest,
+    originRequest: origin.handler,
     fetchFromOrigin: (uri) => fetchVariant(variants, uri),
     variantsBucketDomain: `${VARIANTS_BUCKET}.s3.${PRIMARY_REGION}.amazonaws.com`,
     cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_BYTES,
@@ -159,6 +161,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     variants,
     kvs,
     invalidateEdge: (paths) => cloudfront.invalidate(paths),
+    withhold: options.withhold,
     log: options.log,
   });
 
@@ -178,6 +181,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (problem) throw new Error(`tenant ${tenant}: ${problem}`);
       kvs.set(tenantConfigKey(tenant), JSON.stringify(config));
     },
+    denials: () => [...origin.denials(), ...pipeline.denials()],
     stats(): LocalStats {
       const cf = cloudfront.stats;
       const lookups = cf.hits + cf.misses;
@@ -194,6 +198,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     async stop() {
       await pipeline.stop();
+      await origin.close();
       replication.stop();
       await emulator.stop();
     },

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ESM_BUNDLING } from '../../infra/aws/lambda-runtime.ts';
+import { taskBuildOptions } from '../../tasks/build.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /** Names AWS itself raises (Step Functions, Lambda, the service integrations): not ours to spell. */
@@ -49,16 +49,18 @@ let bundled: Promise<ErrorClasses> | undefined;
 const bundledErrors = (): Promise<ErrorClasses> => (bundled ??= bundleErrors());
 
 async function bundleErrors(): Promise<ErrorClasses> {
+  // The deployed tasks' build (any task's: the options differ only in entry and sharp).
+  const { format, target, mainFields, banner, minify } = taskBuildOptions('write-audit', scratch);
   const result = await build({
     stdin: { contents: ENTRY, resolveDir: ROOT, loader: 'ts', sourcefile: 'errors-entry.ts' },
     bundle: true,
     platform: 'node',
     write: false,
-    format: ESM_BUNDLING.format,
-    target: ESM_BUNDLING.target,
-    mainFields: ESM_BUNDLING.mainFields,
-    banner: { js: ESM_BUNDLING.banner },
-    minify: ESM_BUNDLING.minify,
+    format,
+    target,
+    mainFields,
+    banner,
+    minify,
     logLevel: 'silent',
   });
   const file = join(scratch, 'errors.mjs');

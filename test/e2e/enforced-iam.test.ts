@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ORIGINALS_REGIONS } from '../../core/index.ts';
 import type { LocalStackOptions } from '../../infra/local/stack.ts';
-import { startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
+import { EDGE_ONLY, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
 const PIPELINE = { flushEveryMs: 0, retryIntervalMs: 0 };
 
@@ -39,7 +39,7 @@ describe.each([
   const key = 'demo/iam/takedown.jpg';
 
   beforeAll(async () => {
-    running = await startTestStack({ pipeline: { ...PIPELINE, ...(withhold && { withhold }) } } satisfies LocalStackOptions);
+    running = await startTestStack({ pipeline: PIPELINE, ...(withhold && { withhold }) } satisfies LocalStackOptions);
     await uploadImage(running, key);
   });
   afterAll(() => running.stop());
@@ -48,7 +48,7 @@ describe.each([
     it('deletes the original everywhere, and no function made a call its role does not allow', async () => {
       expect(await takedown(running, key)).toMatchObject({ status: 'SUCCEEDED' });
       for (const region of ORIGINALS_REGIONS) expect(await running.stack.originals[region].exists(key)).toBe(false);
-      expect(running.stack.pipeline.denials()).toEqual([]);
+      expect(running.stack.denials()).toEqual([]);
     });
     return;
   }
@@ -65,5 +65,24 @@ describe.each([
     // Denied before it deleted anything; the deny entry (the first step) is written.
     for (const region of ORIGINALS_REGIONS) expect(await running.stack.originals[region].exists(key)).toBe(true);
     expect(running.stack.kvs.has(`d:${key}`)).toBe(true);
+  });
+});
+
+describe.each([
+  ['with every grant the CDK app gives', undefined, 404],
+  // Without s3:ListBucket, S3 answers a missing key with 403: the handler sees AccessDenied in every region.
+  ['with the origin-request function lacking s3:ListBucket', { task: 'origin-request', action: 's3:ListBucket' }, 503],
+] as const)('a miss for an original that does not exist, %s', (_, withhold, status) => {
+  let running: RunningStack;
+  beforeAll(async () => {
+    running = await startTestStack({ ...EDGE_ONLY, ...(withhold && { withhold }) });
+  });
+  afterAll(() => running.stop());
+
+  it(`answers ${status}`, async () => {
+    expect((await running.request('/demo/iam/never-uploaded.jpg?w=320')).status).toBe(status);
+    const denied = running.stack.denials().filter((d) => d.role === 'imgedge-origin-request');
+    if (!withhold) expect(denied).toEqual([]);
+    else expect(denied.map((d) => d.action)).toContain('s3:ListBucket');
   });
 });

@@ -29,16 +29,8 @@ import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
 import { repoPath } from '../paths.ts';
 import { grantAccess } from '../s3-access.ts';
 import { accessTargets } from '../access-targets.ts';
-import { ORIGIN_REQUEST_ACCESS } from '../../../edge/origin/access.ts';
+import { ORIGIN_REQUEST_ACCESS, ORIGIN_REQUEST_HANDLER, ORIGIN_REQUEST_MEMORY_MB, ORIGIN_REQUEST_TIMEOUT_SECONDS } from '../../../edge/origin/function.ts';
 import { imageWebAcl } from '../waf.ts';
-
-/**
- * A render reads up to 25 MiB and decodes up to 50 MP (core/transform/limits.ts);
- * memory also buys CPU. The timeout leaves room for one slow region and a failover
- * (3 s each) plus the 10 s render limit; CloudFront's origin-request budget is 30 s.
- */
-const ORIGIN_REQUEST_MEMORY_MB = 3008;
-const ORIGIN_REQUEST_TIMEOUT = Duration.seconds(30);
 
 export interface EdgeStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -107,10 +99,10 @@ export class EdgeStack extends Stack {
       runtime: EDGE_NODE_RUNTIME,
       // Lambda@Edge runs x86_64 only.
       architecture: lambda.Architecture.X86_64,
-      handler: 'index.handler',
+      handler: ORIGIN_REQUEST_HANDLER,
       code: originRequestCode(edgeConfig(names)),
       memorySize: ORIGIN_REQUEST_MEMORY_MB,
-      timeout: ORIGIN_REQUEST_TIMEOUT,
+      timeout: Duration.seconds(ORIGIN_REQUEST_TIMEOUT_SECONDS),
       // A replicated version cannot be deleted until CloudFront drops its replicas, hours later
       // (docs/aws-limits.md §B): CloudFormation keeps old versions instead of failing the deploy.
       currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },

@@ -11,14 +11,13 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { byRegion } from '../../../core/index.ts';
-import type { DeploymentConfig } from '../../../core/deployment/index.ts';
+import { type DeploymentConfig, workflowAccess } from '../../../core/deployment/index.ts';
 import { TASK_ENV } from '../../../tasks/shared/environment.ts';
 import { INVALIDATION_QUEUE_KEYS } from '../../../tasks/shared/invalidation-queue.ts';
 import { taskAccess, taskDefinition, taskEnvNames, TASK_NAMES, type TaskEnvName, type TaskName } from '../../../tasks/registry.ts';
@@ -134,14 +133,8 @@ export class PipelineStack extends Stack {
       keyValueStoreArn: props.keyValueStore.keyValueStoreArn,
       distributionId: props.distribution.distributionId,
     };
-    const { renders, memoryMb, timeoutSeconds } = taskDefinition(task);
-    return taskFunction(this, pascal(task), {
-      task,
-      environment: Object.fromEntries(taskEnvNames(task).map((name) => [TASK_ENV[name], values[name]])),
-      ...(renders && { renders: true }),
-      ...(memoryMb && { memorySize: memoryMb }),
-      ...(timeoutSeconds && { timeout: Duration.seconds(timeoutSeconds) }),
-    });
+    const environment = Object.fromEntries(taskEnvNames(task).map((name) => [TASK_ENV[name], values[name]]));
+    return taskFunction(this, pascal(task), task, environment);
   }
 
   /** The invalidation planner: Go, standard library only, built by GoFunction with the local toolchain (docs/go-lambda.md). */
@@ -161,13 +154,11 @@ export class PipelineStack extends Stack {
 
   private stateMachine(workflow: Workflow, machines: ReadonlyMap<string, sfn.StateMachine>, props: PipelineStackProps): sfn.StateMachine {
     const substitutions: Record<string, string> = {};
-    const lambdas: lambda.IFunction[] = [];
     for (const binding of Object.values(workflow.tasks)) {
       if (!('lambda' in binding)) continue;
       const fn = this.functions.get(binding.lambda);
       if (!fn) throw new Error(`workflow ${workflow.name} calls tasks/${binding.lambda}, which has no function`);
       substitutions[functionArnPlaceholder(binding.lambda)] = fn.functionArn;
-      lambdas.push(fn);
     }
     const render = machines.get('render');
     if (render) substitutions.RenderStateMachineArn = render.stateMachineArn;
@@ -190,14 +181,8 @@ export class PipelineStack extends Stack {
     });
     // DefinitionBody.fromFile hides the states from CDK, so the role is granted from the workflow's bindings:
     // the functions' unqualified ARNs, which is what the definitions call.
-    machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [...new Set(lambdas)].map((fn) => fn.functionArn) }));
-    for (const binding of Object.values(workflow.tasks)) {
-      if (!('integration' in binding)) continue;
-      if (binding.integration === 'states:startExecution' && render) render.grantStartExecution(machine);
-      else if (binding.integration === 'aws-sdk:cloudfront:createInvalidation') {
-        machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudfront:CreateInvalidation'], resources: [props.distribution.distributionArn] }));
-      } else throw new Error(`workflow ${workflow.name}: no permission known for ${binding.integration}`);
-    }
+    const targets = accessTargets(props.names, { functions: this.functions, stateMachines: machines, distributionArn: props.distribution.distributionArn });
+    grantAccess(machine, workflowAccess(Object.values(workflow.tasks)), targets);
     acknowledge(
       machine,
       [wildcardResourceFinding('*')],
