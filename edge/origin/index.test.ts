@@ -4,15 +4,16 @@
  * each of the three Regions the deployment may put Origin Shield in, the
  * replica there is read first and the other two follow as failover.
  */
+import { originRequestEvent } from '../../test/support/origin-events.ts';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import type { CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
+import type { CloudFrontResultResponse } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ORIGINALS_REGIONS, type OriginalsRegion } from '../../core/index.ts';
 import type { EdgeConfig } from './edge-config.ts';
-import { ORIGIN_ROLE_HEADER, type OriginRequestHandler } from './origin-request.ts';
+import type { OriginRequestHandler } from './origin-request.ts';
 
 const CONFIG: EdgeConfig = {
   variantsBucket: { name: 'variants', region: 'us-east-1' },
@@ -54,26 +55,7 @@ async function entryIn(region: string): Promise<OriginRequestHandler> {
   return (await import('./index.ts')).handler;
 }
 
-function renderEvent(): CloudFrontRequestEvent {
-  const domain = 'variants.s3.us-east-1.amazonaws.com';
-  return {
-    Records: [
-      {
-        cf: {
-          config: { distributionDomainName: 'd.cloudfront.net', distributionId: 'D', eventType: 'origin-request', requestId: 'r' },
-          request: {
-            clientIp: '203.0.113.1',
-            method: 'GET',
-            uri: '/demo/cat.jpg',
-            querystring: 'fmt=jpeg&q=75&w=64',
-            headers: { host: [{ key: 'Host', value: domain }] },
-            origin: { s3: { authMethod: 'none', customHeaders: { [ORIGIN_ROLE_HEADER]: [{ key: ORIGIN_ROLE_HEADER, value: 'render' }] }, domainName: domain, path: '' } },
-          },
-        },
-      },
-    ],
-  };
-}
+const renderEvent = () => originRequestEvent('/demo/cat.jpg', 'fmt=jpeg&q=75&w=64', 'render', 'variants.s3.us-east-1.amazonaws.com');
 
 const regionsRead = () => s3.commandCalls(GetObjectCommand).map((call) => regionOf(call.args[0].input.Bucket));
 const servedFrom = (out: CloudFrontResultResponse) => /desc="([^"]+)"/.exec(out.headers?.['server-timing']?.[0]?.value ?? '')?.[1];

@@ -1,4 +1,5 @@
-import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
+import type { CloudFrontRequest, CloudFrontResultResponse } from 'aws-lambda';
+import { originRequestEvent } from '../../test/support/origin-events.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ORIGINALS_REGIONS, OUTPUT_FORMATS, StoreUnavailable, UnprocessableSource, type VariantParams } from '../../core/index.ts';
 import { REGION_PENALTY_MS } from '../../core/storage/index.ts';
@@ -11,31 +12,12 @@ import {
   inlineResponse,
   MAX_INLINE_BASE64_BYTES,
   MAX_INLINE_BODY_BYTES,
-  ORIGIN_ROLE_HEADER,
   type OriginRole,
   RESPONSE_HEADER_BUDGET_BYTES,
   RESPONSE_MARGIN_BYTES,
 } from './origin-request.ts';
 
-function event(uri: string, querystring: string, role: OriginRole): CloudFrontRequestEvent {
-  return {
-    Records: [
-      {
-        cf: {
-          config: { distributionDomainName: 'd.cloudfront.net', distributionId: 'D', eventType: 'origin-request', requestId: 'r' },
-          request: {
-            clientIp: '203.0.113.1',
-            method: 'GET',
-            uri,
-            querystring,
-            headers: {},
-            origin: { s3: { authMethod: 'none', customHeaders: { [ORIGIN_ROLE_HEADER]: [{ key: ORIGIN_ROLE_HEADER, value: role }] }, domainName: 'variants.s3.amazonaws.com', path: '' } },
-          },
-        },
-      },
-    ],
-  };
-}
+const event = (uri: string, querystring: string, role: OriginRole) => originRequestEvent(uri, querystring, role);
 
 const asResponse = (result: unknown) => result as CloudFrontResultResponse;
 const asRequest = (result: unknown) => result as CloudFrontRequest;

@@ -191,6 +191,8 @@ export function callerEnvironment(gate: IamGate, role: string, region: string): 
     AWS_ACCESS_KEY_ID: role,
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL: gate.url,
+    // The SDK's notice that its 2027 releases need Node 22: the stack's own process prints it once, not every worker.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     // Its endpoint rules put the account id in front of the host, which an IP address cannot take.
     AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE: `http://localhost:${new URL(gate.url).port}`,
   };
