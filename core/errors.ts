@@ -75,3 +75,12 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   if (err instanceof ImgedgeError) return { status: err.status, message: err.publicMessage };
   return { status: 500, message: 'internal error' };
 }
+
+/**
+ * A freshness slot cannot take another entry (core/contract/freshness.ts): more originals
+ * of one slot changed within the window than it holds. Permanent: the execution fails and
+ * stays visible (the bound and its odds: docs/cost-model.md).
+ */
+export class SlotFull extends Error {
+  override readonly name = 'SlotFull';
+}

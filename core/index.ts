@@ -9,6 +9,7 @@
  */
 export * from './contract/index.ts';
 export * from './errors.ts';
+export * from './freshness.ts';
 export * from './regions.ts';
 export type { ObjectStore, PutOptions, ReadOptions, StoredObject } from './storage/object-store.ts';
 export type { OriginalsReader, OriginalRead, OriginalsReplica, LogEntry } from './storage/originals-reader.ts';

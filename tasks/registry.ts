@@ -31,6 +31,8 @@ export const DEFAULT_TASK_TIMEOUT_SECONDS = 30;
 const READ_WRITE = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
 const QUEUE: Access = { table: 'invalidationQueue', actions: [...READ_WRITE, 'dynamodb:Query'], index: INVALIDATION_QUEUE_KEYS.statusIndex.indexName };
 const MINUTE = 60;
+/** A read-modify-write of a freshness slot (tasks/shared/freshness-entries.ts). */
+const FRESHNESS_WRITE: Access = { keyValueStore: ['cloudfront-keyvaluestore:GetKey', 'cloudfront-keyvaluestore:PutKey'] };
 
 export const TASKS = {
   'validate-original': {
@@ -51,20 +53,22 @@ export const TASKS = {
   'record-original': { env: ['originalsTable'], access: [{ table: 'originals', actions: READ_WRITE }] },
   'plan-variants': { env: ['keyValueStoreArn'], access: [{ keyValueStore: ['cloudfront-keyvaluestore:GetKey'] }] },
   'render-variant': {
-    env: ['originalsBuckets', 'variantsBucket'],
+    env: ['originalsBuckets', 'variantsBucket', 'originalsTable'],
     renders: true,
     memoryMb: 3008,
     timeoutSeconds: MINUTE,
     access: [
       { objects: ['s3:GetObject'], in: 'everyOriginals' },
-      { objects: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], in: 'variants' },
+      { objects: ['s3:GetObject', 's3:PutObject'], in: 'variants' },
       { list: 'everyOriginals' },
       { list: 'variants' },
+      { table: 'originals', actions: ['dynamodb:GetItem'] },
     ],
   },
-  'put-deny-entry': {
-    env: ['keyValueStoreArn'],
-    access: [{ keyValueStore: ['cloudfront-keyvaluestore:GetKey', 'cloudfront-keyvaluestore:PutKey'] }],
+  'put-deny-entry': { env: ['keyValueStoreArn'], access: [FRESHNESS_WRITE] },
+  'advance-generation': {
+    env: ['keyValueStoreArn', 'originalsTable'],
+    access: [FRESHNESS_WRITE, { table: 'originals', actions: ['dynamodb:GetItem'] }],
   },
   'delete-originals': {
     env: ['originalsBuckets', 'originalsTable'],

@@ -77,8 +77,8 @@ describe('placeholders', () => {
     const placeholders = Object.fromEntries(WORKFLOWS.map((workflow) => [workflow.name, workflow.placeholders]));
     expect(placeholders).toEqual({
       upload: [
+        'AdvanceGenerationFunctionArn',
         'DeleteVariantsFunctionArn',
-        'EnqueueInvalidationFunctionArn',
         'QuarantineOriginalFunctionArn',
         'RecordOriginalFunctionArn',
         'RenderStateMachineArn',

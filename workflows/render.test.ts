@@ -4,7 +4,7 @@ import { TaskError } from '../tasks/shared/errors.ts';
 import { render } from './render.ts';
 import { eventsOfType, failingFirst, stubs } from '../test/support/workflows.ts';
 
-const input = { tenant: 'demo', path: 'samples/cat', key: 'demo/samples/cat.jpg', etag: 'etag-1' };
+const input = { tenant: 'demo', path: 'samples/cat', key: 'demo/samples/cat.jpg', etag: 'etag-1', generation: 'k3j2x9m4' };
 const variants = [256, 640, 1080, 1920].flatMap((w) =>
   ['avif', 'webp', 'jpeg'].map((fmt) => ({ tenant: 'demo', path: 'samples/cat', params: { w, fmt, q: 75 } })),
 );
@@ -27,7 +27,7 @@ describe('render', () => {
     expect(tasks.inputOf('PlanVariants')).toEqual({ tenant: 'demo', path: 'samples/cat', key: input.key, executionName: 'render-abc' });
     const renderInputs = tasks.calls.filter((call) => call.state === 'RenderVariant').map((call) => call.input);
     expect(renderInputs).toHaveLength(12);
-    expect(renderInputs).toEqual(expect.arrayContaining(variants.map((variant) => ({ ...variant, etag: 'etag-1', executionName: 'render-abc' }))));
+    expect(renderInputs).toEqual(expect.arrayContaining(variants.map((variant) => ({ ...variant, etag: 'etag-1', generation: 'k3j2x9m4', executionName: 'render-abc' }))));
     expect(result.output).toMatchObject({ rendered: { anyFailed: false, variants: variants.map((v) => ({ ...rendered(v), failed: false })) } });
   });
 

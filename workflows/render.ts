@@ -1,6 +1,7 @@
 /**
  * render: pre-renders the standard variants of one original; started by upload,
- * replayed by ops (docs/pipeline.md, "render").
+ * replayed by ops (docs/pipeline.md, "render"), with `{ tenant, path, key, etag, generation }`
+ * (generation: the token advance-generation gave this upload, or null for a first upload).
  */
 import { fieldsAt, itemProcessor, stateMachine } from './asl/builder.ts';
 import { defineWorkflow, lambdaTask } from './common.ts';
@@ -23,12 +24,14 @@ export const render = defineWorkflow(
         Type: 'Map',
         Comment: '4 at a time: a bulk upload of N originals bursts to 4·N concurrent renders, not 12·N.',
         ItemsPath: '$.plan.variants',
-        // Each variant carries the original's etag: a re-upload's variants are new work, not a replay.
+        // Each variant carries the original's etag (a re-upload's variants are new work, not a replay)
+        // and its generation (null for a first upload), which names the variant object.
         ItemSelector: {
           'tenant.$': '$$.Map.Item.Value.tenant',
           'path.$': '$$.Map.Item.Value.path',
           'params.$': '$$.Map.Item.Value.params',
           'etag.$': '$.etag',
+          'generation.$': '$.generation',
         },
         MaxConcurrency: 4,
         ItemProcessor: itemProcessor({
@@ -36,7 +39,7 @@ export const render = defineWorkflow(
           States: {
             RenderVariant: {
               ...lambdaTask('render-variant', {
-                Parameters: fieldsAt('$', ['tenant', 'path', 'params', 'etag']),
+                Parameters: fieldsAt('$', ['tenant', 'path', 'params', 'etag', 'generation']),
                 // Every item result carries `failed`, so `$[*].failed` below has one entry per variant.
                 // Only these fields: `bytes` is absent when the variant already existed.
                 ResultSelector: { ...fieldsAt('$', ['key', 'status']), failed: false },

@@ -9,7 +9,7 @@ const paths = ['/demo/samples/cat.jpg?fmt=webp&w=640', '/demo/samples/cat.jpg?fm
 
 function steps(overrides: Parameters<typeof stubs>[0] = {}) {
   return stubs({
-    PutDenyEntry: () => ({ denyKey: 'd:demo/samples/cat.jpg', at: '2026-11-25T10:00:00Z' }),
+    PutDenyEntry: () => ({ slotKey: 's:0a1b', id: '0123456789ab', at: '2026-11-25T10:00:00Z' }),
     DeleteOriginals: () => ({ regions: { 'us-east-1': 'deleted', 'eu-west-1': 'deleted', 'ap-northeast-1': 'absent' } }),
     DeleteVariants: () => ({ deleted: 2, paths }),
     EnqueueInvalidation: () => ({ enqueued: 2, alreadyQueued: 0 }),

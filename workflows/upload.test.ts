@@ -32,7 +32,7 @@ function pipeline(overrides: Parameters<typeof stubs>[0] = {}, replaced = false)
     QuarantineOriginal: () => ({ quarantinedKey: original.key }),
     RecordOriginal: () => ({ key: original.key, etag: original.etag, replaced }),
     DeleteOldVariants: () => ({ deleted: 1, paths: oldPaths }),
-    InvalidateOldVariants: () => ({ enqueued: 1, alreadyQueued: 0 }),
+    AdvanceGeneration: () => ({ slotKey: 's:0a1b', id: '0123456789ab', token: 'k3j2x9m4', written: true }),
     StartRender: () => ({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:render:x', startDate: 'now' }),
     ...overrides,
   });
@@ -64,27 +64,30 @@ describe('upload', () => {
         path: 'samples/cat photo',
         key: 'demo/samples/cat photo.jpg',
         etag: 'etag-2',
+        generation: null,
         AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: 'arn:aws:states:us-east-1:000000000000:execution:upload:upload-1',
       },
     });
   });
 
-  it('on a re-upload deletes the old variants and queues their invalidation before starting the render', async () => {
+  it('on a re-upload moves the generation, then deletes every variant but the new generation\'s, then starts its render under that generation', async () => {
     const tasks = pipeline({}, true);
     const result = await run(tasks.handlers);
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(tasks.called()).toEqual([
-      'ValidateOriginal',
-      'RecordOriginal',
-      'DeleteOldVariants',
-      'InvalidateOldVariants',
-      'StartRender',
-    ]);
+    expect(tasks.called()).toEqual(['ValidateOriginal', 'RecordOriginal', 'AdvanceGeneration', 'DeleteOldVariants', 'StartRender']);
     const requestId = 'replace:demo/samples/cat photo.jpg@etag-2';
-    expect(tasks.inputOf('DeleteOldVariants')).toEqual({ tenant: 'demo', key: original.key, requestId, executionName: 'upload-1' });
-    expect(tasks.inputOf('InvalidateOldVariants')).toEqual({ paths: oldPaths, requestId, executionName: 'upload-1' });
-    expect(result.output).toMatchObject({ recorded: { replaced: true }, oldVariants: { paths: oldPaths } });
+    expect(tasks.inputOf('AdvanceGeneration')).toEqual({ tenant: 'demo', key: original.key, etag: 'etag-2', sequencer: original.sequencer, executionName: 'upload-1' });
+    expect(tasks.inputOf('DeleteOldVariants')).toEqual({ tenant: 'demo', key: original.key, keep: 'k3j2x9m4', requestId, executionName: 'upload-1' });
+    expect((tasks.inputOf('StartRender') as { Input: object }).Input).toMatchObject({ etag: 'etag-2', generation: 'k3j2x9m4' });
+    expect(result.output).toMatchObject({ recorded: { replaced: true }, oldVariants: { paths: oldPaths }, generation: { token: 'k3j2x9m4' } });
+  });
+
+  it('stops after AdvanceGeneration when a later upload was recorded since: it deletes and renders nothing', async () => {
+    const tasks = pipeline({ AdvanceGeneration: () => ({ slotKey: 's:0a1b', id: '0123456789ab', token: 'k3j2x9m4', written: false }) }, true);
+    const result = await run(tasks.handlers);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(tasks.called()).toEqual(['ValidateOriginal', 'RecordOriginal', 'AdvanceGeneration']);
   });
 
   it('quarantines a rejected upload and fails with the reason as cause', async () => {

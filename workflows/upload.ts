@@ -1,7 +1,9 @@
 /**
  * upload: started by the S3 "Object Created" EventBridge event of an originals bucket.
- * Validates the original, records it, clears the variants of the original it replaces,
- * and starts its render (docs/pipeline.md, "upload").
+ * Validates the original, records it; for a replacement moves the original's generation
+ * (from then on every variant URL of it has a new cache key and a new object) and
+ * deletes the variants of the generations before; starts its render (docs/pipeline.md,
+ * "upload"; docs/design.md, "Freshness").
  */
 import { fieldsAt, stateMachine } from './asl/builder.ts';
 import { defineWorkflow, lambdaTask } from './common.ts';
@@ -13,7 +15,7 @@ const EVENT = {
   'sequencer.$': '$.detail.object.sequencer',
 };
 
-/** Identifies this replacement: the old variants' deletion and invalidation share it. */
+/** Identifies this replacement's deletion of the old variants. */
 const REPLACE_REQUEST_ID = { 'requestId.$': "States.Format('replace:{}@{}', $.original.key, $.original.etag)" };
 
 /**
@@ -22,10 +24,11 @@ const REPLACE_REQUEST_ID = { 'requestId.$': "States.Format('replace:{}@{}', $.or
  */
 const REJECTION_REASON = '$.rejection.lambdaError.errorMessage';
 
+
 export const upload = defineWorkflow(
   'upload',
   stateMachine({
-    Comment: 'An original was uploaded: validate it (quarantine if rejected), record it, drop the variants of the original it replaces, start its render.',
+    Comment: 'An original was uploaded: validate it (quarantine if rejected), record it, move the generation of the original it replaces and drop that one\'s variants, start its render.',
     TimeoutSeconds: 600,
     StartAt: 'ValidateOriginal',
     States: {
@@ -71,20 +74,36 @@ export const upload = defineWorkflow(
       },
       'Replaced?': {
         Type: 'Choice',
-        Choices: [{ Variable: '$.recorded.replaced', BooleanEquals: true, Next: 'DeleteOldVariants' }],
-        Default: 'StartRender',
+        Choices: [{ Variable: '$.recorded.replaced', BooleanEquals: true, Next: 'AdvanceGeneration' }],
+        Default: 'FirstGeneration',
       },
-      DeleteOldVariants: {
-        ...lambdaTask('delete-variants', {
-          Parameters: { ...fieldsAt('$.original', ['tenant', 'key']), ...REPLACE_REQUEST_ID },
-          ResultPath: '$.oldVariants',
+      FirstGeneration: {
+        Type: 'Pass',
+        Comment: 'A first upload has no generation token: its variants are named and cached without one.',
+        Result: { token: null },
+        ResultPath: '$.generation',
+        Next: 'StartRender',
+      },
+      AdvanceGeneration: {
+        Comment: 'From here every variant URL of the original has a new cache key and a new object: no invalidation is needed.',
+        ...lambdaTask('advance-generation', {
+          Parameters: fieldsAt('$.original', ['tenant', 'key', 'etag', 'sequencer']),
+          ResultPath: '$.generation',
         }),
-        Next: 'InvalidateOldVariants',
+        Next: 'Current?',
       },
-      InvalidateOldVariants: {
-        ...lambdaTask('enqueue-invalidation', {
-          Parameters: { 'paths.$': '$.oldVariants.paths', ...REPLACE_REQUEST_ID },
-          ResultPath: '$.oldVariantsInvalidation',
+      'Current?': {
+        Type: 'Choice',
+        Comment: 'A later upload of the key was recorded since: its own execution moves the generation and renders.',
+        Choices: [{ Variable: '$.generation.written', BooleanEquals: true, Next: 'DeleteOldVariants' }],
+        Default: 'Superseded',
+      },
+      Superseded: { Type: 'Succeed' },
+      DeleteOldVariants: {
+        Comment: 'Every variant but the new generation\'s, which the edge may have rendered already.',
+        ...lambdaTask('delete-variants', {
+          Parameters: { ...fieldsAt('$.original', ['tenant', 'key']), 'keep.$': '$.generation.token', ...REPLACE_REQUEST_ID },
+          ResultPath: '$.oldVariants',
         }),
         Next: 'StartRender',
       },
@@ -97,6 +116,7 @@ export const upload = defineWorkflow(
           'Name.$': '$.original.renderExecutionName',
           Input: {
             ...fieldsAt('$.original', ['tenant', 'path', 'key', 'etag']),
+            'generation.$': '$.generation.token',
             'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
           },
         },

@@ -46,6 +46,23 @@ export const VARIANT_NAME_ORDER: readonly NumberParam[] = NUMBER_PARAMS.filter((
 /** The only query parameters that reach the cache key, sorted (the canonical query's order); everything else is dropped. */
 export const ALLOWED_PARAMS: readonly string[] = ['fmt'].concat(NUMBER_PARAMS.map((param) => param.name)).sort();
 
+/**
+ * The cache key's parameter that carries an original's generation token (freshness.ts).
+ * The viewer function sets it from the KeyValueStore, whatever a viewer sent; the origin
+ * reads it back, and it names the variant object, so a replaced original's variants are
+ * new objects as well as new cache entries.
+ */
+export const GENERATION_PARAM = 'v';
+const GENERATION_TOKEN = /^[0-9a-z]{8}$/;
+export const isGenerationToken = (token: string): boolean => GENERATION_TOKEN.test(token);
+
+/** What the cache policy keys on besides the URI: the canonical params and the generation. */
+export const CACHE_KEY_PARAMS: readonly string[] = /* @__PURE__ */ withGenerationParam(ALLOWED_PARAMS);
+
+function withGenerationParam(params: readonly string[]): readonly string[] {
+  return params.concat(GENERATION_PARAM).sort();
+}
+
 /** The reasons a request's extension or fmt is refused, listing what the contract takes. */
 export const UNKNOWN_EXTENSION = `unknown extension: expected ${SOURCE_EXTENSIONS.slice(0, -1).join(', ')} or ${SOURCE_EXTENSIONS[SOURCE_EXTENSIONS.length - 1]}`;
 export const UNKNOWN_FORMAT = `fmt must be one of ${Object.keys(FORMAT_ALIASES).join(', ')}`;
@@ -71,6 +88,8 @@ export interface ImageRequest {
   readonly path: string;
   readonly source: SourceExtension;
   readonly params: VariantParams;
+  /** The original's generation token when it was replaced or taken down within the freshness window. */
+  readonly generation?: string;
 }
 
 export type ParseResult =
@@ -139,7 +158,28 @@ export function parseImageRequest(uri: string, query: QueryPairs, options?: Pars
   // Not a default argument: cloudfront-js-2.0 (the viewer function) has none.
   const params = parseParams(query, source, options === undefined ? {} : options);
   if (typeof params === 'string') return fail(params);
-  return { ok: true, request: { tenant, path, source, params } };
+  return { ok: true, request: atGeneration({ tenant, path, source, params }, generationOf(query)) };
+}
+
+/** A well-formed `v` of the query, else undefined (from a viewer it is junk: the viewer function sets its own). */
+function generationOf(query: QueryPairs): string | undefined {
+  for (let i = 0; i < query.length; i++) {
+    const pair = query[i] as readonly [string, string];
+    if (pair[0] === GENERATION_PARAM && isGenerationToken(pair[1])) return pair[1];
+  }
+  return undefined;
+}
+
+/** The request at generation `token`, or at none. */
+export function atGeneration(request: ImageRequest, token: string | undefined): ImageRequest {
+  const out: { tenant: string; path: string; source: SourceExtension; params: VariantParams; generation?: string } = {
+    tenant: request.tenant,
+    path: request.path,
+    source: request.source,
+    params: request.params,
+  };
+  if (token !== undefined) out.generation = token;
+  return out;
 }
 
 function checkPath(path: string): string | undefined {
@@ -251,6 +291,12 @@ export function canonicalQuery(params: VariantParams | RequestedParams): string 
   return out.join('&');
 }
 
+/** The cache key's query: the canonical params, then the generation when there is one. */
+export function cacheKeyQuery(request: Pick<ImageRequest, 'params' | 'generation'>): string {
+  const query = canonicalQuery(request.params);
+  return request.generation === undefined ? query : `${query}&${GENERATION_PARAM}=${request.generation}`;
+}
+
 /** A key as a URI path, each segment percent-encoded one way only. */
 export function keyToUri(key: string): string {
   return `/${key.split('/').map(encodeURIComponent).join('/')}`;
@@ -266,13 +312,18 @@ export function originalKey(request: Pick<ImageRequest, 'tenant' | 'path'>): str
   return `${request.tenant}/${request.path}`;
 }
 
-/** The variant's key in the variants bucket: below its original's key, so one prefix holds all of them. */
-export function variantKey(request: Pick<ImageRequest, 'tenant' | 'path' | 'params'>): string {
+/**
+ * The variant's key in the variants bucket: below its original's key, so one prefix holds
+ * all of them, and named after its generation too (`w640_q75_vk3j2x9m4.webp`), so a render of
+ * an earlier upload can never land where the current one is served from.
+ */
+export function variantKey(request: Pick<ImageRequest, 'tenant' | 'path' | 'params' | 'generation'>): string {
   const params = request.params;
   const parts: string[] = [];
   for (let i = 0; i < VARIANT_NAME_ORDER.length; i++) {
     const name = (VARIANT_NAME_ORDER[i] as NumberParam).name;
     if (params[name] !== undefined) parts.push(name + params[name]);
   }
+  if (request.generation !== undefined) parts.push(GENERATION_PARAM + request.generation);
   return `${originalKey(request)}/${parts.join('_')}.${params.fmt}`;
 }

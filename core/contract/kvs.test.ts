@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { denyKey, tenantConfigKey, tenantConfigProblem } from './kvs.ts';
-import { DEFAULT_LADDER, MAX_LADDER_RUNGS, MAX_ORIGINAL_KEY_LENGTH, MAX_OUTPUT_DIMENSION } from './limits.ts';
+import { tenantConfigKey, tenantConfigProblem } from './kvs.ts';
+import { DEFAULT_LADDER, MAX_LADDER_RUNGS, MAX_OUTPUT_DIMENSION, MAX_TENANT_LENGTH } from './limits.ts';
 
 /** CloudFront KeyValueStore key limit (docs/aws-limits.md §A). */
 const KVS_MAX_KEY_LENGTH = 512;
@@ -52,15 +52,8 @@ describe('tenantConfigProblem', () => {
 });
 
 describe('KeyValueStore keys', () => {
-  it('prefixes tenant configs with t:', () => {
+  it('prefixes tenant configs with t:, and the longest tenant name fits a key', () => {
     expect(tenantConfigKey('demo')).toBe('t:demo');
-  });
-
-  it('prefixes deny entries with d: and the original key', () => {
-    expect(denyKey('demo/photos/cat.jpg')).toBe('d:demo/photos/cat.jpg');
-  });
-
-  it('fits the deny key of the longest original key in the store', () => {
-    expect(denyKey('a'.repeat(MAX_ORIGINAL_KEY_LENGTH)).length).toBeLessThanOrEqual(KVS_MAX_KEY_LENGTH);
+    expect(tenantConfigKey('a'.repeat(MAX_TENANT_LENGTH)).length).toBeLessThanOrEqual(KVS_MAX_KEY_LENGTH);
   });
 });

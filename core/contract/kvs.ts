@@ -4,14 +4,15 @@
  * builders so a key is spelled in exactly one place.
  *
  * KVS limits (docs/aws-limits.md §A): key ≤ 512 chars, value ≤ 1,024 chars.
+ * The takedown deny-list and the generations of replaced originals: freshness.ts (`s:{slot}`).
  */
 import { MAX_LADDER_RUNGS, MAX_OUTPUT_DIMENSION } from './limits.ts';
 
+/** A KeyValueStore holds at most 5 MB (docs/aws-limits.md §A); read as 5,000,000 bytes, the stricter reading. */
+export const MAX_KVS_BYTES = 5000000;
+
 /** `t:{tenant}` → TenantConfig JSON. A tenant without this key does not exist (404). */
 export const tenantConfigKey = (tenant: string): string => `t:${tenant}`;
-
-/** `d:{originalKey}` → DenyEntry JSON. Present means taken down (451), whatever the variant. */
-export const denyKey = (originalKey: string): string => `d:${originalKey}`;
 
 /**
  * `k:{tenant}:{kid}` → the tenant's HMAC secret of that key id (signing.ts). Present
@@ -32,12 +33,6 @@ export interface TenantConfig {
   readonly ladder?: readonly number[];
   /** `hmac`: kid/exp/sig checked by the viewer function; `key-group`: CloudFront signed URLs with this tenant's Key-Pair-Id. */
   readonly signing?: SigningMode;
-}
-
-export interface DenyEntry {
-  readonly reason: string;
-  /** ISO time the takedown started. */
-  readonly at: string;
 }
 
 /** Validates a tenant config before it is written to the store; returns the problem or undefined. */

@@ -34,10 +34,9 @@ export const DEFAULT_QUALITY = 75;
 export const MAX_TENANT_LENGTH = 32;
 
 /**
- * Longest original key (`tenant/path.ext`, decoded), in UTF-8 bytes. The
- * takedown deny-list stores `d:` + this key in the CloudFront KeyValueStore,
- * whose keys are limited to 512 (docs/aws-limits.md §A; counted in bytes here to be
- * safe for non-ASCII paths), so 500 leaves room. S3's own key limit is 1,024 bytes.
+ * Longest original key (`tenant/path.ext`, decoded), in UTF-8 bytes. A variant's
+ * key adds its name below it (`/w1920_h1080_q75.avif`), and S3's key limit is
+ * 1,024 bytes; 500 also keeps every canonical URI well inside CloudFront's URL limit.
  */
 export const MAX_ORIGINAL_KEY_LENGTH = 500;
 
@@ -56,3 +55,18 @@ export const MAX_QUERY_PARAMS = 40;
 
 /** A numeric parameter longer than this is clamped without being parsed (avoids huge-number edge cases). */
 export const MAX_NUMBER_DIGITS = 6;
+
+/**
+ * The longest the edge keeps a variant: its `s-maxage`, and the cache policy's
+ * maximum TTL, which caps whatever an object's own Cache-Control says. A freshness
+ * entry (freshness.ts) outlives it, so removing the entry never brings back a
+ * cached object of an earlier upload.
+ */
+export const EDGE_MAX_AGE_SECONDS = 86400;
+
+/**
+ * How long a browser or proxy reuses a variant without asking again (`max-age`):
+ * the longest a client that saw a replaced image keeps showing it. Its URL does not
+ * change when the original does; the edge's cache key does.
+ */
+export const BROWSER_MAX_AGE_SECONDS = 300;

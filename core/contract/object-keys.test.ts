@@ -27,11 +27,12 @@ describe('parseOriginalKey', () => {
 describe('parseVariantName', () => {
   const original = 'demo/a.jpg';
 
-  it('reads back the params variantKey wrote', () => {
-    expect(parseVariantName(original, 'demo/a.jpg/w640_q75.webp')).toEqual({ fmt: 'webp', q: 75, w: 640 });
-    expect(parseVariantName(original, 'demo/a.jpg/h480_q60.avif')).toEqual({ fmt: 'avif', q: 60, h: 480 });
-    expect(parseVariantName(original, 'demo/a.jpg/w640_h480_q95.jpeg')).toEqual({ fmt: 'jpeg', q: 95, w: 640, h: 480 });
-    expect(parseVariantName(original, 'demo/a.jpg/q75.png')).toEqual({ fmt: 'png', q: 75 });
+  it('reads back the params and generation variantKey wrote', () => {
+    expect(parseVariantName(original, 'demo/a.jpg/w640_q75.webp')).toEqual({ params: { fmt: 'webp', q: 75, w: 640 } });
+    expect(parseVariantName(original, 'demo/a.jpg/h480_q60.avif')).toEqual({ params: { fmt: 'avif', q: 60, h: 480 } });
+    expect(parseVariantName(original, 'demo/a.jpg/w640_h480_q95.jpeg')).toEqual({ params: { fmt: 'jpeg', q: 95, w: 640, h: 480 } });
+    expect(parseVariantName(original, 'demo/a.jpg/q75.png')).toEqual({ params: { fmt: 'png', q: 75 } });
+    expect(parseVariantName(original, 'demo/a.jpg/w640_q75_vk3j2x9m4.webp')).toEqual({ params: { fmt: 'webp', q: 75, w: 640 }, generation: 'k3j2x9m4' });
   });
 
   it('is the inverse of variantKey for every params it can write', () => {
@@ -45,8 +46,9 @@ describe('parseVariantName', () => {
       { requiredKeys: ['fmt', 'q'] },
     );
     fc.assert(
-      fc.property(params, (p: VariantParams) => {
-        expect(parseVariantName(original, variantKey({ tenant: 'demo', path: 'a.jpg', params: p }))).toEqual(p);
+      fc.property(params, fc.option(fc.stringMatching(/^[0-9a-z]{8}$/), { nil: undefined }), (p: VariantParams, generation) => {
+        const name = parseVariantName(original, variantKey({ tenant: 'demo', path: 'a.jpg', params: p, generation }));
+        expect(name).toEqual({ params: p, ...(generation && { generation }) });
       }),
       { seed: 0x5eed, numRuns: 2_000 },
     );
@@ -79,6 +81,10 @@ describe('parseVariantName', () => {
     'w-1_q75.webp',
     'w1234567_q75.webp',
     'w640_q75.',
+    'w640_q75_v.webp',
+    'w640_q75_vK3J2X9.webp',
+    'w640_q75_vk3j2x.webp',
+    'w640_vk3j2x9m4_q75.webp',
     '',
   ])('refuses the odd name %j', (name) => {
     expect(parseVariantName(original, `${original}/${name}`)).toBeUndefined();
@@ -92,6 +98,7 @@ describe('variantUri', () => {
     const parsed = parseImageRequest(url, queryPairs(query));
     if (!parsed.ok) throw new Error(parsed.reason);
     expect(variantUri(parsed.request)).toBe('/demo/%C3%A9t%C3%A9%20(1).jpg?fmt=webp&q=75&w=640');
+    expect(variantUri({ ...parsed.request, generation: 'k3j2x9m4' })).toBe('/demo/%C3%A9t%C3%A9%20(1).jpg?fmt=webp&q=75&w=640&v=k3j2x9m4');
   });
 });
 
@@ -104,9 +111,10 @@ describe('parseVariantKey', () => {
         fc.constantFrom(...QUALITY_STEPS),
         fc.option(fc.integer({ min: 1, max: MAX_OUTPUT_DIMENSION }), { nil: undefined }),
         fc.option(fc.integer({ min: 1, max: MAX_OUTPUT_DIMENSION }), { nil: undefined }),
-        (key, fmt, q, w, h) => {
+        fc.option(fc.constant('k3j2x9m4'), { nil: undefined }),
+        (key, fmt, q, w, h, generation) => {
           const slash = key.indexOf('/');
-          const image = { tenant: key.slice(0, slash), path: key.slice(slash + 1), params: { fmt, q, ...(w && { w }), ...(h && { h }) } };
+          const image = { tenant: key.slice(0, slash), path: key.slice(slash + 1), params: { fmt, q, ...(w && { w }), ...(h && { h }) }, ...(generation && { generation }) };
           expect(parseVariantKey(variantKey(image))).toEqual(image);
         },
       ),

@@ -4,8 +4,9 @@
  */
 import { OUTPUT_FORMATS, type OutputFormat } from './formats.ts';
 import {
-  canonicalQuery,
+  cacheKeyQuery,
   canonicalUri,
+  GENERATION_PARAM,
   keyToUri,
   NUMBER_PARAMS,
   VARIANT_NAME_ORDER,
@@ -34,51 +35,58 @@ export function parseOriginalKey(key: string): Pick<ImageRequest, 'tenant' | 'pa
 
 const NUMBER = `([1-9][0-9]{0,${MAX_NUMBER_DIGITS - 1}})`;
 /**
- * Exactly the last segment variantKey writes (`[w{w}_][h{h}_]q{q}.{fmt}`), from
+ * Exactly the last segment variantKey writes (`[w{w}_][h{h}_]q{q}[_v{token}].{fmt}`), from
  * VARIANT_NAME_ORDER: optional params are each `name{n}_`, the required ones
- * follow, joined by `_`. Values are not range-checked against today's limits: a variant
- * rendered under older limits must still be found when its original is taken down.
+ * follow, joined by `_`, then the generation. Values are not range-checked against today's
+ * limits: a variant rendered under older limits must still be found when its original is taken down.
  */
 function variantNamePattern(): RegExp {
   // Built on first use, not at load: the viewer function bundles this module and never reads a key back.
   variantName ??= new RegExp(
     `^${VARIANT_NAME_ORDER.filter((param) => param.optional).map((param) => `(?:${param.name}${NUMBER}_)?`).join('')}` +
       `${VARIANT_NAME_ORDER.filter((param) => !param.optional).map((param) => `${param.name}${NUMBER}`).join('_')}` +
-      `\\.(${OUTPUT_FORMATS.join('|')})$`,
+      `(?:_${GENERATION_PARAM}([0-9a-z]{8}))?\\.(${OUTPUT_FORMATS.join('|')})$`,
   );
   return variantName;
 }
 let variantName: RegExp | undefined;
 
+/** A variant object's name read back: its params, and the generation it was rendered for (none: the original's first). */
+export interface VariantName {
+  readonly params: VariantParams;
+  readonly generation?: string;
+}
+
 /**
- * The params of `objectKey` when it is a variant of the original `key`
+ * The name of `objectKey` when it is a variant of the original `key`
  * (`key/` + a name of the variant shape), else undefined: a nested original's
  * variants (`a.jpg/b.jpg/w640_q75.webp` under `a.jpg`) and odd names are not its variants.
  */
-export function parseVariantName(key: string, objectKey: string): VariantParams | undefined {
+export function parseVariantName(key: string, objectKey: string): VariantName | undefined {
   const prefix = `${key}/`;
   if (!objectKey.startsWith(prefix)) return undefined;
   const match = variantNamePattern().exec(objectKey.slice(prefix.length));
   if (!match) return undefined;
-  const params: Record<string, unknown> = { fmt: match[VARIANT_NAME_ORDER.length + 1] as OutputFormat };
+  const params: Record<string, unknown> = { fmt: match[VARIANT_NAME_ORDER.length + 2] as OutputFormat };
   // Listed in NUMBER_PARAMS' order, as the parser lists a request's: fmt, q, w, h.
   NUMBER_PARAMS.forEach((param) => {
     const value = match[VARIANT_NAME_ORDER.indexOf(param) + 1];
     if (value !== undefined) params[param.name] = Number(value);
   });
-  return params as unknown as VariantParams;
+  const generation = match[VARIANT_NAME_ORDER.length + 1];
+  return { params: params as unknown as VariantParams, ...(generation !== undefined && { generation }) };
 }
 
 /**
- * The original and params of a variant key (the inverse of variantKey), or
+ * The original, params and generation of a variant key (the inverse of variantKey), or
  * undefined when the key is not one the contract would write.
  */
-export function parseVariantKey(objectKey: string): Pick<ImageRequest, 'tenant' | 'path' | 'params'> | undefined {
+export function parseVariantKey(objectKey: string): Pick<ImageRequest, 'tenant' | 'path' | 'params' | 'generation'> | undefined {
   const slash = objectKey.lastIndexOf('/');
   const key = objectKey.slice(0, slash);
   const original = slash > 0 ? parseOriginalKey(key) : undefined;
-  const params = original ? parseVariantName(key, objectKey) : undefined;
-  return original && params ? { tenant: original.tenant, path: original.path, params: params } : undefined;
+  const name = original ? parseVariantName(key, objectKey) : undefined;
+  return original && name ? { tenant: original.tenant, path: original.path, ...name } : undefined;
 }
 
 /**
@@ -86,14 +94,14 @@ export function parseVariantKey(objectKey: string): Pick<ImageRequest, 'tenant' 
  * contract, for what starts from a variant instead of a URL (the render task,
  * the render origin after a rewrite).
  */
-export function parseVariant(variant: Pick<ImageRequest, 'tenant' | 'path' | 'params'>): ParseResult {
-  return parseImageRequest(canonicalUri(variant), queryPairs(canonicalQuery(variant.params)));
+export function parseVariant(variant: Pick<ImageRequest, 'tenant' | 'path' | 'params' | 'generation'>): ParseResult {
+  return parseImageRequest(canonicalUri(variant), queryPairs(cacheKeyQuery(variant)));
 }
 
 /**
  * The URI and query the viewer function rewrites a request for this variant to:
  * the CloudFront cache key, so exactly the path an invalidation of it must name.
  */
-export function variantUri(request: Pick<ImageRequest, 'tenant' | 'path' | 'params'>): string {
-  return `${canonicalUri(request)}?${canonicalQuery(request.params)}`;
+export function variantUri(request: Pick<ImageRequest, 'tenant' | 'path' | 'params' | 'generation'>): string {
+  return `${canonicalUri(request)}?${cacheKeyQuery(request)}`;
 }

@@ -3,3 +3,4 @@ export * from './config.ts';
 export * from './waf-rules.ts';
 export * from './access.ts';
 export * from './bundle.ts';
+export * from './response-headers.ts';

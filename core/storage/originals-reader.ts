@@ -1,14 +1,18 @@
 import { OriginsUnavailable, toErrorResponse } from '../errors.ts';
+import { watch, type Watch } from './deadline.ts';
 import type { ObjectStore } from './object-store.ts';
 
-/** How long one originals region may take before we try the next replica. */
+/**
+ * How long one originals region may take to start answering (S3's response
+ * headers) before the next replica is asked as well. The slow one is not
+ * dropped: whichever answers first serves the read.
+ */
 export const ORIGIN_REGION_TIMEOUT_MS = 3_000;
 
 /**
- * After a region fails (5xx, timeout), later reads by the same reader (one
- * per warm container) try it last for this long, so a hanging region costs one
- * timeout, not one per read. Each container learns on its own; that is enough
- * to stop the bleed.
+ * After a region fails, later reads by the same reader (one per warm container)
+ * try it last for this long, so a hanging region costs one timeout, not one per
+ * read. Each container learns on its own; that is enough to stop the bleed.
  */
 export const REGION_PENALTY_MS = 30_000;
 
@@ -23,10 +27,14 @@ export interface LogEntry {
   readonly [field: string]: unknown;
 }
 
+/** The log line of a region failover (the local stack counts them per region, `regionFailovers`). */
+export const REGION_FAILED_MESSAGE = 'originals region failed, trying the next';
+
 export interface OriginalsReaderOptions {
   /** Nearest first (regionsNearestFirst). */
   readonly originals: readonly OriginalsReplica[];
   readonly log: (entry: LogEntry) => void;
+  /** ORIGIN_REGION_TIMEOUT_MS unless set; a whole read gets this once per replica. */
   readonly regionTimeoutMs?: number;
   /** Milliseconds since the epoch; tests move it to expire penalties. */
   readonly now?: () => number;
@@ -47,6 +55,32 @@ export interface OriginalsReader {
   read(key: string, maxBytes: number): Promise<OriginalRead | undefined>;
 }
 
+/**
+ * A slow machine is not a failing region. Under CPU contention (a bulk upload
+ * rendering on every core, a replay) every call is slow, and a reader that
+ * gave up on a region after a fixed wall-clock time read that as outages:
+ * 2,644 failovers in one bulk upload with every region healthy. So:
+ *
+ * - Only a real fault fails a region over: an error answer (5xx, a connection
+ *   refused or reset), or no answer at all while a later region did answer, or
+ *   none within the read's whole budget. Those are penalized (REGION_PENALTY_MS)
+ *   and logged as REGION_FAILED_MESSAGE.
+ * - The clock is the request's own: ORIGIN_REGION_TIMEOUT_MS runs from the call
+ *   until S3 starts answering (the response headers, `onResponse`), not over the
+ *   body, which is bandwidth, not availability; and it counts only time the
+ *   process could watch (core/storage/deadline.ts: a stalled event loop or a
+ *   starved process does not count against the region, and an answer that
+ *   arrived meanwhile is seen before the deadline is judged).
+ * - Past it, the next replica is asked too, but the slow one keeps its request:
+ *   a region is judged against the other regions, not against the wall clock.
+ *   On a slow machine every region is slow and the one asked first, with its
+ *   head start, answers first: no failover. A region that hangs loses to the
+ *   next one after one timeout, as before.
+ * - The whole read gets the timeout once per replica; then it fails with
+ *   OriginsUnavailable (a 503 at the edge, a retried error in the pipeline).
+ *   Past that budget every request still pending is aborted, so no socket is
+ *   left behind.
+ */
 export function createOriginalsReader(options: OriginalsReaderOptions): OriginalsReader {
   const regionTimeoutMs = options.regionTimeoutMs ?? ORIGIN_REGION_TIMEOUT_MS;
   const now = options.now ?? Date.now;
@@ -58,24 +92,104 @@ export function createOriginalsReader(options: OriginalsReaderOptions): Original
     return [...options.originals].sort((a, b) => penalized(a) - penalized(b)); // stable: nearest-first within each group
   }
 
+  function failed(region: string, error: string) {
+    penalizedUntil.set(region, now() + REGION_PENALTY_MS);
+    options.log({ level: 'warn', message: REGION_FAILED_MESSAGE, region, error });
+  }
+
   return {
-    // A 404 moves on too: a fresh upload may not have replicated yet.
-    async read(key, maxBytes) {
-      let unavailable = 0;
-      for (const { region, store } of replicasInOrder()) {
-        try {
-          const object = await store.get(key, { maxBytes, signal: AbortSignal.timeout(regionTimeoutMs) });
-          penalizedUntil.delete(region);
-          if (object) return { region, body: object.body };
-        } catch (err) {
-          if (toErrorResponse(err).status < 500) throw err;
-          unavailable++;
-          penalizedUntil.set(region, now() + REGION_PENALTY_MS);
-          options.log({ level: 'warn', message: 'originals region failed, trying the next', region, error: String(err) });
+    read(key, maxBytes) {
+      const replicas = replicasInOrder();
+      const budgetMs = regionTimeoutMs * replicas.length;
+      return new Promise<OriginalRead | undefined>((resolve, reject) => {
+        interface Leg {
+          readonly region: string;
+          readonly controller: AbortController;
+          readonly hedge: Watch;
+          answering: boolean;
+          settled: boolean;
         }
-      }
-      if (unavailable > 0) throw new OriginsUnavailable('no originals region could answer');
-      return undefined;
+        const legs: Leg[] = [];
+        let started = 0;
+        let unavailable = 0;
+        let done = false;
+        const overall = watch(budgetMs, () => {
+          for (const leg of legs) {
+            if (leg.settled || leg.answering) continue;
+            unavailable++;
+            failed(leg.region, `no answer within ${budgetMs} ms`);
+          }
+          finish(() => reject(new OriginsUnavailable(`no originals region answered within ${budgetMs} ms`)));
+        });
+
+        function finish(outcome: () => void) {
+          if (done) return;
+          done = true;
+          overall.clear();
+          for (const leg of legs) {
+            leg.hedge.clear();
+            if (!leg.settled) leg.controller.abort(new Error('the read is over'));
+          }
+          outcome();
+        }
+
+        /** Another replica is needed when no leg still pending is answering or within its own timeout. */
+        function advance() {
+          if (done) return;
+          const waiting = legs.some((leg) => !leg.settled && (leg.answering || !leg.hedge.expired));
+          if (!waiting && started < replicas.length) return start(replicas[started++] as OriginalsReplica);
+          if (legs.every((leg) => leg.settled) && started >= replicas.length) {
+            finish(() => (unavailable > 0 ? reject(new OriginsUnavailable('no originals region could answer')) : resolve(undefined)));
+          }
+        }
+
+        function start({ region, store }: OriginalsReplica) {
+          const leg: Leg = {
+            region,
+            controller: new AbortController(),
+            answering: false,
+            settled: false,
+            hedge: watch(regionTimeoutMs, () => {
+              if (done || leg.settled || leg.answering) return;
+              options.log({ level: 'info', message: 'originals region slow, asking the next as well', region, timeoutMs: regionTimeoutMs });
+              advance();
+            }),
+          };
+          legs.push(leg);
+          const onResponse = () => {
+            leg.answering = true;
+            leg.hedge.clear();
+          };
+          store.get(key, { maxBytes, signal: leg.controller.signal, onResponse }).then(
+            (object) => {
+              leg.settled = true;
+              leg.hedge.clear();
+              if (done) return;
+              penalizedUntil.delete(region);
+              if (!object) return advance(); // a fresh upload may not have replicated here yet
+              // Regions asked before this one that have not even started answering lost to it: they hang.
+              for (const earlier of legs.slice(0, legs.indexOf(leg))) {
+                if (earlier.settled || earlier.answering) continue;
+                unavailable++;
+                failed(earlier.region, `no answer after ${regionTimeoutMs} ms while ${region} answered`);
+              }
+              finish(() => resolve({ region, body: object.body }));
+            },
+            (err: unknown) => {
+              leg.settled = true;
+              leg.hedge.clear();
+              if (done) return;
+              // A refusal of the original itself (too large, access denied) is the same in every region.
+              if (toErrorResponse(err).status < 500) return finish(() => reject(err));
+              unavailable++;
+              failed(region, String(err));
+              advance();
+            },
+          );
+        }
+
+        advance();
+      });
     },
   };
 }

@@ -2,15 +2,20 @@
  * Making one variant: the edge on a miss and the render task both go through
  * here, so a variant's bytes and headers do not depend on which path made it.
  */
-import { CONTENT_TYPES, originalKey, variantKey, type ImageRequest, type VariantParams } from '../contract/index.ts';
+import { BROWSER_MAX_AGE_SECONDS, CONTENT_TYPES, EDGE_MAX_AGE_SECONDS, originalKey, variantKey, type ImageRequest, type VariantParams } from '../contract/index.ts';
 import { NotFound } from '../errors.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import type { OriginalsReader } from '../storage/originals-reader.ts';
 import { MAX_SOURCE_BYTES } from './limits.ts';
 import type { RenderedImage } from './render.ts';
 
-/** Variants are immutable: a takedown or re-upload invalidates them explicitly. */
-export const VARIANT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/**
+ * A variant's URL serves new bytes when its original is replaced (the edge's cache key moves
+ * with the generation, docs/design.md "Freshness"), so nothing downstream may keep it for long:
+ * the edge a day at most (s-maxage, capped by the cache policy's maximum TTL), browsers and
+ * proxies BROWSER_MAX_AGE_SECONDS, then they ask again.
+ */
+export const VARIANT_CACHE_CONTROL = `public, s-maxage=${EDGE_MAX_AGE_SECONDS}, max-age=${BROWSER_MAX_AGE_SECONDS}`;
 
 /** renderVariant, or a wrapper around it (the local stack counts renders). */
 export type Renderer = (source: Buffer, params: VariantParams) => Promise<RenderedImage>;

@@ -1,9 +1,9 @@
 import type { CloudFrontRequest, CloudFrontResultResponse } from 'aws-lambda';
 import { originRequestEvent } from '../../test/support/origin-events.ts';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ORIGINALS_REGIONS, OUTPUT_FORMATS, StoreUnavailable, UnprocessableSource, type VariantParams } from '../../core/index.ts';
-import { REGION_PENALTY_MS } from '../../core/storage/index.ts';
-import type { RenderedImage } from '../../core/transform/index.ts';
+import { ORIGIN_REGION_TIMEOUT_MS, type PutOptions, REGION_PENALTY_MS } from '../../core/storage/index.ts';
+import { type RenderedImage, VARIANT_CACHE_CONTROL } from '../../core/transform/index.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
 import {
   createOriginRequestHandler,
@@ -15,6 +15,7 @@ import {
   type OriginRole,
   RESPONSE_HEADER_BUDGET_BYTES,
   RESPONSE_MARGIN_BYTES,
+  VARIANT_STORE_TIMEOUT_MS,
 } from './origin-request.ts';
 
 const event = (uri: string, querystring: string, role: OriginRole) => originRequestEvent(uri, querystring, role);
@@ -94,7 +95,7 @@ describe('origin-request handler', () => {
       expect(out.bodyEncoding).toBe('base64');
       expect(Buffer.from(out.body as string, 'base64')).toEqual(Buffer.alloc(100, 7));
       expect(out.headers?.['content-type']?.[0]?.value).toBe('image/webp');
-      expect(out.headers?.['cache-control']?.[0]?.value).toContain('immutable');
+      expect(out.headers?.['cache-control']?.[0]?.value).toBe(VARIANT_CACHE_CONTROL);
       expect(out.headers?.['server-timing']?.[0]?.value).toContain('desc="eu-west-1"');
       expect(near.calls).toEqual(['get demo/cat.jpg']);
       expect(far.calls).toEqual([]);
@@ -248,5 +249,67 @@ describe('the inline limit', () => {
     const out = asResponse(await handle(event(`/demo/${'a'.repeat(8_000)}.svg`, 'fmt=webp&q=75', 'render')));
     expect(out.status).toBe('400');
     expect(generatedResponseBytes(out).total).toBeLessThanOrEqual(RESPONSE_HEADER_BUDGET_BYTES);
+  });
+});
+
+/** A bucket that takes every request and never answers; a call's signal fails it, as S3ObjectStore's does. */
+class HangingStore extends MemoryStore {
+  private hang<T>(signal: AbortSignal | undefined): Promise<T> {
+    return new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(new StoreUnavailable('aborted')), { once: true }));
+  }
+  override async get(key: string, options: { signal?: AbortSignal }) {
+    this.calls.push(`get ${key}`);
+    return this.hang<undefined>(options.signal);
+  }
+  override async putIfAbsent(key: string, _body: Buffer, options: PutOptions) {
+    this.calls.push(`putIfAbsent ${key}`);
+    return this.hang<'created'>(options.signal);
+  }
+}
+
+describe('origin-request deadlines', () => {
+  const FAKE: Parameters<typeof vi.useFakeTimers>[0] = { toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'] };
+  /** The fake clock runs the loop turn a deadline waits before expiring one millisecond later. */
+  const LOOP_TURN_MS = 1;
+  const render = async (_source: Buffer, params: VariantParams): Promise<RenderedImage> => ({ body: Buffer.alloc(100, 7), contentType: 'image/webp', format: params.fmt, width: 1, height: 1 });
+  const original = () => {
+    const store = new MemoryStore('near');
+    store.objects.set('demo/cat.jpg', { body: Buffer.from('jpeg'), contentType: 'image/jpeg', cacheControl: undefined });
+    return store;
+  };
+  const track = <T>(promise: Promise<T>) => {
+    const state: { value?: T } = {};
+    void promise.then((value) => (state.value = value));
+    return state;
+  };
+
+  beforeEach(() => {
+    vi.useFakeTimers(FAKE);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('serves the render inline once storing it has taken VARIANT_STORE_TIMEOUT_MS, not before', async () => {
+    const variants = new HangingStore('variants');
+    const handle = createOriginRequestHandler({ variants, originals: [{ region: 'us-east-1', store: original() }], render, log: () => undefined });
+    const out = track(handle(event('/demo/cat.jpg', 'fmt=webp&q=75&w=640', 'render')));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(variants.calls).toEqual(['putIfAbsent demo/cat.jpg/w640_q75.webp']);
+    await vi.advanceTimersByTimeAsync(VARIANT_STORE_TIMEOUT_MS - 1);
+    expect(out.value).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(LOOP_TURN_MS + 1);
+    expect(asResponse(out.value).status).toBe('200');
+  });
+
+  it('answers 503 once every originals region has hung for the read’s budget, not before', async () => {
+    const regions = ['us-east-1', 'eu-west-1', 'ap-northeast-1'].map((region) => ({ region, store: new HangingStore(region) }));
+    const handle = createOriginRequestHandler({ variants: new MemoryStore('variants'), originals: regions, render, log: () => undefined });
+    const out = track(handle(event('/demo/cat.jpg', 'fmt=webp&q=75&w=640', 'render')));
+    await vi.advanceTimersByTimeAsync(regions.length * ORIGIN_REGION_TIMEOUT_MS - 1);
+    expect(out.value).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(LOOP_TURN_MS + 1);
+    expect(asResponse(out.value).status).toBe('503');
+    expect(asResponse(out.value).headers?.['cache-control']?.[0]?.value).toBe('no-store');
   });
 });

@@ -1,6 +1,6 @@
 import type { CloudFrontHeaders, CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
 import { BadRequest, CONTENT_TYPES, type ImageRequest, keyToUri, OriginsUnavailable, parseImageRequest, type ParseResult, parseVariant, parseVariantKey, queryPairs, toErrorResponse, variantKey } from '../../core/index.ts';
-import { createOriginalsReader, type ObjectStore, type OriginalsReplica } from '../../core/storage/index.ts';
+import { createOriginalsReader, deadlineSignal, type ObjectStore, type OriginalsReplica, withCallSignal } from '../../core/storage/index.ts';
 import { type RenderedImage, type RenderedVariant, type Renderer, renderFromOriginals, storeVariant, VARIANT_CACHE_CONTROL } from '../../core/transform/index.ts';
 
 /**
@@ -70,6 +70,15 @@ export function inlineResponse(rendered: Pick<RenderedImage, 'body' | 'format'>,
   };
 }
 
+/**
+ * What storing a rendered variant may take. The variant is answered inline
+ * without it, so a variants bucket that hangs costs a miss this long, not the
+ * function's timeout: with the originals read (ORIGIN_REGION_TIMEOUT_MS per
+ * region, core/storage) and the render limit it stays inside the 30 s an
+ * origin-request function has (edge/origin/function.ts).
+ */
+export const VARIANT_STORE_TIMEOUT_MS = 4_000;
+
 /** Client errors are cached briefly so a hot bad URL cannot hammer the renderer. */
 const CLIENT_ERROR_CACHE_CONTROL = 'public, max-age=60';
 
@@ -126,16 +135,30 @@ export function createOriginRequestHandler(deps: OriginRequestDeps): OriginReque
     return request;
   }
 
-  /** True when the variant is in the bucket after this call (ours or a concurrent render's). */
+  /**
+   * True when the variant is in the bucket after this call (ours or a concurrent render's).
+   * Bounded by VARIANT_STORE_TIMEOUT_MS: the deadline aborts the put, and is raced
+   * as well, so a store that does not honor the signal cannot hold the answer either.
+   */
   async function tryStore(variant: RenderedVariant): Promise<boolean> {
+    const deadline = deadlineSignal(VARIANT_STORE_TIMEOUT_MS, `storing ${variant.key}`);
     try {
-      await storeVariant(deps.variants, variant);
+      await Promise.race([storeVariant(withCallSignal(deps.variants, deadline.signal), variant), rejectOnAbort(deadline.signal)]);
       return true;
     } catch (err) {
       log({ level: 'warn', message: 'could not store variant; serving inline only', key: variant.key, error: String(err) });
       return false;
+    } finally {
+      deadline.clear();
     }
   }
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
 }
 
 /**

@@ -8,13 +8,16 @@
  *
  *   1. tenant    first URI segment → KeyValueStore `t:{tenant}`; missing → 404
  *   2. parse     the contract's parseImageRequest; any problem → 400 + reason
- *   3. deny-list `d:{original key}` present → 451, the request never reaches the cache
+ *   3. freshness the original's slot `s:{slot}` (contract freshness.ts): its entry
+ *                DENIED → 451, the request never reaches the cache; a generation
+ *                token → `v={token}` in the cache key, so a replaced original's
+ *                variants have new cache keys the moment the entry is read
  *   4. signature the tenant's signing mode (TenantConfig.signing) → 403 unless
  *                hmac: kid/exp/sig verified against `k:{tenant}:{kid}`;
  *                key-group: `p:{Key-Pair-Id}` names this tenant (CloudFront
  *                itself checked the RSA signature against the behavior's key group)
- *   5. rewrite   uri and querystring become exactly the canonical key, so no
- *                signature param ever reaches the cache key
+ *   5. rewrite   uri and querystring become exactly the canonical key (and `v`), so
+ *                no signature param ever reaches the cache key
  *
  * Built by edge/viewer/build.ts into dist/edge/viewer-request.js, which must
  * stay within what the 2.0 runtime documents (no destructuring, no shorthand
@@ -24,11 +27,13 @@
 import cf from 'cloudfront';
 import crypto from 'crypto';
 import {
-  canonicalQuery,
+  atGeneration,
+  cacheKeyQuery,
   canonicalUri,
   constantTimeEqual,
   DEFAULT_LADDER,
-  denyKey,
+  DENIED,
+  freshnessAddress,
   isTenantName,
   KEY_ID,
   keyPairTenantKey,
@@ -43,6 +48,7 @@ import {
   signingSecretKey,
   signingString,
   singleParam,
+  slotEntry,
   tenantConfigKey,
   type ImageRequest,
   type QueryPairs,
@@ -118,10 +124,16 @@ async function route(request: Request): Promise<Request | Response> {
     ladder: ladder,
   });
   if (!parsed.ok) return textResponse(400, 'Bad Request', CACHE_BAD_REQUEST, parsed.reason);
-  const image = parsed.request;
+  const requested = parsed.request;
 
-  // 3. Taken down: answer before the cache, whatever the variant. exists() throwing fails closed (503).
-  if (await kvs.exists(denyKey(originalKey(image)))) return TAKEN_DOWN;
+  // 3. Taken down: answer before the cache, whatever the variant. Every slot exists, so get() throwing
+  //    is an outage and fails closed (503, by handler).
+  const address = freshnessAddress(crypto.createHash('sha256').update(originalKey(requested)).digest('hex'));
+  const slot = (await kvs.get(address.slotKey)) as string;
+  const token = slotEntry(slot, address.id);
+  if (token === DENIED) return TAKEN_DOWN;
+  // The store's generation, never the viewer's `v`.
+  const image = atGeneration(requested, token);
 
   // 4. Signatures, bound to the tenant (docs/design.md step 3). Any mode but the two known fails closed.
   if (config && config.signing !== undefined) {
@@ -129,10 +141,10 @@ async function route(request: Request): Promise<Request | Response> {
     if (refusal) return textResponse(403, 'Forbidden', CACHE_NEVER, refusal);
   }
 
-  // 5. The cache key: canonical path, exactly the canonical params. Headers and cookies
-  //    stay as they are; the cache policy keys on URI + fmt, h, q, w only.
+  // 5. The cache key: canonical path, exactly the canonical params and the generation. Headers and
+  //    cookies stay as they are; the cache policy keys on URI + CACHE_KEY_PARAMS only.
   request.uri = canonicalUri(image);
-  request.querystring = toValueObject(canonicalQuery(image.params));
+  request.querystring = toValueObject(cacheKeyQuery(image));
   return request;
 }
 

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALLOWED_PARAMS, ORIGINALS_REGIONS } from '../../core/index.ts';
+import { ALLOWED_PARAMS, CACHE_KEY_PARAMS, EDGE_MAX_AGE_SECONDS, EMPTY_SLOT, FRESHNESS_SLOTS, MAX_KVS_BYTES, ORIGINALS_REGIONS } from '../../core/index.ts';
 import { ORIGIN_ROLE_HEADER } from '../../edge/origin/origin-request.ts';
 import { VIEWER_FUNCTION_FILE } from '../../edge/viewer/artifact.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { aslFile, WORKFLOWS } from '../../workflows/index.ts';
+import { TASK_NAMES } from '../../tasks/registry.ts';
 import { EDGE_NODE_RUNTIME } from './lambda-runtime.ts';
 import { resourceNames } from './names.ts';
 import { repoPath } from './paths.ts';
@@ -116,12 +117,23 @@ describe('edge: viewer function, KeyValueStore, Lambda@Edge, key groups', () => 
     return JSON.parse(readFileSync(join(deployment.outdir, `asset.${assetKey}`), 'utf8')) as { data: Array<{ key: string; value: string }> };
   };
 
+  const tenantSeed = () => keyValueStoreSeed().data.filter((entry) => entry.key.startsWith('t:'));
+
   it("seeds the KeyValueStore with every tenant's config: ladder and signing mode", () => {
-    expect(keyValueStoreSeed().data).toEqual([
+    expect(tenantSeed()).toEqual([
       { key: 't:demo', value: '{}' },
       { key: 't:shop', value: '{"ladder":[320,640,1280],"signing":"hmac"}' },
       { key: 't:signed', value: '{"signing":"key-group"}' },
     ]);
+  });
+
+  it('seeds every freshness slot, empty, within the import limits (a missing slot is an outage to the viewer function)', () => {
+    const slots = keyValueStoreSeed().data.filter((entry) => entry.key.startsWith('s:'));
+    expect(slots).toHaveLength(FRESHNESS_SLOTS);
+    expect(new Set(slots.map((slot) => slot.key)).size).toBe(FRESHNESS_SLOTS);
+    expect(slots.every((slot) => slot.value === EMPTY_SLOT)).toBe(true);
+    const bytes = keyValueStoreSeed().data.reduce((sum, { key, value }) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+    expect(bytes).toBeLessThan(MAX_KVS_BYTES / 4);
   });
 
   it('writes every tenant config and each key-group public key id → tenant (p:{Key-Pair-Id}) on every deploy', () => {
@@ -132,7 +144,7 @@ describe('edge: viewer function, KeyValueStore, Lambda@Edge, key groups', () => 
       KvsArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeyValueStore'), 'Arn'] },
       // The same configs as the import seed, which only applies when the store is created.
       Entries: [
-        ...keyValueStoreSeed().data.map(({ key, value }) => ({ Key: key, Value: value })),
+        ...tenantSeed().map(({ key, value }) => ({ Key: key, Value: value })),
         { Key: { 'Fn::Join': ['', ['p:', { Ref: publicKey }]] }, Value: 'signed' },
       ],
     });
@@ -207,11 +219,14 @@ describe('delivery: the distribution', () => {
     });
   });
 
-  it('keys the cache on the allowlisted query params only: no headers, no cookies, no Accept-Encoding', () => {
+  it('keys the cache on the allowlisted query params and the generation only: no headers, no cookies, no Accept-Encoding; a day at most', () => {
+    expect(CACHE_KEY_PARAMS).toEqual([...ALLOWED_PARAMS, 'v'].sort());
     deployment.template('delivery').hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: {
+        MaxTTL: EDGE_MAX_AGE_SECONDS,
+        DefaultTTL: EDGE_MAX_AGE_SECONDS,
         ParametersInCacheKeyAndForwardedToOrigin: {
-          QueryStringsConfig: { QueryStringBehavior: 'whitelist', QueryStrings: [...ALLOWED_PARAMS] },
+          QueryStringsConfig: { QueryStringBehavior: 'whitelist', QueryStrings: [...CACHE_KEY_PARAMS] },
           HeadersConfig: { HeaderBehavior: 'none' },
           CookiesConfig: { CookieBehavior: 'none' },
           EnableAcceptEncodingGzip: false,
@@ -302,7 +317,7 @@ describe('pipeline', () => {
       fn.Properties.Architectures[0],
       fn.Properties.Runtime,
     ]);
-    expect(functions).toHaveLength(14);
+    expect(functions).toHaveLength(TASK_NAMES.length);
     for (const [id, architecture, runtime] of functions) {
       if (id === 'PlanInvalidations') expect([architecture, runtime]).toEqual(['arm64', 'provided.al2023']);
       else if (id === 'ValidateOriginal' || id === 'RenderVariant') expect([id, architecture]).toEqual([id, 'x86_64']);

@@ -68,6 +68,7 @@ describe.skipIf(!HAS_GO)(`npx cdk synth${HAS_GO ? '' : ` (skipped: ${GO_MISSING}
       IDEMPOTENCY_TABLE: 'idempotency',
       VARIANTS_BUCKET: names.variantsBucket,
       ORIGINALS_BUCKETS: JSON.stringify(edgeConfig(names).originalsBuckets),
+      ORIGINALS_TABLE: 'originals',
     };
     const load = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(dir, 'index.mjs'))}); process.stdout.write(typeof m.handler)`], { encoding: 'utf8', env });
     expect(load.stdout, load.stderr).toBe('function');

@@ -4,12 +4,21 @@
  * CloudFront does; the real handler's largest inline answer passes it.
  */
 import type { CloudFrontResultResponse } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { VariantParams } from '../../core/index.ts';
 import type { RenderedImage } from '../../core/transform/index.ts';
 import { createOriginRequestHandler, MAX_INLINE_BODY_BYTES, type OriginRequestHandler } from '../../edge/origin/origin-request.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
-import { createLocalCloudFront, type EdgeResponse, type OriginFetch, generatedResponseSize, LAMBDA_VALIDATION_ERROR_REASON, MAX_GENERATED_RESPONSE_BYTES } from './cloudfront.ts';
+import {
+  createLocalCloudFront,
+  type EdgeResponse,
+  type OriginFetch,
+  generatedResponseSize,
+  LAMBDA_VALIDATION_ERROR_REASON,
+  MAX_GENERATED_RESPONSE_BYTES,
+  ORIGIN_READ_TIMEOUT_MS,
+  ORIGIN_REQUEST_FUNCTION_TIMEOUT_MS,
+} from './cloudfront.ts';
 import type { CloudFrontFunction } from './cloudfront-function-runtime.ts';
 
 /** A viewer function that keeps the request as it is (the query already canonical). */
@@ -86,5 +95,69 @@ describe('local CloudFront: generated responses from the origin-request function
       if (inline) expect(generated).toBeLessThan(MAX_GENERATED_RESPONSE_BYTES);
       else expect(generated).toBeUndefined();
     }
+  });
+});
+
+describe('local CloudFront: every miss is answered, and the misses collapsed onto it', () => {
+  const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
+  const roleOf = (event: Parameters<OriginRequestHandler>[0]) => event.Records[0]?.cf.request.origin?.s3?.customHeaders['x-imgedge-origin']?.[0]?.value;
+  const rendered: CloudFrontResultResponse = { status: '200', statusDescription: 'OK', headers: { 'cache-control': [{ key: 'Cache-Control', value: 'public, max-age=60' }] }, body: 'rendered' };
+  /** The variants origin points at the variant; the render origin renders it. */
+  const originGroup: OriginRequestHandler = async (event) => (roleOf(event) === 'render' ? rendered : event.Records[0]!.cf.request);
+  const track = <T>(promise: Promise<T>) => {
+    const state: { value?: T } = {};
+    void promise.then((value) => (state.value = value));
+    return state;
+  };
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('fails a variants bucket that never answers over to the render origin at ORIGIN_READ_TIMEOUT_MS, not before', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const cloudfront = distribution(originGroup, never);
+    const res = track(cloudfront.handle(get('/demo/a.jpg?fmt=webp&q=75')));
+    await vi.advanceTimersByTimeAsync(ORIGIN_READ_TIMEOUT_MS - 1);
+    expect(res.value).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(res.value?.status).toBe(200);
+    expect(res.value?.body.toString()).toBe('rendered');
+    expect(cloudfront.stats.originFailovers).toBe(1);
+  });
+
+  it('answers 503 (not cached) for an origin-request function that never returns, at ORIGIN_REQUEST_FUNCTION_TIMEOUT_MS, releasing every collapsed request; the next miss starts afresh', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let hang = true;
+    let invocations = 0;
+    const cloudfront = distribution(async (event) => {
+      invocations++;
+      return hang ? never() : originGroup(event);
+    });
+    const requests = Array.from({ length: 5 }, () => track(cloudfront.handle(get('/demo/a.jpg?fmt=webp&q=75'))));
+    await vi.advanceTimersByTimeAsync(ORIGIN_REQUEST_FUNCTION_TIMEOUT_MS - 1);
+    expect(requests.every((r) => r.value === undefined)).toBe(true);
+    expect(cloudfront.stats.collapsed).toBe(4);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(requests.map((r) => r.value?.status)).toEqual([503, 503, 503, 503, 503]);
+    expect(invocations).toBe(1);
+
+    hang = false;
+    const after = await cloudfront.handle(get('/demo/a.jpg?fmt=webp&q=75'));
+    expect(after.status).toBe(200);
+    expect(after.headers['x-cache']).toBe('Miss from cloudfront');
+    expect(invocations).toBe(3); // variants, then render: nothing left of the hung miss
+  });
+
+  it('answers 503 for an origin-request function that fails, and 502 → failover for a variants bucket that errors', async () => {
+    const failing = distribution(async () => Promise.reject(new Error('Sandbox.Timedout')));
+    const refused = await failing.handle(get('/demo/a.jpg?fmt=webp&q=75'));
+    expect(refused.status).toBe(503);
+    expect((await failing.handle(get('/demo/a.jpg?fmt=webp&q=75'))).status).toBe(503);
+
+    const erroring = distribution(originGroup, async () => Promise.reject(new Error('ECONNRESET')));
+    const res = await erroring.handle(get('/demo/a.jpg?fmt=webp&q=75'));
+    expect(res.status).toBe(200);
+    expect(erroring.stats.originFailovers).toBe(1);
   });
 });

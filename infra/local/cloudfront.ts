@@ -65,6 +65,10 @@ export interface LocalCloudFrontOptions {
    * The handler must work under both; the e2e suite runs the miss path under each.
    */
   readonly failoverRequest?: FailoverRequest;
+  /** How long a fetch from the variants bucket may take (default ORIGIN_READ_TIMEOUT_MS). */
+  readonly originReadTimeoutMs?: number;
+  /** How long an origin-request invocation may take (default ORIGIN_REQUEST_FUNCTION_TIMEOUT_MS). */
+  readonly originRequestTimeoutMs?: number;
 }
 
 export type FailoverRequest = 'viewer' | 'rewritten';
@@ -90,6 +94,23 @@ export const MAX_GENERATED_RESPONSE_BYTES = 1_000_000;
  */
 export const LAMBDA_VALIDATION_ERROR_REASON = 'The Lambda function result failed validation: The body is not a string, is not an object, or exceeds the maximum size.';
 const LAMBDA_VALIDATION_ERROR_CACHE_STATUS = 'LambdaValidationError from cloudfront';
+
+/**
+ * How long CloudFront waits for an S3 origin to answer: "Specifies how long, in
+ * seconds, CloudFront waits for a response from the origin. This is also known as
+ * the origin response timeout. … the default (if you don't specify otherwise) is
+ * 30 seconds." (S3OriginConfig.OriginReadTimeout,
+ * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_S3OriginConfig.html).
+ * An origin that times out fails over to the next origin of the group, as a failover
+ * status does (docs/aws-limits.md §C): here it counts as a 504, which is one.
+ */
+export const ORIGIN_READ_TIMEOUT_MS = 30_000;
+/**
+ * An origin-request Lambda@Edge function's timeout limit, 30 s (docs/aws-limits.md §B).
+ * The function runner enforces its own; this bounds whatever `originRequest` is, so a
+ * miss, and every request collapsed onto it, is answered.
+ */
+export const ORIGIN_REQUEST_FUNCTION_TIMEOUT_MS = 30_000;
 
 /** CloudFront's default error-caching minimum TTL. */
 const ERROR_CACHING_TTL_MS = 10_000;
@@ -134,9 +155,12 @@ export function createLocalCloudFront(options: LocalCloudFrontOptions): LocalClo
     let pending = inFlight.get(key);
     if (pending) stats.collapsed++;
     else {
+      // Never rejects and always settles (every step has a deadline), so the requests
+      // collapsed onto this one are released with its answer, a 5xx included, and the
+      // next miss for the key starts afresh.
       pending = fetchThroughOriginGroup(request, viewerRequest.ip).finally(() => inFlight.delete(key));
       inFlight.set(key, pending);
-      void pending.then((response) => store(key, response));
+      void pending.then((response) => store(key, response), () => undefined);
     }
     const response = await pending;
     // An error of CloudFront's own (a generated response it refused) already says so in x-cache.
@@ -165,6 +189,9 @@ export function createLocalCloudFront(options: LocalCloudFrontOptions): LocalClo
     }
   }
 
+  const originReadTimeoutMs = options.originReadTimeoutMs ?? ORIGIN_READ_TIMEOUT_MS;
+  const originRequestTimeoutMs = options.originRequestTimeoutMs ?? ORIGIN_REQUEST_FUNCTION_TIMEOUT_MS;
+
   async function fetchThroughOriginGroup(request: AWSCloudFrontFunction.Request, clientIp: string): Promise<EdgeResponse> {
     let response: EdgeResponse | undefined;
     let rewritten: CloudFrontRequest | undefined;
@@ -173,7 +200,9 @@ export function createLocalCloudFront(options: LocalCloudFrontOptions): LocalClo
       stats.originRequestInvocations++;
       const event = originRequestEvent(request, clientIp, role, options.variantsBucketDomain);
       if (rewritten && options.failoverRequest === 'rewritten') Object.assign(event.Records[0]!.cf.request, { uri: rewritten.uri, querystring: rewritten.querystring });
-      const result = await options.originRequest(event);
+      const invoked = await within(options.originRequest(event), originRequestTimeoutMs);
+      if (!invoked.ok) return functionFailed(invoked.reason);
+      const result = invoked.value;
       if ('status' in result) {
         const generated = result as CloudFrontResultResponse;
         // Refused before anything is served or cached, and answered to the viewer: no failover.
@@ -182,7 +211,8 @@ export function createLocalCloudFront(options: LocalCloudFrontOptions): LocalClo
         response = generatedResponse(generated);
       } else {
         rewritten = result as CloudFrontRequest;
-        response = await options.fetchFromOrigin(rewritten.uri);
+        const fetched = await within(options.fetchFromOrigin(rewritten.uri), originReadTimeoutMs);
+        response = fetched.ok ? fetched.value : originFailed(fetched.reason);
       }
       if (!FAILOVER_STATUSES.has(response.status)) return response;
     }
@@ -294,6 +324,37 @@ export function generatedResponseSize(result: CloudFrontResultResponse): number 
     for (const { key, value } of values) bytes += Buffer.byteLength(`${key ?? name}: ${value}\r\n`);
   }
   return bytes + Buffer.byteLength(result.body ?? '');
+}
+
+type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: 'timeout' | 'error' };
+
+/** `work`'s value, or why there is none: it failed, or did not settle within `ms` (it is then left to itself). */
+function within<T>(work: Promise<T>, ms: number): Promise<Outcome<T>> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ ok: false, reason: 'timeout' }), ms);
+    timer.unref();
+    work.then(
+      (value) => resolve({ ok: true, value }),
+      () => resolve({ ok: false, reason: 'error' }),
+    ).finally(() => clearTimeout(timer));
+  });
+}
+
+/** The origin did not answer in time (504) or at all (502): both failover statuses. */
+function originFailed(reason: 'timeout' | 'error'): EdgeResponse {
+  const status = reason === 'timeout' ? 504 : 502;
+  const body = `<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY><H1>${status} ERROR</H1><H2>The request could not be satisfied.</H2>${reason === 'timeout' ? 'The origin did not respond in time.' : 'CloudFront could not get a response from the origin.'}</BODY></HTML>`;
+  return { status, headers: { 'content-type': 'text/html', 'x-cache': 'Error from cloudfront' }, body: Buffer.from(body) };
+}
+
+/**
+ * CloudFront's answer when the function fails or runs out of time: a 503 (docs/aws-limits.md
+ * §B: 503 when the function timeout is hit), never cached, no failover (the failover
+ * criteria are about the origin's answers).
+ */
+function functionFailed(reason: 'timeout' | 'error'): EdgeResponse {
+  const body = `<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY><H1>503 ERROR</H1><H2>The request could not be satisfied.</H2>The Lambda function associated with the CloudFront distribution ${reason === 'timeout' ? 'timed out' : 'failed'}.</BODY></HTML>`;
+  return { status: 503, headers: { 'content-type': 'text/html', 'x-cache': 'Error from cloudfront' }, body: Buffer.from(body) };
 }
 
 function lambdaValidationError(): EdgeResponse {

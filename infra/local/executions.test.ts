@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { failingFirst, stubs } from '../../test/support/workflows.ts';
-import { createLocalExecutions, type Execution, type LocalExecutions, type StateMachineBinding } from './executions.ts';
+import { createLocalExecutions, type Execution, type LocalExecutions, MAX_EXECUTION_HISTORIES, MAX_EXECUTIONS, type StateMachineBinding } from './executions.ts';
 
 const lambda = 'arn:aws:lambda:us-east-1:000000000000:function:x';
 
@@ -123,5 +123,81 @@ describe('local Step Functions executions', () => {
     await executions.settled();
     expect(execution).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: 'no handler for Task state(s): Work', events: [] });
     expect(execution.stoppedAt).toBeDefined();
+  });
+});
+
+describe('what the local executions keep', () => {
+  const done = { StartAt: 'Done', States: { Done: { Type: 'Succeed' } } };
+  const bounded = () => createLocalExecutions({ stateMachines: { done: { definition: done, handlers: {} }, reject: { definition: rejecting, handlers: {} } }, retryIntervalMs: 0 });
+  /** Starts and settles `n` executions one at a time, so they settle in start order. */
+  async function run(executions: LocalExecutions, n: number, machine = 'done', prefix = 'e'): Promise<Execution[]> {
+    const started: Execution[] = [];
+    for (let i = 0; i < n; i++) {
+      started.push(executions.start(machine, { i }, `${prefix}-${i}`));
+      await executions.settled();
+    }
+    return started;
+  }
+
+  it('keeps the event histories of MAX_EXECUTION_HISTORIES settled executions; past that the oldest keeps its summary and drops its events', async () => {
+    const executions = bounded();
+    const first = await run(executions, MAX_EXECUTION_HISTORIES);
+    expect(first.every((execution) => execution.events.length > 0 && !execution.historyEvicted)).toBe(true);
+
+    await run(executions, 1, 'done', 'one-more');
+    const oldest = executions.get(first[0]!.id);
+    expect(oldest).toMatchObject({ name: 'e-0', status: 'SUCCEEDED', input: { i: 0 }, events: [], historyEvicted: true });
+    expect(executions.get(first[1]!.id)?.events.length).toBeGreaterThan(0);
+    // Still listed, as the console and the CLI list it.
+    expect(executions.list()).toHaveLength(MAX_EXECUTION_HISTORIES + 1);
+    expect(executions.list().at(-1)?.name).toBe('e-0');
+  });
+
+  it('redrives a failed execution whose history was dropped: its input is kept, and it gets a new history', async () => {
+    const executions = bounded();
+    const [failed] = await run(executions, 1, 'reject', 'failed');
+    await run(executions, MAX_EXECUTION_HISTORIES);
+    expect(executions.get(failed!.id)).toMatchObject({ status: 'FAILED', historyEvicted: true, events: [] });
+    executions.redrive(failed!.id);
+    await executions.settled();
+    const redriven = executions.get(failed!.id);
+    expect(redriven?.redriveCount).toBe(1);
+    expect(redriven?.historyEvicted).toBeUndefined();
+    expect(redriven?.events.length).toBeGreaterThan(0);
+  });
+
+  it('keeps MAX_EXECUTIONS settled executions at all; past that the oldest is gone: not listed, not found, its name free again', async () => {
+    const executions = bounded();
+    const started = await run(executions, MAX_EXECUTIONS);
+    expect(executions.list()).toHaveLength(MAX_EXECUTIONS);
+    expect(executions.get(started[0]!.id)).toBeDefined();
+
+    await run(executions, 1, 'done', 'one-more');
+    expect(executions.list()).toHaveLength(MAX_EXECUTIONS);
+    expect(executions.get(started[0]!.id)).toBeUndefined();
+    expect(() => executions.redrive(started[0]!.id)).toThrow(expect.objectContaining({ code: 'ExecutionDoesNotExist' }));
+    expect(executions.get(started[1]!.id)).toBeDefined();
+    // As on AWS once the execution data is removed: the name can be used again.
+    expect(executions.start('done', { again: true }, 'e-0').status).toBe('RUNNING');
+    await executions.settled();
+  }, 120_000);
+
+  it('never evicts a running execution', async () => {
+    const { opened, open } = gate();
+    const tasks = stubs({ Work: () => opened.then(() => ({})) });
+    const executions = createLocalExecutions({
+      stateMachines: { work: { definition: working, handlers: tasks.handlers }, done: { definition: done, handlers: {} } },
+      retryIntervalMs: 0,
+      limits: { histories: 1, executions: 2 },
+    });
+    const runningOne = executions.start('work', {}, 'long');
+    for (let i = 0; i < 3; i++) {
+      const quick = executions.start('done', {}, `e-${i}`);
+      await vi.waitFor(() => expect(quick.status).toBe('SUCCEEDED'));
+    }
+    expect(executions.get(runningOne.id)?.status).toBe('RUNNING');
+    expect(executions.list().map((execution) => execution.name)).toEqual(['e-2', 'long']);
+    open();
+    await executions.settled();
   });
 });

@@ -6,6 +6,18 @@
  * Redrive runs the same name and input again from the start, where Step
  * Functions resumes at the failed state: stricter, since every step that
  * already succeeded runs again and must find its idempotency record.
+ *
+ * What is kept is bounded, as Step Functions bounds it in time ("Execution
+ * history data removed after 90 days. Workflow names can be reused after
+ * removal of out-of-date execution data",
+ * https://docs.aws.amazon.com/step-functions/latest/dg/express-at-least-once-execution.html):
+ * a render execution's event history alone is about 157 KB of JSON. Past
+ * MAX_EXECUTION_HISTORIES settled executions, the oldest settled one keeps its
+ * summary (status, input, output, error: what the list, the console and the
+ * CLI show, and what a redrive needs) but drops its events (`historyEvicted`);
+ * past MAX_EXECUTIONS it is forgotten: not listed, `get` finds nothing (the
+ * operations answer 404), redrive is ExecutionDoesNotExist, and its name may
+ * be used again. Running executions are never evicted.
  */
 import { executionArn, runWorkflow, type WorkflowRun } from './asl-interpreter.ts';
 import type { ExecutionStatus } from './ops/execution-status.ts';
@@ -28,7 +40,14 @@ export interface Execution {
   failedState?: string;
   redriveCount: number;
   events: WorkflowRun['events'];
+  /** Set once the event history was dropped to bound memory (MAX_EXECUTION_HISTORIES): `events` is then empty. */
+  historyEvicted?: true;
 }
+
+/** Settled executions whose event histories are kept (about 157 KB each for a render: some 31 MB). */
+export const MAX_EXECUTION_HISTORIES = 200;
+/** Settled executions kept at all, as summaries past MAX_EXECUTION_HISTORIES (a few KB each). */
+export const MAX_EXECUTIONS = 10_000;
 
 export interface StateMachineBinding {
   readonly definition: object;
@@ -63,9 +82,31 @@ export function createLocalExecutions(options: {
   /** Shortens Retry waits; undefined keeps the definition's real backoff. */
   retryIntervalMs?: number;
   onSettled?: (execution: Execution) => void;
+  /** Tests: smaller bounds than MAX_EXECUTION_HISTORIES and MAX_EXECUTIONS. */
+  limits?: { readonly histories?: number; readonly executions?: number };
 }): LocalExecutions {
   const executions = new Map<string, Execution>();
   const running = new Set<Promise<void>>();
+  const maxHistories = options.limits?.histories ?? MAX_EXECUTION_HISTORIES;
+  const maxExecutions = options.limits?.executions ?? MAX_EXECUTIONS;
+  /** Settled executions, least recently settled first; and those of them that still hold their events. */
+  const settledOrder = new Set<string>();
+  const withHistory = new Set<string>();
+
+  function evict() {
+    for (const id of withHistory) {
+      if (withHistory.size <= maxHistories) break;
+      withHistory.delete(id);
+      const execution = executions.get(id);
+      if (execution) Object.assign(execution, { events: [], historyEvicted: true });
+    }
+    for (const id of settledOrder) {
+      if (executions.size <= maxExecutions) break;
+      settledOrder.delete(id);
+      withHistory.delete(id);
+      executions.delete(id);
+    }
+  }
 
   function binding(stateMachine: string): StateMachineBinding {
     const found = options.stateMachines[stateMachine];
@@ -84,6 +125,13 @@ export function createLocalExecutions(options: {
       stoppedAt: new Date().toISOString(),
       durationMs: Math.round(performance.now() - started),
     });
+    delete execution.historyEvicted;
+    // Re-inserted: a redriven execution counts as settled now, not when it first settled.
+    settledOrder.delete(execution.id);
+    settledOrder.add(execution.id);
+    withHistory.delete(execution.id);
+    withHistory.add(execution.id);
+    evict();
     options.onSettled?.(execution);
   }
 
@@ -126,6 +174,9 @@ export function createLocalExecutions(options: {
         throw new StepFunctionsError('ExecutionNotRedrivable', `execution ${execution.name} is ${execution.status}; only a failed execution can be redriven`);
       }
       Object.assign(execution, { status: 'RUNNING', output: undefined, error: undefined, cause: undefined, failedState: undefined, stoppedAt: undefined, durationMs: undefined });
+      // Running again: never evicted until it settles.
+      settledOrder.delete(id);
+      withHistory.delete(id);
       execution.redriveCount++;
       run(execution);
       return execution;

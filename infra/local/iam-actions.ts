@@ -47,6 +47,38 @@ export function s3Target(url: string): { bucket: string; key: string; query: URL
   return { bucket: decodeURIComponent(bucket), key: key.map(decodeURIComponent).join('/'), query: parsed.searchParams };
 }
 
+/**
+ * The object subresources the S3 stand-in serves (s3rver answers DELETE ?tagging, ?retention,
+ * ?legal-hold and others NotImplemented), and the action each request is authorized as:
+ * Service Authorization Reference, "Actions, resources, and condition keys for Amazon S3",
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+ * (GetObjectTagging → s3:GetObjectTagging, PutObjectTagging → s3:PutObjectTagging; not
+ * s3:GetObject or s3:DeleteObject for the others either: DeleteObjectTagging is
+ * s3:DeleteObjectTagging, GetObjectAttributes s3:GetObjectAttributes, GetObjectRetention
+ * s3:GetObjectRetention). Any other subresource is an UnknownCall, refused rather than
+ * authorized as the object call it is not.
+ */
+const OBJECT_SUBRESOURCES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  tagging: { GET: 's3:GetObjectTagging', PUT: 's3:PutObjectTagging' },
+};
+
+/**
+ * Query parameters that name no subresource: the SDK's operation marker (`x-id`), and on a
+ * read GetObject's part number and response-header overrides (Amazon S3 API Reference,
+ * GetObject, "URI Request Parameters"), which s3:GetObject covers. `versionId` is not here: a
+ * version is s3:GetObjectVersion / s3:DeleteObjectVersion, which the stand-ins do not serve.
+ */
+const PLAIN_PARAMETERS = new Set(['x-id']);
+const READ_PARAMETERS = new Set([
+  'partNumber',
+  'response-cache-control',
+  'response-content-disposition',
+  'response-content-encoding',
+  'response-content-language',
+  'response-content-type',
+  'response-expires',
+]);
+
 function s3Needs(request: SignedRequest): Need[] {
   const { bucket, key, query } = s3Target(request.url);
   const object = s3ObjectArn(bucket, key);
@@ -57,17 +89,23 @@ function s3Needs(request: SignedRequest): Need[] {
     }
     throw new UnknownCall(`${method} on bucket ${bucket} with ${query}`);
   }
-  if (query.has('tagging')) {
-    if (method === 'GET') return [{ action: 's3:GetObjectTagging', resource: object }];
-    if (method === 'PUT') return [{ action: 's3:PutObjectTagging', resource: object }];
+  const reads = method === 'GET' || method === 'HEAD';
+  const subresources = [...new Set(query.keys())].filter((name) => !PLAIN_PARAMETERS.has(name) && !(reads && READ_PARAMETERS.has(name)));
+  if (subresources.length > 0) {
+    const action = subresources.length === 1 ? OBJECT_SUBRESOURCES[subresources[0]!]?.[method] : undefined;
+    if (!action) throw new UnknownCall(`${method} ${request.url}: the local S3 serves no ?${subresources.join('&')} on objects`);
+    return [{ action, resource: object }];
   }
-  if (query.has('uploads') || query.has('uploadId') || query.has('acl') || query.has('versionId')) throw new UnknownCall(`${method} ${request.url}`);
-  if (method === 'GET' || method === 'HEAD') return [{ action: 's3:GetObject', resource: object }];
+  if (reads) return [{ action: 's3:GetObject', resource: object }];
   if (method === 'DELETE') return [{ action: 's3:DeleteObject', resource: object }];
   if (method === 'PUT') {
     const needs: Need[] = [{ action: 's3:PutObject', resource: object }];
     const source = header(request, 'x-amz-copy-source');
     if (source) {
+      // CopyObject: s3:GetObject on the source, s3:PutObject on the copy (Amazon S3 API Reference,
+      // CopyObject, "Permissions"). Neither that page nor the Service Authorization Reference
+      // asks for s3:GetObjectTagging on the source when tags are copied (the default
+      // x-amz-tagging-directive, COPY), so none is required here (docs/local-iam.md).
       const { bucket: from, key: fromKey } = s3Target(`/${source.replace(/^\//, '')}`);
       needs.push({ action: 's3:GetObject', resource: s3ObjectArn(from, fromKey) });
     }

@@ -38,8 +38,8 @@ export interface InvalidationStats {
 
 export interface LocalInvalidations {
   create(distributionId: string, batch: InvalidationBatch): CreateInvalidationResult;
-  /** GetInvalidation. */
-  get(id: string): CreateInvalidationResult['Invalidation'];
+  /** GetInvalidation: the invalidation `id` of the distribution `distributionId`. */
+  get(distributionId: string, id: string): CreateInvalidationResult['Invalidation'];
   readonly records: readonly InvalidationRecord[];
   stats(): InvalidationStats;
 }
@@ -50,9 +50,21 @@ export interface LocalInvalidations {
  * `Exception` suffix even where the API reference has none.
  */
 export class CloudFrontApiError extends Error {
-  constructor(code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = `CloudFront.${code}Exception`;
+  }
+
+  /**
+   * The HTTP status CloudFront answers the error with (the API's error shapes, as the
+   * CloudFront SDK models them: AccessDenied 403, NoSuchDistribution and NoSuchInvalidation
+   * 404, InvalidArgument and TooManyInvalidationsInProgress 400); 400 for any other.
+   */
+  get status(): number {
+    return ({ AccessDenied: 403, NoSuchDistribution: 404, NoSuchInvalidation: 404 } as Record<string, number>)[this.code] ?? 400;
   }
 }
 
@@ -129,7 +141,8 @@ export function createLocalInvalidations(options: {
       options.apply(record.paths);
       return result(record);
     },
-    get(id) {
+    get(distributionId, id) {
+      if (distributionId !== options.distributionId) throw new CloudFrontApiError('NoSuchDistribution', `no distribution ${distributionId}`);
       const record = records.find((r) => r.id === id);
       if (!record) throw new CloudFrontApiError('NoSuchInvalidation', `no invalidation ${id}`);
       return result(record).Invalidation;
@@ -153,12 +166,12 @@ const xmlText = (text: string) => text.replace(/[<>&]/g, (c) => `&#${c.charCodeA
 /** CloudFront's GetInvalidation over HTTP (REST-XML, API version 2020-05-31), for the deployed task code behind the IAM gate. */
 export function invalidationsApi(invalidations: LocalInvalidations) {
   return (request: { method: string; url: string }) => {
-    const id = /\/invalidation\/([^/?]+)$/.exec(request.url)?.[1];
-    if (request.method !== 'GET' || !id) {
+    const [, distributionId, id] = /^\/\d{4}-\d{2}-\d{2}\/distribution\/([^/?]+)\/invalidation\/([^/?]+)$/.exec(request.url.split('?')[0]!) ?? [];
+    if (request.method !== 'GET' || !distributionId || !id) {
       return { status: 501, headers: { 'content-type': 'text/plain' }, body: 'the local CloudFront API serves GetInvalidation only' };
     }
     try {
-      const { Id, Status, CreateTime, InvalidationBatch } = invalidations.get(decodeURIComponent(id));
+      const { Id, Status, CreateTime, InvalidationBatch } = invalidations.get(decodeURIComponent(distributionId), decodeURIComponent(id));
       const paths = InvalidationBatch.Paths.Items.map((path) => `<Path>${xmlText(path)}</Path>`).join('');
       const body =
         `<?xml version="1.0"?><Invalidation xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Id>${Id}</Id><Status>${Status}</Status>` +
@@ -167,8 +180,8 @@ export function invalidationsApi(invalidations: LocalInvalidations) {
       return { status: 200, headers: { 'content-type': 'text/xml' }, body };
     } catch (error) {
       if (!(error instanceof CloudFrontApiError)) throw error;
-      const body = `<?xml version="1.0"?><ErrorResponse><Error><Type>Sender</Type><Code>${error.name.replace(/^CloudFront\.|Exception$/g, "")}</Code><Message>${xmlText(error.message)}</Message></Error></ErrorResponse>`;
-      return { status: 404, headers: { 'content-type': 'text/xml' }, body };
+      const body = `<?xml version="1.0"?><ErrorResponse><Error><Type>Sender</Type><Code>${error.code}</Code><Message>${xmlText(error.message)}</Message></Error></ErrorResponse>`;
+      return { status: error.status, headers: { 'content-type': 'text/xml' }, body };
     }
   };
 }

@@ -3,7 +3,8 @@
  * for the deployed task code (put-deny-entry, plan-variants) behind the IAM
  * gate: DescribeKeyValueStore, GetKey, PutKey and DeleteKey, with the store's
  * ETag moving on every write, whoever made it (a write naming an old ETag is
- * a ConflictException, as in the service). The wire format is the SDK's
+ * a ConflictException, as in the service) and a key or value past the
+ * store's limits a ValidationException. The wire format is the SDK's
  * (REST-JSON, @aws-sdk/client-cloudfront-keyvaluestore).
  */
 import { kvsTarget, type SignedRequest } from './iam-actions.ts';
@@ -41,6 +42,23 @@ const json = (status: number, body: object, headers: Record<string, string> = {}
 const failure = (status: number, type: string, message: string): ServiceResponse =>
   json(status, { Message: message }, { 'x-amzn-errortype': type });
 
+/**
+ * The store's key and value limits (docs/aws-limits.md §A: key ≤ 512, value ≤ 1,024), past
+ * which PutKey is a ValidationException. AWS states them in characters; they are measured
+ * here in UTF-8 bytes, the stricter reading (a character is one to four bytes), so what the
+ * local store takes the service takes too.
+ */
+export const MAX_KEY_BYTES = 512;
+export const MAX_VALUE_BYTES = 1_024;
+
+/** Why PutKey refuses `key` = `value`, as the service's ValidationException message; undefined when it does not. */
+function putKeyProblem(key: string, value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'PutKey needs a string Value';
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES) return `Key is ${Buffer.byteLength(key)} bytes long; a key is at most ${MAX_KEY_BYTES}`;
+  if (Buffer.byteLength(value) > MAX_VALUE_BYTES) return `Value is ${Buffer.byteLength(value)} bytes long; a value is at most ${MAX_VALUE_BYTES}`;
+  return undefined;
+}
+
 export function keyValueStoreApi(store: VersionedMap, arn = LOCAL_KVS_ARN) {
   const etag = () => `KV${store.version}`;
   const size = () => [...store].reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
@@ -59,13 +77,14 @@ export function keyValueStoreApi(store: VersionedMap, arn = LOCAL_KVS_ARN) {
       const value = store.get(key);
       return value === undefined ? failure(404, 'ResourceNotFoundException', `no key ${key}`) : json(200, { Key: key, Value: value, ...counts() });
     }
+    // A request the service finds invalid is refused as such, whatever its If-Match says.
+    const value = request.method === 'PUT' ? (JSON.parse(request.body.toString('utf8')) as { Value?: unknown }).Value : undefined;
+    const problem = request.method === 'PUT' ? putKeyProblem(key, value) : undefined;
+    if (problem) return failure(400, 'ValidationException', problem);
     const ifMatch = request.headers['if-match'];
     if (ifMatch !== etag()) return failure(409, 'ConflictException', `the store's ETag is ${etag()}, not ${String(ifMatch)}`);
-    if (request.method === 'PUT') {
-      const { Value } = JSON.parse(request.body.toString('utf8')) as { Value?: unknown };
-      if (typeof Value !== 'string') return failure(400, 'ValidationException', 'PutKey needs a string Value');
-      store.set(key, Value);
-    } else store.delete(key);
+    if (request.method === 'PUT') store.set(key, value as string);
+    else store.delete(key);
     return json(200, counts(), { etag: etag() });
   };
 }

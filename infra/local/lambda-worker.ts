@@ -3,7 +3,8 @@
  * the local stack (node-lambda.ts): it imports the bundle once (the init
  * phase), then runs one invocation at a time with a Lambda context, and
  * reports a thrown error by its `name`, as Lambda's Node.js runtime reports
- * `errorType` (docs/local-iam.md, "Bundles").
+ * `errorType` (docs/local-iam.md, "Bundles"). What is thrown outside the
+ * handler's promise ends the worker: node-lambda.ts reports it.
  */
 import dns from 'node:dns';
 import { pathToFileURL } from 'node:url';
@@ -28,6 +29,13 @@ export type Outcome = { readonly id: string; readonly result: string } | { reado
 const lookup = dns.lookup;
 dns.lookup = ((hostname: string, ...rest: unknown[]) =>
   (lookup as (...args: unknown[]) => void)(hostname.endsWith('.localhost') ? '127.0.0.1' : hostname, ...rest)) as typeof dns.lookup;
+
+// What Lambda's Node.js runtime does with a rejection nobody handles: it fails the invocation
+// as Runtime.UnhandledPromiseRejection, the reason as its message, and ends the environment.
+// Thrown from here it reaches node-lambda.ts as the worker's 'error' event, which does the same.
+process.on('unhandledRejection', (reason) => {
+  throw Object.assign(new Error(String(reason)), { name: 'Runtime.UnhandledPromiseRejection' });
+});
 
 const { bundle, functionName, functionArn } = workerData as WorkerData;
 const port = parentPort;

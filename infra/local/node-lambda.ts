@@ -4,7 +4,10 @@
  * invocation per worker at a time as in Lambda, a new worker when all are
  * busy (up to MAX_CONCURRENCY, then invocations wait). An invocation past the
  * timeout fails with Sandbox.Timedout and its worker is discarded, as Lambda
- * discards the environment. Lines the function prints go to `log`.
+ * discards the environment. An error the function throws outside its
+ * handler's promise (from a timer, an unhandled rejection) fails the running
+ * invocation by its name and message and ends the worker, as Lambda's runtime
+ * ends the environment. Lines the function prints go to `log`.
  */
 // Loaded here, in the main thread, before any worker: sharp's shared libraries must stay
 // loaded while workers that use them come and go (glibc unloads them otherwise; lovell/sharp#2263).
@@ -16,6 +19,14 @@ import type { Invocation, Outcome, WorkerData } from './lambda-worker.ts';
 /** Workers one function may run at once: the local stand-in for its concurrency. */
 export const MAX_CONCURRENCY = 8;
 
+/**
+ * Node's flags for every worker. The CDK app sets NODE_OPTIONS=--enable-source-maps on every
+ * task function (infra/aws/task-function.ts), so a stack trace a task logs names its sources
+ * there; a worker does not read NODE_OPTIONS, so it gets the flag here. The origin-request
+ * bundle has no source map, for which the flag changes nothing.
+ */
+const WORKER_EXEC_ARGV = ['--enable-source-maps'];
+
 export interface NodeLambdaOptions {
   /** The bootstrap (lambda-worker.ts, bundled) and the function's bundle. */
   readonly worker: string;
@@ -24,6 +35,15 @@ export interface NodeLambdaOptions {
   readonly functionArn: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
+  /**
+   * The function's memory (tasks/registry.ts `memoryMb`): each worker's V8 old generation is
+   * capped at it (`resourceLimits.maxOldGenerationSizeMb`), and a worker past it fails its
+   * invocation with Runtime.ExitError. This bounds the JavaScript heap only: sharp's pixel
+   * buffers are native memory outside V8's heap, which nothing here bounds (and the workers
+   * share the process's memory), so a render can use more than its function would in Lambda.
+   * Unset: no cap.
+   */
+  readonly memoryMb?: number;
   /** Each line it prints: JSON lines parsed, others as `{ message }`. */
   readonly log: (entry: Record<string, unknown>) => void;
 }
@@ -36,6 +56,10 @@ export interface NodeLambda {
 interface Environment {
   readonly worker: Worker;
   readonly ready: Promise<void>;
+  /** Set once the worker has failed or exited: it is never handed out again. */
+  dead: boolean;
+  /** Fails the invocation it is running, if any. */
+  fail?: (error: Error) => void;
 }
 
 /** A log line as an entry: structured (JSON) lines parsed, others as `{ message }`. */
@@ -51,31 +75,61 @@ export function logEntry(line: string): Record<string, unknown> {
 
 const namedError = (name: string, message: string) => Object.assign(new Error(message), { name });
 
+/** Lambda's errorType and errorMessage for what a worker threw outside its handler's promise. */
+function uncaught(functionName: string, thrown: unknown): Error {
+  if (!(thrown instanceof Error)) return namedError('Error', String(thrown));
+  // Past resourceLimits: the environment ends, as Lambda's does past its memory (Runtime.ExitError).
+  if ((thrown as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') return namedError('Runtime.ExitError', `${functionName}: ${thrown.message}`);
+  return namedError(thrown.name, thrown.message);
+}
+
 export function startNodeLambda(options: NodeLambdaOptions): NodeLambda {
   const idle: Environment[] = [];
+  /** The workers that hold a concurrency slot: starting, idle or busy (not those being terminated). */
   const all = new Set<Environment>();
+  /** Terminations under way, for close() to wait on. */
+  const ending = new Set<Promise<unknown>>();
   const waiting: Array<() => void> = [];
   let closed = false;
+
+  /** A slot or an idle worker came free: the longest waiter tries again. */
+  const wake = () => waiting.shift()?.();
 
   function create(): Environment {
     const worker = new Worker(options.worker, {
       workerData: { bundle: options.bundle, functionName: options.functionName, functionArn: options.functionArn } satisfies WorkerData,
       env: { ...options.environment },
+      execArgv: WORKER_EXEC_ARGV,
+      ...(options.memoryMb !== undefined && { resourceLimits: { maxOldGenerationSizeMb: options.memoryMb } }),
       stdout: true,
       stderr: true,
     });
     for (const stream of [worker.stdout, worker.stderr]) createInterface({ input: stream }).on('line', (line) => options.log(logEntry(line)));
     const ready = new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
-      worker.once('error', reject);
+      worker.once('error', (error) => reject(uncaught(options.functionName, error)));
       worker.once('exit', (code) => reject(namedError('Runtime.ExitError', `${options.functionName}: init exited with code ${code}`)));
     });
     ready.catch(() => undefined);
-    const environment: Environment = { worker, ready };
+    const environment: Environment = { worker, ready, dead: false };
     all.add(environment);
-    worker.once('exit', () => {
-      all.delete(environment);
-      idle.splice(idle.indexOf(environment) >>> 0, 1);
+    // For the worker's whole life, not only its init: a handler that throws from a timer or
+    // leaves a rejection unhandled ends the worker with an 'error' event; without this listener
+    // the running invocation would only see the exit code.
+    worker.on('error', (thrown: unknown) => {
+      environment.dead = true;
+      const error = uncaught(options.functionName, thrown);
+      const stack = thrown instanceof Error ? thrown.stack : undefined;
+      options.log({ level: 'ERROR', message: 'Uncaught error: the environment ends', functionName: options.functionName, errorType: error.name, errorMessage: error.message, ...(stack && { stack }) });
+      environment.fail?.(error);
+    });
+    worker.once('exit', (code) => {
+      environment.dead = true;
+      environment.fail?.(namedError('Runtime.ExitError', `${options.functionName} exited with code ${code}`));
+      const index = idle.indexOf(environment);
+      if (index >= 0) idle.splice(index, 1);
+      // A worker that ended by itself (a crash between invocations) frees its slot here.
+      if (all.delete(environment)) wake();
     });
     return environment;
   }
@@ -91,9 +145,17 @@ export function startNodeLambda(options: NodeLambdaOptions): NodeLambda {
   }
 
   function release(environment: Environment, keep: boolean) {
-    if (keep && all.has(environment)) idle.push(environment);
-    else void environment.worker.terminate();
-    waiting.shift()?.();
+    environment.fail = undefined;
+    if (keep && !environment.dead && all.has(environment)) idle.push(environment);
+    else {
+      // The slot is free now, not when the thread's 'exit' event comes: a waiter woken before
+      // that would find every slot still taken and sleep with nobody left to wake it.
+      all.delete(environment);
+      const termination = environment.worker.terminate().catch(() => undefined);
+      ending.add(termination);
+      void termination.finally(() => ending.delete(termination));
+    }
+    wake();
   }
 
   async function run(environment: Environment, event: unknown): Promise<unknown> {
@@ -106,22 +168,26 @@ export function startNodeLambda(options: NodeLambdaOptions): NodeLambda {
     const id = crypto.randomUUID();
     const { worker } = environment;
     return new Promise((resolve, reject) => {
+      let settled = false;
       const timer = setTimeout(() => done(namedError('Sandbox.Timedout', `${options.functionName}: Task timed out after ${options.timeoutMs} ms`)), options.timeoutMs);
       const onMessage = (outcome: Outcome) => {
         if (outcome.id !== id) return;
         if ('result' in outcome) done(undefined, JSON.parse(outcome.result));
         else done(namedError(outcome.errorType, outcome.errorMessage));
       };
-      const onExit = (code: number) => done(namedError('Runtime.ExitError', `${options.functionName} exited with code ${code}`));
       function done(error: Error | undefined, result?: unknown) {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        worker.off('message', onMessage).off('exit', onExit);
+        worker.off('message', onMessage);
         const healthy = error === undefined || !/^(Sandbox\.Timedout|Runtime\.ExitError)$/.test(error.name);
         release(environment, healthy);
         if (error) reject(error);
         else resolve(result);
       }
-      worker.on('message', onMessage).on('exit', onExit);
+      environment.fail = (error) => done(error);
+      if (environment.dead) return done(namedError('Runtime.ExitError', `${options.functionName} exited before its invocation`));
+      worker.on('message', onMessage);
       worker.postMessage({ id, event, deadline: Date.now() + options.timeoutMs } satisfies Invocation);
     });
   }
@@ -132,8 +198,8 @@ export function startNodeLambda(options: NodeLambdaOptions): NodeLambda {
     },
     async close() {
       closed = true;
-      for (const wake of waiting.splice(0)) wake();
-      await Promise.all([...all].map((environment) => environment.worker.terminate()));
+      for (const resume of waiting.splice(0)) resume();
+      await Promise.all([...[...all].map((environment) => environment.worker.terminate()), ...ending]);
     },
   };
 }

@@ -9,7 +9,7 @@ import type { CloudFrontRequestEvent } from 'aws-lambda';
 import { type AccessTargets, policyDocument } from '../../core/deployment/index.ts';
 import type { OriginalsRegion } from '../../core/index.ts';
 import type { EdgeConfig } from '../../edge/origin/edge-config.ts';
-import { ORIGIN_REQUEST_ACCESS, ORIGIN_REQUEST_TIMEOUT_SECONDS } from '../../edge/origin/function.ts';
+import { ORIGIN_REQUEST_ACCESS, ORIGIN_REQUEST_MEMORY_MB, ORIGIN_REQUEST_TIMEOUT_SECONDS } from '../../edge/origin/function.ts';
 import type { OriginRequestHandler } from '../../edge/origin/origin-request.ts';
 import { localBundles, localOriginRequestBundle } from './bundles.ts';
 import { callerEnvironment, type Denial, startIamGate, withholding } from './iam-gate.ts';
@@ -60,6 +60,7 @@ export async function startOriginRequestFunction(options: OriginRequestFunctionO
     functionArn: `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:${ORIGIN_REQUEST_ROLE}:1`,
     environment: callerEnvironment(gate, ORIGIN_REQUEST_ROLE, options.region),
     timeoutMs: ORIGIN_REQUEST_TIMEOUT_SECONDS * 1000,
+    memoryMb: ORIGIN_REQUEST_MEMORY_MB,
     log: options.log,
   });
   return {

@@ -18,7 +18,7 @@ import type { ObjectStore } from '../../core/storage/index.ts';
 import { InvalidationQueue, invalidationQueueTable } from '../../tasks/shared/invalidation-queue.ts';
 import { TASK_ENV } from '../../tasks/shared/environment.ts';
 import { TABLE_KEYS } from '../../tasks/shared/tables.ts';
-import { DEFAULT_TASK_TIMEOUT_SECONDS, taskAccess, taskDefinition, taskEnvNames, TASK_NAMES, type TaskEnvName, type TaskName } from '../../tasks/registry.ts';
+import { DEFAULT_TASK_MEMORY_MB, DEFAULT_TASK_TIMEOUT_SECONDS, taskAccess, taskDefinition, taskEnvNames, TASK_NAMES, type TaskEnvName, type TaskName } from '../../tasks/registry.ts';
 import { taskBinding } from '../../workflows/common.ts';
 import { aslFile, WORKFLOWS, type Workflow } from '../../workflows/index.ts';
 import { stateMachineArn, type TaskHandler } from './asl-interpreter.ts';
@@ -191,6 +191,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       functionArn: localFunctionArn(task),
       environment: { ...taskEnvironment(task, options), ...callerEnvironment(gate, localFunctionName(task), PRIMARY_REGION) },
       timeoutMs: (taskDefinition(task).timeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS) * 1000,
+      memoryMb: taskDefinition(task).memoryMb ?? DEFAULT_TASK_MEMORY_MB,
       log: (entry) => {
         if (!sumMetrics(entry, metrics)) options.log?.(entry);
       },

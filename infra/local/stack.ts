@@ -3,9 +3,9 @@
  * the origin-request handler, the transformer) wired to stand-ins for the
  * AWS services only. It holds no image rules of its own.
  */
-import { byRegion, ORIGINALS_REGIONS, type OriginalsRegion, type TenantConfig, tenantConfigKey, tenantConfigProblem } from '../../core/index.ts';
+import { byRegion, freshnessSeed, ORIGINALS_REGIONS, type OriginalsRegion, type TenantConfig, tenantConfigKey, tenantConfigProblem } from '../../core/index.ts';
 import { webAclRules } from '../../core/deployment/index.ts';
-import { createS3Client, type ObjectStore, S3ObjectStore } from '../../core/storage/index.ts';
+import { createS3Client, type ObjectStore, REGION_FAILED_MESSAGE, S3ObjectStore } from '../../core/storage/index.ts';
 import { loadViewerFunction, type CloudFrontFunction } from './cloudfront-function-runtime.ts';
 import { createLocalCloudFront, type EdgeResponse, type FailoverRequest, type LocalCloudFront } from './cloudfront.ts';
 import type { TrustedPublicKey } from './signed-urls.ts';
@@ -59,6 +59,13 @@ export interface LocalStats {
   readonly functionResponses: number;
   readonly originRequestInvocations: number;
   readonly originFailovers: number;
+  /**
+   * Reads of an original that gave up on a region for a real fault (an error answer,
+   * or no answer while another region answered or within the read's budget) and went
+   * on to the next, per failed region: the origin handler's and the render task's
+   * (the task's are seen when its log level lets warnings through, as `npm start` does).
+   */
+  readonly regionFailovers: Readonly<Record<OriginalsRegion, number>>;
   readonly originFetches: Readonly<Record<OriginalsRegion, number>>;
   readonly invalidationPathsSubmitted: number;
   /** The web ACL in front of CloudFront: requests seen, blocked and counted per rule. */
@@ -120,6 +127,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
 
   let renders = 0;
+  const regionFailovers = byRegion(() => 0);
+  const countRegionFailover = (entry: Record<string, unknown>) => {
+    if (entry.message === REGION_FAILED_MESSAGE && typeof entry.region === 'string' && entry.region in regionFailovers) regionFailovers[entry.region as OriginalsRegion]++;
+  };
   const log = options.log ?? (() => undefined);
   const edgeRenders = new Map<string, EdgeRender>();
   const origin = await startOriginRequestFunction({
@@ -132,12 +143,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.withhold?.task === ORIGIN_REQUEST && { withhold: options.withhold.action }),
     log: (entry) => {
       if (entry.message === 'rendered on miss') renders++;
+      countRegionFailover(entry);
       recordEdgeRender(edgeRenders, entry);
       log(entry);
     },
   });
 
-  const kvs = new VersionedMap();
+  const kvs = new VersionedMap(freshnessSeed());
   const keyGroups = new Map<string, readonly TrustedPublicKey[]>();
   const viewer = await loadViewerFunction({ kvs });
   const waf = createLocalWaf(webAclRules(options.deployment ?? LOCAL_DEPLOYMENT));
@@ -162,7 +174,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     kvs,
     invalidateEdge: (paths) => cloudfront.invalidate(paths),
     withhold: options.withhold,
-    log: options.log,
+    log: (entry) => {
+      countRegionFailover(entry);
+      options.log?.(entry);
+    },
   });
 
   return Object.assign(stack, {
@@ -190,6 +205,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...cf,
         hitRatio: lookups === 0 ? 0 : cf.hits / lookups,
         renders,
+        regionFailovers: { ...regionFailovers },
         originFetches: byRegion((region) => emulator.endpoint(region).counters.get),
         invalidationPathsSubmitted: pipelineStats.invalidations.pathsSubmitted,
         waf: waf.stats(),

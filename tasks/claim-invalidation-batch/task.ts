@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { queuedPathsInput, type InvalidationQueue } from '../shared/invalidation-queue.ts';
+import { queueIdInput, queuedPathsInput, type InvalidationQueue } from '../shared/invalidation-queue.ts';
 import { defineTask } from '../shared/task.ts';
 
 export interface ClaimInvalidationBatchDeps {
@@ -10,7 +10,7 @@ export interface ClaimInvalidationBatchDeps {
 export function createClaimInvalidationBatchTask({ queue }: ClaimInvalidationBatchDeps) {
   return defineTask({
     name: 'claim-invalidation-batch',
-    input: z.object({ batchId: z.string().min(1), items: queuedPathsInput }),
+    input: z.object({ batchId: queueIdInput, items: queuedPathsInput }),
     idempotencyKey: (input) => input.batchId,
     run: async ({ batchId, items }) => ({ claimed: await queue.claim(batchId, items) }),
   });

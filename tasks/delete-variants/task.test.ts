@@ -34,6 +34,17 @@ describe('delete-variants', () => {
     expect(metric('VariantsDeleted')).toBe(3);
   });
 
+  it("deletes every generation's variants but the one to keep, and names the others' cache keys with their generation", async () => {
+    const kept = ['demo/a b.jpg/w640_q75_vnew00001.webp'];
+    const older = ['demo/a b.jpg/w640_q75_vold00001.webp'];
+    const variants = variantsStore([...VARIANTS, ...older, ...kept, ...NOT_ITS_VARIANTS]);
+    const { runtime } = await local.runtime();
+    const out = await createDeleteVariantsTask({ variants })(runtime)({ ...input, keep: 'new00001', executionName: 'e' });
+    expect(out.deleted).toBe(4);
+    expect(out.paths).toContain('/demo/a%20b.jpg?fmt=webp&q=75&w=640&v=old00001');
+    expect([...variants.objects.keys()].sort()).toEqual([...kept, ...NOT_ITS_VARIANTS].sort());
+  });
+
   it('returns the same paths on a replay, when everything is already gone', async () => {
     const variants = variantsStore(VARIANTS);
     const { runtime, metric } = await local.runtime();

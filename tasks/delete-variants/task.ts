@@ -13,9 +13,10 @@ const TASK = 'delete-variants';
 const DELETE_CONCURRENCY = 16;
 
 /**
- * Deletes every variant of an original (re-upload or takedown) and returns the
- * cache keys to invalidate. Objects under `key/` that are not of the variant
- * shape (a nested original's variants, odd names) are left alone.
+ * Deletes every variant of an original (a takedown), or every one but those of the
+ * generation to keep (a re-upload keeps its own, which the edge may have rendered
+ * already), and returns their cache keys. Objects under `key/` that are not of the
+ * variant shape (a nested original's variants, odd names) are left alone.
  *
  * A replay within the idempotency TTL returns the first run's paths; past it, the
  * variants are gone and the replay returns fewer paths, or none: by then the
@@ -24,14 +25,14 @@ const DELETE_CONCURRENCY = 16;
 export function createDeleteVariantsTask({ variants }: DeleteVariantsDeps) {
   return defineTask({
     name: TASK,
-    input: z.object({ tenant: z.string(), key: z.string(), requestId: z.string().min(1) }),
+    input: z.object({ tenant: z.string(), key: z.string(), requestId: z.string().min(1), keep: z.string().optional() }),
     idempotencyKey: (input) => input.requestId,
-    run: async ({ tenant, key }, { metrics }) => {
+    run: async ({ tenant, key, keep }, { metrics }) => {
       const original = tenantOriginal(TASK, tenant, key);
       const found: { objectKey: string; path: string }[] = [];
       for await (const objectKey of variants.list(`${key}/`)) {
-        const params = parseVariantName(key, objectKey);
-        if (params) found.push({ objectKey, path: variantUri({ ...original, params }) });
+        const name = parseVariantName(key, objectKey);
+        if (name && (keep === undefined || name.generation !== keep)) found.push({ objectKey, path: variantUri({ ...original, ...name }) });
       }
       for (let i = 0; i < found.length; i += DELETE_CONCURRENCY) {
         await Promise.all(found.slice(i, i + DELETE_CONCURRENCY).map((variant) => variants.delete(variant.objectKey)));

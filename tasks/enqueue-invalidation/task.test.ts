@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
+import { MAX_QUEUED_PATH_BYTES } from '../shared/invalidation-queue.ts';
 import { createEnqueueInvalidationTask } from './task.ts';
 
 const local = useLocalDynamo();
 
+/** The queue's clock: a path's first version is the time of its first request, in ms. */
+const T = Date.UTC(2030, 0, 1);
+
 const PATHS = ['/demo/a.jpg?fmt=webp&q=75&w=640', '/demo/a.jpg?fmt=avif&q=75&w=640'];
 
 async function setup() {
-  const queue = await local.queue();
+  const queue = await local.queue(() => new Date(T));
   const task = createEnqueueInvalidationTask({ queue });
   const { runtime, metric } = await local.runtime();
   return { queue, task, handler: task(runtime), metric };
@@ -18,7 +22,7 @@ describe('enqueue-invalidation', () => {
     const { queue, handler, metric } = await setup();
     const results = await replay(handler, { paths: PATHS, requestId: 'takedown-1' });
     expect(results).toEqual(Array(3).fill({ enqueued: 2, alreadyQueued: 0 }));
-    expect(await queue.drain()).toEqual(expect.arrayContaining(PATHS.map((path) => ({ path, version: 1 }))));
+    expect(await queue.drain()).toEqual(expect.arrayContaining(PATHS.map((path) => ({ path, version: T }))));
     expect(metric('InvalidationPathsEnqueued')).toBe(2);
   });
 
@@ -27,19 +31,27 @@ describe('enqueue-invalidation', () => {
     await handler({ paths: PATHS, requestId: 'takedown-1', executionName: 'e' });
     const { runtime } = await local.runtime();
     expect(await task(runtime)({ paths: PATHS, requestId: 'takedown-1', executionName: 'redrive' })).toEqual({ enqueued: 0, alreadyQueued: 2 });
-    expect((await queue.drain()).map((item) => item.version)).toEqual([1, 1]);
+    expect((await queue.drain()).map((item) => item.version)).toEqual([T, T]);
   });
 
   it('adds a new request for a queued path to the same item, with a new version', async () => {
     const { queue, handler } = await setup();
     await handler({ paths: [PATHS[0]], requestId: 'replace:demo/a.jpg@e1', executionName: 'e1' });
     expect(await handler({ paths: [PATHS[0], PATHS[0]], requestId: 'takedown-1', executionName: 'e2' })).toEqual({ enqueued: 1, alreadyQueued: 0 });
-    expect(await queue.drain()).toEqual([{ path: PATHS[0], version: 2 }]);
+    expect(await queue.drain()).toEqual([{ path: PATHS[0], version: T + 1 }]);
   });
 
   it('accepts no paths (an original without variants) and refuses a path that is not one', async () => {
     const { handler } = await setup();
     expect(await handler({ paths: [], requestId: 'r', executionName: 'e' })).toEqual({ enqueued: 0, alreadyQueued: 0 });
     await expect(handler({ paths: ['demo/a.jpg'], requestId: 'r2', executionName: 'e' })).rejects.toMatchObject({ name: 'TaskInputInvalid' });
+  });
+
+  it(`refuses a path longer than MAX_QUEUED_PATH_BYTES (${MAX_QUEUED_PATH_BYTES}), the longest key DynamoDB takes, and queues none of the request's paths`, async () => {
+    const { queue, handler } = await setup();
+    const longest = '/'.padEnd(MAX_QUEUED_PATH_BYTES, 'x');
+    await expect(handler({ paths: [PATHS[0], `${longest}x`], requestId: 'r', executionName: 'e' })).rejects.toMatchObject({ name: 'TaskInputInvalid' });
+    expect(await queue.drain()).toEqual([]);
+    expect(await handler({ paths: [longest], requestId: 'r2', executionName: 'e' })).toEqual({ enqueued: 1, alreadyQueued: 0 });
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { InvalidationQueue } from '../shared/invalidation-queue.ts';
+import { queuedPathInput, type InvalidationQueue } from '../shared/invalidation-queue.ts';
 import { defineTask, MetricUnit } from '../shared/task.ts';
 
 export interface EnqueueInvalidationDeps {
@@ -10,7 +10,7 @@ export interface EnqueueInvalidationDeps {
 export function createEnqueueInvalidationTask({ queue }: EnqueueInvalidationDeps) {
   return defineTask({
     name: 'enqueue-invalidation',
-    input: z.object({ paths: z.array(z.string().startsWith('/')), requestId: z.string().min(1) }),
+    input: z.object({ paths: z.array(queuedPathInput), requestId: z.string().min(1) }),
     idempotencyKey: (input) => input.requestId,
     run: async ({ paths, requestId }, { metrics }) => {
       const outcomes = await Promise.all([...new Set(paths)].map((path) => queue.enqueue(path, requestId)));

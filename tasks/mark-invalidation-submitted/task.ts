@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { queuedPathsInput, type InvalidationQueue } from '../shared/invalidation-queue.ts';
+import { queueIdInput, queuedPathsInput, type InvalidationQueue } from '../shared/invalidation-queue.ts';
 import { defineTask, MetricUnit } from '../shared/task.ts';
 
 export interface MarkInvalidationSubmittedDeps {
@@ -10,7 +10,7 @@ export interface MarkInvalidationSubmittedDeps {
 export function createMarkInvalidationSubmittedTask({ queue }: MarkInvalidationSubmittedDeps) {
   return defineTask({
     name: 'mark-invalidation-submitted',
-    input: z.object({ batchId: z.string().min(1), invalidationId: z.string().min(1), items: queuedPathsInput }),
+    input: z.object({ batchId: queueIdInput, invalidationId: queueIdInput, items: queuedPathsInput }),
     idempotencyKey: (input) => input.batchId,
     run: async ({ batchId, invalidationId, items }, { metrics }) => {
       const submitted = await queue.markSubmitted(batchId, invalidationId, items);

@@ -71,79 +71,61 @@ func coverRoots(paths []string) []int {
 	return roots
 }
 
-// foldGroup is the exact paths of one original that no queued wildcard covers.
-type foldGroup struct {
-	key  string
-	size int
+// foldWildcard is the wildcard the exact path folds into, the one that names its
+// original (its foldKey and "*"), or "" when that would be longer than CloudFront takes.
+func foldWildcard(path string) string {
+	w := foldKey(path) + "*"
+	if len(w) > MaxPathLength {
+		return ""
+	}
+	return w
 }
 
-// coverage says how a set of distinct queued paths is sent: the queued paths
-// followed by the fold wildcards chosen, and for each of them its root, the
-// path in that list that is sent in its place (itself when it is sent as is).
+// coverage says how a set of distinct queued paths may be sent. paths holds the
+// queued paths followed by the fold candidates: the wildcard of each original
+// with an exact path no queued wildcard covers. For each of them:
+//   - root is the outermost path covering it in paths, queued or candidate: what
+//     is sent in its place if its unit folds;
+//   - queuedRoot is the outermost queued path covering it (itself when none does):
+//     what is sent in its place if nothing folds.
 type coverage struct {
-	paths []string
-	roots []int
-	// eligible holds the keys of the groups of at least FoldMinPaths exact paths, folded or not.
-	eligible map[string]bool
+	paths      []string
+	queued     int
+	root       []int
+	queuedRoot []int
 }
 
-// cover applies the planner's coverage rules to distinct queued paths: queued
-// wildcards cover what they prefix, then the largest eligible groups fold into
-// wildcards, which cover what they prefix. foldSlots says how many groups may
-// fold, given how many queued wildcards are left uncovered.
-func cover(queued []string, foldSlots func(rootWildcards int) int) coverage {
-	roots := coverRoots(queued)
-	var groups []foldGroup
-	index := map[string]int{}
-	rootWildcards := 0
+// cover applies the coverage rules to distinct queued paths: queued wildcards
+// cover what they prefix; an exact path they leave uncovered may fold into its
+// original's wildcard, which covers whatever it prefixes, queued wildcards too.
+func cover(queued []string) coverage {
+	queuedRoot := coverRoots(queued)
+	paths := append([]string(nil), queued...)
+	seen := map[string]bool{}
 	for i, p := range queued {
-		if roots[i] != i {
+		if isWildcard(p) || queuedRoot[i] != i {
 			continue
 		}
-		if isWildcard(p) {
-			rootWildcards++
-			continue
-		}
-		k := foldKey(p)
-		if g, ok := index[k]; ok {
-			groups[g].size++
-			continue
-		}
-		index[k] = len(groups)
-		groups = append(groups, foldGroup{key: k, size: 1})
-	}
-	var eligible []foldGroup
-	keys := map[string]bool{}
-	for _, g := range groups {
-		if g.size >= FoldMinPaths {
-			eligible = append(eligible, g)
-			keys[g.key] = true
+		if w := foldWildcard(p); w != "" && !seen[w] {
+			seen[w] = true
+			paths = append(paths, w)
 		}
 	}
-	// Stable: among equal sizes the group queued first comes first.
-	sort.SliceStable(eligible, func(a, b int) bool { return eligible[a].size > eligible[b].size })
-	folds := foldSlots(rootWildcards)
-	if folds > len(eligible) {
-		folds = len(eligible)
+	// No candidate equals a queued wildcard: that wildcard would cover the exact path it came from.
+	root := coverRoots(paths)
+	for i := len(queued); i < len(paths); i++ {
+		queuedRoot = append(queuedRoot, i)
 	}
-	if folds <= 0 {
-		return coverage{paths: queued, roots: roots, eligible: keys}
-	}
-	paths := append(make([]string, 0, len(queued)+folds), queued...)
-	for _, g := range eligible[:folds] {
-		// A valid wildcard: an eligible key is shorter than the paths with a query it starts.
-		paths = append(paths, g.key+"*")
-	}
-	return coverage{paths: paths, roots: coverRoots(paths), eligible: keys}
+	return coverage{paths: paths, queued: len(queued), root: root, queuedRoot: queuedRoot}
 }
 
-// batchPaths is what a batch holding items sends: its items covered and every
-// group of at least FoldMinPaths exact paths folded, whatever the budget. The
-// planner only forms batches for which this holds, so a claimed batch, known by
-// its items alone, is resent with the very paths it was planned with (CloudFront
-// answers a CallerReference reused for other paths with InvalidationBatchAlreadyExists).
-// Changing FoldMinPaths therefore changes how batches claimed before are resent.
-func batchPaths(items []Item) []string {
+// batchPaths is what a batch holding items sends: its items covered as the
+// batch's kind says, every fold candidate taken in a folding batch, none in an
+// exact one. The planner forms only batches for which this holds, so a claimed
+// batch, known by its id and items alone, is resent with the very paths it was
+// planned with (CloudFront answers a CallerReference reused for other paths with
+// InvalidationBatchAlreadyExists).
+func batchPaths(items []Item, folds bool) []string {
 	seen := map[string]bool{}
 	var queued []string
 	for _, it := range items {
@@ -152,10 +134,16 @@ func batchPaths(items []Item) []string {
 			queued = append(queued, it.Path)
 		}
 	}
-	c := cover(queued, func(int) int { return len(queued) })
+	c := cover(queued)
+	roots := c.queuedRoot
+	if folds {
+		roots = c.root
+	}
+	sent := map[string]bool{}
 	paths := []string{}
-	for i, p := range c.paths {
-		if c.roots[i] == i {
+	for i := 0; i < c.queued; i++ {
+		if p := c.paths[roots[i]]; !sent[p] {
+			sent[p] = true
 			paths = append(paths, p)
 		}
 	}

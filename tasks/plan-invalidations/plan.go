@@ -8,18 +8,17 @@ import (
 	"strings"
 )
 
-// CloudFront's invalidation quotas (docs/aws-limits.md §C) and the folding rule
-// (docs/pipeline.md, "The planner").
+// CloudFront's invalidation quotas (docs/aws-limits.md §C): exact paths and
+// wildcard paths in progress count against two independent budgets.
 const (
 	MaxPathsInFlight     = 3000
 	MaxWildcardsInFlight = 15
 	MaxPathsPerBatch     = 1000
-	FoldMinPaths         = 4
-	// At most this many exact paths of an eligible group left unfolded share a
-	// batch, so batchPaths does not fold them when the batch is resent.
-	maxUnfoldedPerBatch = FoldMinPaths - 1
-	batchIDPrefix       = "inv-"
-	batchIDHexDigits    = 32
+	batchIDPrefix        = "inv-"
+	// A batch that folds exact paths into wildcards says so in its id, so that a
+	// resend recomputes the same paths from its items (batchPaths).
+	foldingBatchIDPrefix = "inv-w"
+	batchIDHexDigits     = 32
 )
 
 // Item is one queued path at the version of its latest request.
@@ -73,21 +72,47 @@ type Output struct {
 	Stats    Stats      `json:"stats"`
 }
 
+// budget is what is left of each quota: exact paths and wildcard paths.
 type budget struct{ paths, wildcards int }
 
-// spend takes one path from the budget, which a wildcard uses on both counts:
-// that keeps within the quotas whether or not inFlight counts wildcards as paths.
-func (b *budget) spend(path string) bool {
-	wild := isWildcard(path)
-	if b.paths < 1 || (wild && b.wildcards < 1) {
-		return false
+func (b *budget) spend(paths []string) {
+	for _, p := range paths {
+		if isWildcard(p) {
+			b.wildcards--
+		} else {
+			b.paths--
+		}
 	}
-	b.paths--
-	if wild {
-		b.wildcards--
-	}
-	return true
 }
+
+// folds says whether a unit goes out as one wildcard rather than as its exact
+// paths and queued wildcards (exact, wild), given what is left: the wildcard
+// when only it fits, or when both fit and the exact paths would take a larger
+// fraction of the path budget left than the wildcard saves of the wildcard
+// budget left (exact/paths + wild/wildcards > 1/wildcards); on a tie, exact.
+func (b budget) folds(exact, wild int) (fold, fits bool) {
+	p, w := max0(b.paths), max0(b.wildcards)
+	foldFits := w >= 1
+	exactFits := exact <= p && wild <= w
+	switch {
+	case foldFits && exactFits:
+		return (1-wild)*p < exact*w, true
+	case foldFits:
+		return true, true
+	default:
+		return false, exactFits
+	}
+}
+
+func max0(n int) int {
+	if n < 0 {
+		return 0
+	}
+	return n
+}
+
+// IsFoldingBatch says whether a batch id is one of a batch that folds.
+func IsFoldingBatch(batchID string) bool { return strings.HasPrefix(batchID, foldingBatchIDPrefix) }
 
 // Plan turns a queue state into invalidation batches. The same input always
 // gives the same output.
@@ -96,14 +121,9 @@ func Plan(in Input) Output {
 	left := budget{paths: MaxPathsInFlight - in.InFlightPaths, wildcards: MaxWildcardsInFlight - in.InFlightWildcards}
 	claimedVersion := map[string]int64{}
 	for _, c := range in.Claimed {
-		paths := batchPaths(c.Items)
+		paths := batchPaths(c.Items, IsFoldingBatch(c.BatchID))
 		out.Batches = append(out.Batches, Batch{BatchID: c.BatchID, Paths: paths, Quantity: len(paths), Items: c.Items})
-		for _, p := range paths {
-			left.paths--
-			if isWildcard(p) {
-				left.wildcards--
-			}
-		}
+		left.spend(paths)
 		for _, it := range c.Items {
 			if v, ok := claimedVersion[it.Path]; !ok || it.Version > v {
 				claimedVersion[it.Path] = it.Version
@@ -154,51 +174,97 @@ func dedupe(pending []Item, claimedVersion map[string]int64, rejected *[]Rejecte
 	return kept
 }
 
-// pack forms the new batches from distinct valid items in age order: each root
-// path with the items it covers (a unit) goes out whole or waits whole, oldest
-// unit first, while the budget lasts.
+// atom is one sent path with the items it covers, bound for a batch of its kind.
+type atom struct {
+	path  string
+	items []Item
+	folds bool
+}
+
+// pack forms the new batches from distinct valid items in age order. A unit is
+// the items under one outermost path (a queued wildcard, an original's fold
+// candidate, or an exact path that cannot fold); oldest unit first, each goes
+// out whole, folded or not as the budget left says, or waits whole.
 func pack(items []Item, left budget) (batches []Batch, deferred, folded int) {
 	paths := make([]string, len(items))
 	for i, it := range items {
 		paths[i] = it.Path
 	}
-	// Queued wildcards get the wildcard budget first: they cannot be sent any other way.
-	c := cover(paths, func(rootWildcards int) int { return left.wildcards - rootWildcards })
-
-	unitOf := map[int]int{} // root index in c.paths → unit index
-	var units [][]int       // item indexes, the first one's root being the unit's root
+	c := cover(paths)
+	unitOf := map[int]int{}
+	var units [][]int // item indexes, in age order
 	for i := range items {
-		r := c.roots[i]
-		u, ok := unitOf[r]
+		u, ok := unitOf[c.root[i]]
 		if !ok {
 			u = len(units)
-			unitOf[r] = u
+			unitOf[c.root[i]] = u
 			units = append(units, nil)
 		}
 		units[u] = append(units[u], i)
 	}
 
-	var p packer
+	var atoms []atom
 	for _, members := range units {
-		root := c.paths[c.roots[members[0]]]
-		if !left.spend(root) {
-			deferred += len(members)
+		root := c.root[members[0]]
+		if root < c.queued && !isWildcard(c.paths[root]) {
+			// An exact path no wildcard could cover: the path budget or nothing.
+			if left.paths >= 1 {
+				left.paths--
+				atoms = append(atoms, atom{path: c.paths[root], items: []Item{items[members[0]]}})
+			} else {
+				deferred++
+			}
 			continue
 		}
-		group := ""
-		if !isWildcard(root) && c.eligible[foldKey(root)] {
-			group = foldKey(root)
-		}
-		b := p.place(group)
-		b.paths = append(b.paths, root)
+		// Unfolded, each member goes under its outermost queued path.
+		sentExact := map[int][]Item{}
+		var order []int
+		exact, wild := 0, 0
 		for _, i := range members {
-			b.items = append(b.items, items[i])
+			r := c.queuedRoot[i]
+			if _, ok := sentExact[r]; !ok {
+				order = append(order, r)
+				if isWildcard(c.paths[r]) {
+					wild++
+				} else {
+					exact++
+				}
+			}
+			sentExact[r] = append(sentExact[r], items[i])
 		}
-		if c.roots[members[0]] >= len(items) {
+		var fold, fits bool
+		if root < c.queued { // a queued wildcard: sent as it is, or not at all
+			fold, fits = false, left.wildcards >= 1
+		} else {
+			fold, fits = left.folds(exact, wild)
+		}
+		switch {
+		case !fits:
+			deferred += len(members)
+		case fold:
+			left.wildcards--
+			unit := make([]Item, len(members))
+			for k, i := range members {
+				unit[k] = items[i]
+			}
+			atoms = append(atoms, atom{path: c.paths[root], items: unit, folds: true})
 			folded += len(members)
+		default:
+			left.wildcards -= wild
+			left.paths -= exact
+			for _, r := range order {
+				atoms = append(atoms, atom{path: c.paths[r], items: sentExact[r]})
+			}
 		}
 	}
-	for _, d := range p.batches {
+
+	var p packer
+	for _, a := range atoms {
+		d := p.place(a.folds)
+		d.paths = append(d.paths, a.path)
+		d.items = append(d.items, a.items...)
+	}
+	for _, d := range p.drafts {
 		batches = append(batches, d.finish())
 	}
 	return batches, deferred, folded
@@ -207,67 +273,50 @@ func pack(items []Item, left budget) (batches []Batch, deferred, folded int) {
 type draft struct {
 	paths []string
 	items []Item
+	folds bool
 }
 
 func (d *draft) finish() Batch {
 	sort.Strings(d.paths)
 	sort.Slice(d.items, func(a, b int) bool { return d.items[a].Path < d.items[b].Path })
-	return Batch{BatchID: batchID(d.items), Paths: d.paths, Quantity: len(d.paths), Items: d.items}
+	return Batch{BatchID: batchID(d.items, d.folds), Paths: d.paths, Quantity: len(d.paths), Items: d.items}
 }
 
-// packer fills batches first-fit, keeping at most maxUnfoldedPerBatch paths of
-// one unfolded eligible group in a batch.
+// packer fills batches first-fit, folding and exact ones apart.
 type packer struct {
-	batches []*draft
-	open    int // no batch before this one has room
-	chunks  map[string]chunk
+	drafts []*draft
+	open   [2]int // per kind: no batch of that kind before this index has room
 }
 
-type chunk struct{ batch, n int }
-
-func (p *packer) place(group string) *draft {
-	p.open = p.withRoom(p.open)
-	if group == "" {
-		return p.batches[p.open]
+func (p *packer) place(folds bool) *draft {
+	k := 0
+	if folds {
+		k = 1
 	}
-	if p.chunks == nil {
-		p.chunks = map[string]chunk{}
-	}
-	c := p.chunks[group]
-	from := c.batch
-	if c.n == maxUnfoldedPerBatch {
-		from++
-	}
-	if from < p.open {
-		from = p.open
-	}
-	if b := p.withRoom(from); b != c.batch {
-		c = chunk{batch: b}
-	}
-	c.n++
-	p.chunks[group] = c
-	return p.batches[c.batch]
-}
-
-// withRoom returns the first batch from index i on with room for a path, opening one if none has.
-func (p *packer) withRoom(i int) int {
-	for i < len(p.batches) && len(p.batches[i].paths) >= MaxPathsPerBatch {
+	i := p.open[k]
+	for i < len(p.drafts) && (p.drafts[i].folds != folds || len(p.drafts[i].paths) >= MaxPathsPerBatch) {
 		i++
 	}
-	if i == len(p.batches) {
-		p.batches = append(p.batches, &draft{})
+	if i == len(p.drafts) {
+		p.drafts = append(p.drafts, &draft{folds: folds})
 	}
-	return i
+	p.open[k] = i
+	return p.drafts[i]
 }
 
-// batchID names a batch by its items, so the same queue state plans the same
-// CallerReference and a new request (a new version) gets a new one.
-func batchID(items []Item) string {
+// batchID names a batch by its kind and items, so the same queue state plans the
+// same CallerReference, a new request (a new version) gets a new one, and a
+// resend knows whether the batch folds.
+func batchID(items []Item, folds bool) string {
 	keys := make([]string, len(items))
 	for i, it := range items {
 		keys[i] = it.Path + "@" + strconv.FormatInt(it.Version, 10)
 	}
 	sort.Strings(keys)
 	sum := sha256.Sum256([]byte(strings.Join(keys, "\n")))
-	return batchIDPrefix + hex.EncodeToString(sum[:])[:batchIDHexDigits]
+	prefix := batchIDPrefix
+	if folds {
+		prefix = foldingBatchIDPrefix
+	}
+	return prefix + hex.EncodeToString(sum[:])[:batchIDHexDigits]
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -50,6 +51,10 @@ func shapes(batches []Batch) []string {
 	return out
 }
 
+// pathsLeft and wildcardsLeft give the inFlight that leaves so much of each budget.
+func pathsLeft(n int) int     { return MaxPathsInFlight - n }
+func wildcardsLeft(n int) int { return MaxWildcardsInFlight - n }
+
 func TestPlan(t *testing.T) {
 	a, b := variants("/t/a.jpg", 4), variants("/t/b.jpg", 5)
 	cases := []struct {
@@ -78,38 +83,66 @@ func TestPlan(t *testing.T) {
 			wildcards: 1,
 		},
 		{
-			name:      "four exact paths of one original fold into its wildcard, the original's own path among them",
-			in:        Input{Pending: queue(concat(variants("/t/a.jpg", 3), []string{"/t/a.jpg"})...)},
-			want:      []string{"/t/a.jpg* | " + strings.Join(concat([]string{"/t/a.jpg"}, variants("/t/a.jpg", 3)), " ")},
+			name: "with both budgets full, an original's paths go out exact: a wildcard purges more than asked",
+			in:   Input{Pending: queue(concat(a, b)...)},
+			want: []string{strings.Join(concat(a, b), " ") + " | " + strings.Join(concat(a, b), " ")},
+		},
+		{
+			name: "200 paths of one original with both budgets full: exact, a tie (200/3000 = 1/15)",
+			in:   Input{Pending: queue(variants("/t/a.jpg", 200)...)},
+			want: []string{strings.Join(sorted(variants("/t/a.jpg", 200)), " ") + " | " + strings.Join(sorted(variants("/t/a.jpg", 200)), " ")},
+		},
+		{
+			name:      "201 paths of one original with both budgets full: one wildcard, a smaller share of its budget",
+			in:        Input{Pending: queue(variants("/t/a.jpg", 201)...)},
+			want:      []string{"/t/a.jpg* | " + strings.Join(sorted(variants("/t/a.jpg", 201)), " ")},
+			folded:    201,
+			wildcards: 1,
+		},
+		{
+			name: "4 paths with 60 paths and 15 wildcards left: exact, a tie (4/60 = 1/15)",
+			in:   Input{Pending: queue(a...), InFlightPaths: pathsLeft(60)},
+			want: []string{strings.Join(a, " ") + " | " + strings.Join(a, " ")},
+		},
+		{
+			name:      "4 paths with 59 paths and 15 wildcards left: one wildcard, the original's own path among the covered",
+			in:        Input{Pending: queue(concat(a, []string{"/t/a.jpg"})...), InFlightPaths: pathsLeft(59)},
+			want:      []string{"/t/a.jpg* | " + strings.Join(concat([]string{"/t/a.jpg"}, a), " ")},
+			folded:    5,
+			wildcards: 1,
+		},
+		{
+			name: "the scarcer budget is the one spared: 4 paths with 200 paths and 1 wildcard left go exact",
+			in:   Input{Pending: queue(a...), InFlightPaths: pathsLeft(200), InFlightWildcards: wildcardsLeft(1)},
+			want: []string{strings.Join(a, " ") + " | " + strings.Join(a, " ")},
+		},
+		{
+			name:      "what does not fit the path budget goes as a wildcard, and what then fits neither waits",
+			in:        Input{Pending: queue(concat(a, b, []string{"/u/c.jpg?w=1"})...), InFlightPaths: pathsLeft(3), InFlightWildcards: wildcardsLeft(1)},
+			want:      []string{"/t/a.jpg* | " + strings.Join(a, " "), "/u/c.jpg?w=1 | /u/c.jpg?w=1"},
+			deferred:  5,
 			folded:    4,
 			wildcards: 1,
 		},
 		{
-			name: "three do not fold",
-			in:   Input{Pending: queue(variants("/t/a.jpg", 3)...)},
-			want: []string{strings.Join(variants("/t/a.jpg", 3), " ") + " | " + strings.Join(variants("/t/a.jpg", 3), " ")},
-		},
-		{
-			name:      "a folded wildcard carries the other queued paths it prefixes",
-			in:        Input{Pending: queue(concat(variants("/t/a", 4), []string{"/t/ab.jpg?w=1", "/t/b?w=1"})...)},
-			want:      []string{"/t/a* /t/b?w=1 | " + strings.Join(concat(variants("/t/a", 4), []string{"/t/ab.jpg?w=1", "/t/b?w=1"}), " ")},
+			name:      "a wildcard budget spent as the paths run short: each group compared with what is left then",
+			in:        Input{Pending: queue(concat(a, b)...), InFlightPaths: pathsLeft(70)},
+			want:      []string{strings.Join(a, " ") + " | " + strings.Join(a, " "), "/t/b.jpg* | " + strings.Join(b, " ")},
 			folded:    5,
 			wildcards: 1,
 		},
 		{
-			name: "the largest group folds first; the rest goes out exact, at most three of a group per batch",
-			in:   Input{Pending: queue(concat(a, b)...), InFlightWildcards: MaxWildcardsInFlight - 1},
-			want: []string{
-				strings.Join([]string{a[0], a[1], a[2], "/t/b.jpg*"}, " ") + " | " + strings.Join(concat(a[:3], b), " "),
-				a[3] + " | " + a[3],
-			},
-			folded:    5,
+			name:      "a folded wildcard carries the other queued paths it prefixes, queued wildcards among them",
+			in:        Input{Pending: queue(concat(variants("/t/a", 4), []string{"/t/ab.jpg?w=1", "/t/a?fmt=avif*", "/t/b?w=1"})...)},
+			want:      []string{"/t/a* | " + strings.Join(concat([]string{"/t/a?fmt=avif*"}, variants("/t/a", 4), []string{"/t/ab.jpg?w=1"}), " "), "/t/b?w=1 | /t/b?w=1"},
+			folded:    6,
 			wildcards: 1,
 		},
 		{
-			name:      "queued wildcards take the wildcard budget before folds",
-			in:        Input{Pending: queue(concat(b, []string{"/u/*"})...), InFlightWildcards: MaxWildcardsInFlight - 1},
-			want:      []string{strings.Join(concat(b[:3], []string{"/u/*"}), " ") + " | " + strings.Join(concat(b[:3], []string{"/u/*"}), " "), b[3] + " " + b[4] + " | " + b[3] + " " + b[4]},
+			name:      "a queued wildcard under an original's wildcard folds with it: one wildcard instead of one and the paths",
+			in:        Input{Pending: queue("/t/a.jpg?fmt=webp*", "/t/a.jpg?fmt=avif&w=1", "/t/a.jpg")},
+			want:      []string{"/t/a.jpg* | /t/a.jpg /t/a.jpg?fmt=avif&w=1 /t/a.jpg?fmt=webp*"},
+			folded:    3,
 			wildcards: 1,
 		},
 		{
@@ -119,26 +152,38 @@ func TestPlan(t *testing.T) {
 			deferred: 2,
 		},
 		{
-			name:     "the path budget goes to the oldest first",
-			in:       Input{Pending: queue("/t/4", "/t/3", "/t/2", "/t/1"), InFlightPaths: MaxPathsInFlight - 2},
+			name:     "with no wildcard left, the path budget goes to the oldest first",
+			in:       Input{Pending: queue("/t/4", "/t/3", "/t/2", "/t/1"), InFlightPaths: pathsLeft(2), InFlightWildcards: MaxWildcardsInFlight},
 			want:     []string{"/t/3 /t/4 | /t/3 /t/4"},
 			deferred: 2,
 		},
 		{
-			name:     "inFlight beyond the quota sends nothing",
-			in:       Input{Pending: queue("/t/1"), InFlightPaths: MaxPathsInFlight + 5},
+			name:     "inFlight beyond both quotas sends nothing",
+			in:       Input{Pending: queue("/t/1"), InFlightPaths: MaxPathsInFlight + 5, InFlightWildcards: MaxWildcardsInFlight + 1},
 			want:     []string{},
 			deferred: 1,
 		},
 		{
 			name: "claimed batches come first and count against the budget",
 			in: Input{
-				Pending:       queue("/t/1", "/t/2"),
-				Claimed:       []ClaimedBatch{{BatchID: "inv-claimed", Items: queue("/c/1", "/c/2")}},
-				InFlightPaths: MaxPathsInFlight - 3,
+				Pending:           queue("/t/1", "/t/2"),
+				Claimed:           []ClaimedBatch{{BatchID: "inv-claimed", Items: queue("/c/1", "/c/2")}},
+				InFlightPaths:     MaxPathsInFlight - 3,
+				InFlightWildcards: MaxWildcardsInFlight,
 			},
 			want:     []string{"/c/1 /c/2 | /c/1 /c/2", "/t/1 | /t/1"},
 			deferred: 1,
+		},
+		{
+			name: "a claimed folding batch is resent folded, and its wildcard counts against the wildcard budget",
+			in: Input{
+				Pending:           queue("/t/1"),
+				Claimed:           []ClaimedBatch{{BatchID: "inv-wclaimed", Items: queue(variants("/c/a.jpg", 3)...)}},
+				InFlightWildcards: MaxWildcardsInFlight - 1,
+				InFlightPaths:     MaxPathsInFlight - 1,
+			},
+			want:      []string{"/c/a.jpg* | " + strings.Join(variants("/c/a.jpg", 3), " "), "/t/1 | /t/1"},
+			wildcards: 1,
 		},
 		{
 			name: "a pending request a claimed batch carries is not planned again; a newer one is",
@@ -160,18 +205,41 @@ func TestPlan(t *testing.T) {
 					out.Deferred, out.Stats.Folded, out.Stats.Wildcards, tc.deferred, tc.folded, tc.wildcards)
 			}
 			for _, b := range out.Batches[len(tc.in.Claimed):] {
-				if got := batchPaths(b.Items); !reflect.DeepEqual(got, b.Paths) {
+				if got := batchPaths(b.Items, IsFoldingBatch(b.BatchID)); !reflect.DeepEqual(got, b.Paths) {
 					t.Errorf("batch %q would be resent as %q", b.Paths, got)
+				}
+				if IsFoldingBatch(b.BatchID) != hasFold(b) {
+					t.Errorf("batch %s %q: its id and its folds disagree", b.BatchID, b.Paths)
 				}
 			}
 		})
 	}
 }
 
+func sorted(paths []string) []string {
+	out := append([]string(nil), paths...)
+	sort.Strings(out)
+	return out
+}
+
+// hasFold says whether a batch sends a wildcard that is none of its items.
+func hasFold(b Batch) bool {
+	queued := map[string]bool{}
+	for _, it := range b.Items {
+		queued[it.Path] = true
+	}
+	for _, p := range b.Paths {
+		if isWildcard(p) && !queued[p] {
+			return true
+		}
+	}
+	return false
+}
+
 func TestPlanDedupesKeepingTheHighestVersionAtTheOldestPlace(t *testing.T) {
 	pending := []Item{{"/t/1", 1}, {"/t/2", 1}, {"/t/1", 3}, {"/t/1", 2}}
-	out := Plan(Input{Pending: pending, InFlightPaths: MaxPathsInFlight - 1})
-	want := []Batch{{BatchID: batchID([]Item{{"/t/1", 3}}), Paths: []string{"/t/1"}, Quantity: 1, Items: []Item{{"/t/1", 3}}}}
+	out := Plan(Input{Pending: pending, InFlightPaths: MaxPathsInFlight - 1, InFlightWildcards: MaxWildcardsInFlight})
+	want := []Batch{{BatchID: batchID([]Item{{"/t/1", 3}}, false), Paths: []string{"/t/1"}, Quantity: 1, Items: []Item{{"/t/1", 3}}}}
 	if !reflect.DeepEqual(out.Batches, want) || out.Deferred != 1 || out.Stats.Pending != 2 {
 		t.Fatalf("got %+v", out)
 	}
@@ -212,10 +280,15 @@ func TestPlanRejectsMalformedPendingPathsAlone(t *testing.T) {
 func TestClaimedBatchesAreResentUnchanged(t *testing.T) {
 	first := Plan(Input{
 		Pending:           queue(concat(variants("/t/a.jpg", 6), variants("/t/b.jpg", 5), []string{"/u/*", "/u/c.jpg?w=1", "/v/d.jpg?w=1"})...),
-		InFlightWildcards: MaxWildcardsInFlight - 2,
+		InFlightPaths:     pathsLeft(10),
+		InFlightWildcards: wildcardsLeft(3),
 	})
-	if first.Stats.Wildcards != 2 || len(first.Batches) < 2 {
-		t.Fatalf("expected a fold, a queued wildcard and an unfolded group: %+v", first)
+	// /t/a.jpg folds (6/10 > 1/3), /t/b.jpg does not (5/10 = 1/2), /u/* goes as queued, /v/d.jpg exact (1/5 < 1/1).
+	if got := shapes(first.Batches); !reflect.DeepEqual(got, []string{
+		"/t/a.jpg* | " + strings.Join(variants("/t/a.jpg", 6), " "),
+		strings.Join(concat(variants("/t/b.jpg", 5), []string{"/u/*", "/v/d.jpg?w=1"}), " ") + " | " + strings.Join(concat(variants("/t/b.jpg", 5), []string{"/u/*", "/u/c.jpg?w=1", "/v/d.jpg?w=1"}), " "),
+	}) {
+		t.Fatalf("expected an exact batch and a folding one: %q", got)
 	}
 	var claimed []ClaimedBatch
 	for _, b := range first.Batches {
@@ -234,12 +307,15 @@ func TestBatchIDNamesTheItemsWhateverTheirOrder(t *testing.T) {
 	// sha256("/a@1\n/b@2")
 	want := "inv-6500cce89d61377873f69541257acfae"
 	for _, items := range [][]Item{{{"/a", 1}, {"/b", 2}}, {{"/b", 2}, {"/a", 1}}} {
-		if got := batchID(items); got != want {
+		if got := batchID(items, false); got != want {
 			t.Errorf("batchID(%v) = %s", items, got)
 		}
 	}
-	if batchID([]Item{{"/a", 2}, {"/b", 2}}) == want {
+	if batchID([]Item{{"/a", 2}, {"/b", 2}}, false) == want {
 		t.Error("a new version must give a new batch id")
+	}
+	if got := batchID([]Item{{"/a", 1}, {"/b", 2}}, true); got != "inv-w6500cce89d61377873f69541257acfae" || !IsFoldingBatch(got) || IsFoldingBatch(want) {
+		t.Errorf("a folding batch's id says so: %s", got)
 	}
 }
 

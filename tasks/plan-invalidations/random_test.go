@@ -54,10 +54,9 @@ func TestRandomQueuesKeepThePlannerRules(t *testing.T) {
 		}
 		left := budget{MaxPathsInFlight - in.InFlightPaths, MaxWildcardsInFlight - in.InFlightWildcards}
 		for _, b := range out.Batches[:len(in.Claimed)] {
-			for _, p := range b.Paths {
-				left.spend(p)
-			}
+			left.spend(b.Paths)
 		}
+		before := budget{max0(left.paths), max0(left.wildcards)}
 		fresh := out.Batches[len(in.Claimed):]
 		var sent []string
 		ids := map[string]bool{}
@@ -71,15 +70,11 @@ func TestRandomQueuesKeepThePlannerRules(t *testing.T) {
 			if b.Quantity != len(b.Paths) || b.Quantity < 1 || b.Quantity > MaxPathsPerBatch {
 				t.Fatalf("run %d: batch of %d paths (quantity %d)", run, len(b.Paths), b.Quantity)
 			}
-			if !reflect.DeepEqual(batchPaths(b.Items), b.Paths) || b.BatchID != batchID(b.Items) {
+			if folds := IsFoldingBatch(b.BatchID); !reflect.DeepEqual(batchPaths(b.Items, folds), b.Paths) || b.BatchID != batchID(b.Items, folds) {
 				t.Fatalf("run %d: batch %q would not be resent unchanged", run, b.Paths)
 			}
-			for _, p := range b.Paths {
-				if !left.spend(p) {
-					t.Fatalf("run %d: over budget", run)
-				}
-				sent = append(sent, p)
-			}
+			left.spend(b.Paths)
+			sent = append(sent, b.Paths...)
 		}
 		planned := 0
 		for _, b := range fresh {
@@ -102,8 +97,51 @@ func TestRandomQueuesKeepThePlannerRules(t *testing.T) {
 		if planned+out.Deferred+len(out.Rejected) != out.Stats.Pending {
 			t.Fatalf("run %d: %d planned + %d deferred + %d rejected != %d pending", run, planned, out.Deferred, len(out.Rejected), out.Stats.Pending)
 		}
+		// Neither budget overspent; what waits, waits because a budget is spent (the wildcards, but
+		// for an exact path too long to fold).
+		spent := budget{}
+		spent.spend(sent)
+		if -spent.paths > before.paths || -spent.wildcards > before.wildcards {
+			t.Fatalf("run %d: sent %d exact and %d wildcard paths with %+v left", run, -spent.paths, -spent.wildcards, before)
+		}
+		left = budget{before.paths + spent.paths, before.wildcards + spent.wildcards}
 		if out.Deferred > 0 && left.paths > 0 && left.wildcards > 0 {
 			t.Fatalf("run %d: %d deferred with budget left %+v", run, out.Deferred, left)
+		}
+		// Exact paths are preferred while the path budget is plentiful: with 16 times the pending
+		// paths left, no group can take more of it than one wildcard would of its own (a queued
+		// wildcard under an original's wildcard folds whatever the budget: it saves paths for nothing).
+		queuedWildcards := false
+		for _, it := range in.Pending {
+			queuedWildcards = queuedWildcards || isWildcard(it.Path)
+		}
+		if !queuedWildcards && before.paths >= 16*len(in.Pending) && out.Stats.Folded > 0 {
+			t.Fatalf("run %d: folded %d paths with %d of the path budget left for %d pending", run, out.Stats.Folded, before.paths, len(in.Pending))
+		}
+	}
+}
+
+// TestRandomQueuesSpendTheScarcerBudget plans exact paths only: with the path budget
+// plentiful nothing folds; as it runs short, wildcards take over, and nothing waits while
+// either budget could take it.
+func TestRandomQueuesSpendTheScarcerBudget(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	for run := 0; run < 200; run++ {
+		var pending []Item
+		for i, n := 0, 1+r.Intn(180); i < n; i++ {
+			pending = append(pending, Item{Path: fmt.Sprintf("/t/img%d.jpg?w=%d", r.Intn(20), r.Intn(12)), Version: 1})
+		}
+		if out := Plan(Input{Pending: pending}); out.Stats.Folded != 0 || out.Stats.Wildcards != 0 || out.Deferred != 0 {
+			t.Fatalf("run %d: full budgets, %d paths: folded %d, deferred %d", run, len(pending), out.Stats.Folded, out.Deferred)
+		}
+		pathsLeft := r.Intn(len(pending))
+		out := Plan(Input{Pending: pending, InFlightPaths: MaxPathsInFlight - pathsLeft})
+		exact := out.Stats.Sent - out.Stats.Wildcards
+		if exact > pathsLeft || out.Stats.Wildcards > MaxWildcardsInFlight {
+			t.Fatalf("run %d: %d exact with %d left, %d wildcards", run, exact, pathsLeft, out.Stats.Wildcards)
+		}
+		if out.Deferred > 0 && out.Stats.Wildcards < MaxWildcardsInFlight {
+			t.Fatalf("run %d: %d deferred with %d wildcards left", run, out.Deferred, MaxWildcardsInFlight-out.Stats.Wildcards)
 		}
 	}
 }

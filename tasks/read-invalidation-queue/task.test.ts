@@ -20,22 +20,24 @@ function cloudfront(sent: Record<string, string[]> = {}) {
 
 describe('read-invalidation-queue', () => {
   it('reads pending paths, claimed batches and what is in flight, and retires completed invalidations', async () => {
-    let clock = Date.UTC(2026, 0, 1);
-    const queue = await local.queue(() => new Date((clock += 1_000)));
+    let clock = Date.UTC(2030, 0, 1);
+    const queue = await local.queue(() => new Date(clock));
     for (const path of ['/demo/a.jpg?fmt=webp&q=75', '/demo/b.jpg*', '/demo/c.jpg?fmt=webp&q=75', '/demo/d.jpg?fmt=webp&q=75']) {
+      clock += 1_000;
       await queue.enqueue(path, 'r1');
     }
-    const sent = [{ path: '/demo/a.jpg?fmt=webp&q=75', version: 1 }, { path: '/demo/b.jpg*', version: 1 }];
+    const [a, b, c, d] = await queue.drain();
+    const sent = [a!, b!];
     await queue.claim('inv-1', sent);
     await queue.markSubmitted('inv-1', 'I1', sent);
-    await queue.claim('inv-2', [{ path: '/demo/c.jpg?fmt=webp&q=75', version: 1 }]);
+    await queue.claim('inv-2', [c!]);
 
     const { invalidations, completed, asked } = cloudfront({ I1: sent.map((item) => item.path) });
     const { runtime } = await local.runtime();
     const handler = createReadInvalidationQueueTask({ queue, invalidations })(runtime);
     const waiting = {
-      pending: [{ path: '/demo/d.jpg?fmt=webp&q=75', version: 1 }],
-      claimed: [{ batchId: 'inv-2', items: [{ path: '/demo/c.jpg?fmt=webp&q=75', version: 1 }] }],
+      pending: [d],
+      claimed: [{ batchId: 'inv-2', items: [c] }],
     };
     expect(await handler({ executionName: 'flush-1' })).toEqual({ ...waiting, inFlight: { paths: 1, wildcards: 1 } });
 
@@ -47,8 +49,8 @@ describe('read-invalidation-queue', () => {
 
   it('counts what CloudFront holds in flight: paths folded into one wildcard count as one wildcard', async () => {
     const queue = await local.queue();
-    const folded = ['256', '640', '1080', '1920'].map((w) => ({ path: `/demo/e.jpg?fmt=webp&q=75&w=${w}`, version: 1 }));
-    for (const { path } of folded) await queue.enqueue(path, 'r1');
+    for (const w of ['256', '640', '1080', '1920']) await queue.enqueue(`/demo/e.jpg?fmt=webp&q=75&w=${w}`, 'r1');
+    const folded = await queue.drain();
     await queue.claim('inv-3', folded);
     await queue.markSubmitted('inv-3', 'I3', folded);
 

@@ -10,7 +10,7 @@
  * do this: a late event is recorded later than the upload that replaced it.
  */
 import { StoreUnavailable } from '../../core/index.ts';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { SourceFormat } from '../../core/transform/index.ts';
 import { conditionalWrite } from '../shared/conditional-write.ts';
@@ -65,4 +65,13 @@ export async function putOriginal(table: OriginalsTable, item: OriginalItem): Pr
     throw new StoreUnavailable(`table ${table.name} unavailable`, { cause: err });
   });
   return out ? { written: true, previous: out.Attributes as OriginalItem | undefined } : { written: false };
+}
+
+/** Whether `etag` is the key's current accepted upload: what a render may still store variants for. */
+export async function isCurrentUpload(table: OriginalsTable, key: string, etag: string): Promise<boolean> {
+  const out = await table.client.send(new GetCommand({ TableName: table.name, Key: { key }, ConsistentRead: true })).catch((err: unknown) => {
+    throw new StoreUnavailable(`table ${table.name} unavailable`, { cause: err });
+  });
+  const item = out.Item as OriginalItem | undefined;
+  return item?.status === 'accepted' && item.etag === etag;
 }

@@ -71,9 +71,9 @@ describe('record-original on DynamoDB', () => {
     expect(await item()).toMatchObject({ etag: 'e2', sequencer: '2A'.padStart(64, '0') });
   });
 
-  it('does not call an upload replacing a quarantined one a replacement: there are no variants to drop', async () => {
-    await local.documents.send(new PutCommand({ TableName: table.name, Item: { key: 'demo/cat.jpg', status: 'quarantined', etag: 'bad', sequencer: '1'.padStart(64, '0') } }));
-    expect(await record(upload('e1', '10'))).toMatchObject({ replaced: false });
+  it.each(['quarantined', 'taken-down'])('calls an upload after a %s one a replacement: an edge render may have stored its variants, a takedown its deny entry', async (status) => {
+    await local.documents.send(new PutCommand({ TableName: table.name, Item: { key: 'demo/cat.jpg', status, etag: 'bad', sequencer: '1'.padStart(64, '0') } }));
+    expect(await record(upload('e1', '10'))).toMatchObject({ replaced: true });
     expect(await item()).toMatchObject({ status: 'accepted', etag: 'e1' });
   });
 

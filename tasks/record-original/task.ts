@@ -25,7 +25,10 @@ export interface RecordOriginalDeps {
 export interface RecordedOriginal {
   readonly key: string;
   readonly etag: string;
-  /** An accepted upload with another etag was recorded before: its variants are stale. */
+  /**
+   * Another upload of the key was recorded before (accepted, quarantined or taken down): its
+   * variants are stale and its freshness entry (a generation or a takedown's DENIED) must move.
+   */
   readonly replaced: boolean;
 }
 
@@ -48,7 +51,7 @@ export const createRecordOriginalTask = (deps: RecordOriginalDeps) =>
         bytes,
       });
       if (!result.written) logger.info('left as is: this upload or a later one of the key is already recorded');
-      const replaced = result.written && result.previous?.status === 'accepted';
+      const replaced = result.written && result.previous !== undefined;
       if (replaced) metrics.addMetric('OriginalsReplaced', MetricUnit.Count, 1);
       return { key, etag, replaced };
     },

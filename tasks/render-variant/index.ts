@@ -2,7 +2,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { regionsNearestFirst } from '../../core/index.ts';
 import { createOriginalsReader, createS3Client, S3ObjectStore } from '../../core/storage/index.ts';
-import { originalsBucketsFromEnv, requireEnv, runtimeFromEnv, TASK_ENV } from '../shared/environment.ts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoClient, originalsBucketsFromEnv, requireEnv, runtimeFromEnv, TASK_ENV } from '../shared/environment.ts';
 import { createRenderVariantTask } from './task.ts';
 
 // One logger for the task and its originals reader, so failovers carry the execution name.
@@ -19,4 +20,5 @@ export const handler = createRenderVariantTask({
     log: ({ level, message, ...fields }) => logger[level](message, fields),
   }),
   variants: new S3ObjectStore(createS3Client({ region }), requireEnv(TASK_ENV.variantsBucket)),
+  originalsTable: { client: DynamoDBDocumentClient.from(dynamoClient()), name: requireEnv(TASK_ENV.originalsTable) },
 })({ ...runtimeFromEnv(), logger });

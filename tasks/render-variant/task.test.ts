@@ -8,6 +8,8 @@ import { renderVariant } from '../../core/transform/index.ts';
 import { sampleImage } from '../../test/fixtures/generate.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
 import { replay, useLocalDynamo, type TestRuntime } from '../../test/support/tasks.ts';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { OriginalsTable } from '../record-original/originals-table.ts';
 import { createRenderVariantTask } from './task.ts';
 
 const local = useLocalDynamo();
@@ -21,6 +23,9 @@ describe('render-variant', () => {
   let variants: MemoryStore;
   let renders: number;
   let test: TestRuntime;
+  let originalsTable: OriginalsTable;
+  const recordUpload = (etag: string, status = 'accepted') =>
+    local.documents.send(new PutCommand({ TableName: originalsTable.name, Item: { key: 'demo/cat.jpg', status, etag, sequencer: '1' } }));
   const replicas = () => [
     { region: 'eu-west-1', store: near },
     { region: 'us-east-1', store: far },
@@ -38,10 +43,12 @@ describe('render-variant', () => {
     for (const replica of [near, far]) replica.objects.set('demo/cat.jpg', original);
     renders = 0;
     test = await local.runtime();
+    originalsTable = { client: local.documents, name: await local.table('originals', 'key') };
+    await recordUpload('etag-1');
   });
 
-  const task = () => createRenderVariantTask({ originals: createOriginalsReader({ originals: replicas(), log: () => undefined }), variants, render });
-  const input = (params: VariantParams = PARAMS, etag = 'etag-1') => ({ tenant: 'demo', path: 'cat.jpg', params, etag, executionName: 'render-1' });
+  const task = () => createRenderVariantTask({ originals: createOriginalsReader({ originals: replicas(), log: () => undefined }), variants, originalsTable, render });
+  const input = (params: VariantParams = PARAMS, etag = 'etag-1', generation: string | null = null) => ({ tenant: 'demo', path: 'cat.jpg', params, etag, generation, executionName: 'render-1' });
   const renderTask = (params?: VariantParams) => task()(test.runtime)(input(params));
 
   it('renders from the nearest replica and stores the variant with a conditional put', async () => {
@@ -77,12 +84,19 @@ describe('render-variant', () => {
     expect(variants.calls.filter((call) => call.startsWith('putIfAbsent'))).toHaveLength(1);
   });
 
-  it('renders again for a re-upload (another etag) once the old variant is deleted, under the same idempotency table', async () => {
+  it("renders a re-upload's variant under its generation, beside the first upload's, under the same idempotency table", async () => {
     const handler = task()(test.runtime);
     await handler(input());
-    variants.objects.delete(VARIANT_KEY); // upload's DeleteOldVariants
-    expect(await handler(input(PARAMS, 'etag-2'))).toMatchObject({ key: VARIANT_KEY, status: 'created' });
+    await recordUpload('etag-2');
+    const replaced = 'demo/cat.jpg/w256_q75_vk3j2x9m4.webp';
+    expect(await handler(input(PARAMS, 'etag-2', 'k3j2x9m4'))).toMatchObject({ key: replaced, status: 'created' });
     expect(renders).toBe(2);
+    expect([...variants.objects.keys()].sort()).toEqual([VARIANT_KEY, replaced]);
+  });
+
+  it('refuses a generation that is not a token', async () => {
+    await expect(task()(test.runtime)(input(PARAMS, 'etag-1', 'K3J2X9'))).rejects.toMatchObject({ name: 'TaskInputInvalid' });
+    expect(renders).toBe(0);
   });
 
   it('does not even read the original when the variant exists, so a replay past its idempotency record renders nothing', async () => {
@@ -92,6 +106,23 @@ describe('render-variant', () => {
     expect(await pastExpiry(input())).toEqual({ key: VARIANT_KEY, status: 'exists' });
     expect(renders).toBe(1);
     expect(near.calls).toEqual([]);
+  });
+
+  it.each([
+    ['a later upload was recorded', 'etag-2', 'accepted'],
+    ['the original was taken down', 'etag-1', 'taken-down'],
+  ])('stores nothing when %s while it rendered: the variant must not outlive that cleanup', async (_, etag, status) => {
+    const slow = createRenderVariantTask({
+      originals: createOriginalsReader({ originals: replicas(), log: () => undefined }),
+      variants,
+      originalsTable,
+      render: async (source, params) => {
+        await recordUpload(etag, status);
+        return render(source, params);
+      },
+    });
+    expect(await slow(test.runtime)(input())).toEqual({ key: VARIANT_KEY, status: 'superseded' });
+    expect(variants.objects.has(VARIANT_KEY)).toBe(false);
   });
 
   it('reports exists when a concurrent render stored the variant first', async () => {

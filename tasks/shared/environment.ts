@@ -37,10 +37,51 @@ export function originalsBucketsFromEnv(): Record<OriginalsRegion, string> {
   return buckets as Record<OriginalsRegion, string>;
 }
 
+/**
+ * Each attempt of a DynamoDB call, until DynamoDB starts answering, and the longest
+ * silence on its socket (core/storage/deadline.ts, layer 1: enforced, not a warning).
+ * Item reads and writes take single-digit milliseconds on average, and AWS's advice
+ * for latency spikes is a shorter request timeout, so a slow request is abandoned and
+ * retried ("Reduce the request timeout settings",
+ * https://repost.aws/knowledge-center/dynamodb-high-latency). With the SDK's 3 attempts
+ * a call that never answers fails in about 3 × 3 s, inside every task's 30 s.
+ */
+export const DYNAMODB_ATTEMPT_TIMEOUT_MS = 3_000;
+/**
+ * The same for the CloudFront KeyValueStore API (DescribeKeyValueStore, GetKey, PutKey)
+ * and the CloudFront API (GetInvalidation): control-plane calls answered in well under
+ * a second; 3 attempts stay under the 30 s a task has.
+ */
+export const KEY_VALUE_STORE_ATTEMPT_TIMEOUT_MS = 5_000;
+export const CLOUDFRONT_ATTEMPT_TIMEOUT_MS = 5_000;
+
+const ATTEMPT_TIMEOUT_MS = {
+  dynamodb: DYNAMODB_ATTEMPT_TIMEOUT_MS,
+  keyValueStore: KEY_VALUE_STORE_ATTEMPT_TIMEOUT_MS,
+  cloudFront: CLOUDFRONT_ATTEMPT_TIMEOUT_MS,
+} as const;
+
+/** Until a socket connects, for every client (as S3_CONNECTION_TIMEOUT_MS in core/storage). */
+export const AWS_CONNECT_TIMEOUT_MS = 1_000;
+
+/**
+ * The configuration every task's AWS client is created with (the S3 clients get theirs
+ * from createS3Client): its attempts time out for real. `throwOnRequestTimeout` is what
+ * makes the installed @smithy/node-http-handler enforce `requestTimeout` instead of
+ * logging a warning; `socketTimeout` bounds silence, the body included (read in its
+ * source: core/storage/deadline.ts says how). Written out here rather than imported from
+ * core/storage, which would put the S3 client into every task's bundle. Spread it into
+ * the client's constructor: `new CloudFrontKeyValueStoreClient(awsClientConfig('keyValueStore'))`.
+ */
+export function awsClientConfig(service: keyof typeof ATTEMPT_TIMEOUT_MS) {
+  const ms = ATTEMPT_TIMEOUT_MS[service];
+  return { requestHandler: { connectionTimeout: AWS_CONNECT_TIMEOUT_MS, requestTimeout: ms, throwOnRequestTimeout: true, socketTimeout: ms } };
+}
+
 let dynamo: DynamoDBClient | undefined;
 /** One DynamoDB client per container, shared by the task and its idempotency records. */
 export function dynamoClient(): DynamoDBClient {
-  dynamo ??= new DynamoDBClient({});
+  dynamo ??= new DynamoDBClient(awsClientConfig('dynamodb'));
   return dynamo;
 }
 

@@ -23,7 +23,7 @@ const PASS_THROUGH = `import cf from 'cloudfront';
 async function handler(event) {
   const kvs = cf.kvs();
   try { await kvs.get('t:demo', { format: 'json' }); } catch (e) {}
-  await kvs.exists('d:demo/a.jpg');
+  await kvs.get('s:0000');
   return event.request;
 }`;
 

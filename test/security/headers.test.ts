@@ -15,6 +15,7 @@ import { viewerEvent } from '../../infra/local/cloudfront.ts';
 import { loadViewerFunction, type CloudFrontFunction } from '../../infra/local/cloudfront-function-runtime.ts';
 import { EDGE_ONLY, startTestStack, type RunningStack } from '../support/local-stack.ts';
 import { hostileHeaders, SEED } from './hostile-urls.ts';
+import { freshnessEntries } from '../viewer/fixture-store.ts';
 
 export const HEADER_FUZZ_RUNS = 5_000;
 /** Node's default limit on the request head (http.maxHeaderSize): past it the server answers 431 itself. */
@@ -48,7 +49,7 @@ describe('hostile headers on the built viewer function', () => {
   let viewer: CloudFrontFunction;
   beforeAll(async () => {
     await buildViewerFunction();
-    viewer = await loadViewerFunction({ kvs: new Map([['t:demo', '{}'], ['t:acme', '{}']]) });
+    viewer = await loadViewerFunction({ kvs: new Map([['t:demo', '{}'], ['t:acme', '{}'], ...freshnessEntries()]) });
   });
 
   const run = (url: string, headers: Headers) => viewer.handler(viewerEvent({ method: 'GET', url, headers, ip: '198.51.100.1' }));

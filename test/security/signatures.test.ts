@@ -17,7 +17,7 @@ import { loadViewerFunction } from '../../infra/local/cloudfront-function-runtim
 import { generateRsaKeyPair } from '../../infra/local/dev-keys.ts';
 import { createLocalCloudFront, type EdgeResponse, type LocalCloudFront } from '../../infra/local/cloudfront.ts';
 import type { TrustedPublicKey } from '../../infra/local/signed-urls.ts';
-import { signingStoreEntries } from '../viewer/fixture-store.ts';
+import { freshnessEntries, signingStoreEntries } from '../viewer/fixture-store.ts';
 
 const HOST = 'img.example.com';
 const CLIENT_IP = '198.51.100.7';
@@ -47,7 +47,7 @@ beforeAll(async () => {
 beforeEach(async () => {
   nowMs = Date.now();
   originRequests = [];
-  kvs = new Map([[tenantConfigKey('demo'), '{}'], ...signingStoreEntries(SECRETS, { keyed: KEYED.id, rival: RIVAL.id })]);
+  kvs = new Map([[tenantConfigKey('demo'), '{}'], ...signingStoreEntries(SECRETS, { keyed: KEYED.id, rival: RIVAL.id }), ...freshnessEntries()]);
   keyGroups = new Map([
     ['keyed', [{ id: KEYED.id, publicKey: KEYED.publicKey }]],
     ['rival', [{ id: RIVAL.id, publicKey: RIVAL.publicKey }]],

@@ -9,10 +9,11 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALLOWED_PARAMS, keyToUri } from '../../core/index.ts';
+import { ALLOWED_PARAMS, DENIED, keyToUri } from '../../core/index.ts';
 import { parseDeploymentConfig, webAclRules } from '../../core/deployment/index.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import { TEST_DEPLOYMENT } from '../support/synth.ts';
+import { freshnessEntries } from '../viewer/fixture-store.ts';
 import { viewerEvent } from '../../infra/local/cloudfront.ts';
 import { loadViewerFunction, type CloudFrontFunction } from '../../infra/local/cloudfront-function-runtime.ts';
 import { createLocalWaf } from '../../infra/local/waf.ts';
@@ -25,7 +26,7 @@ const DENIED_ORIGINAL = 'demo/banned/photo.jpg';
 const STORE = new Map([
   ['t:demo', '{}'],
   ['t:acme', JSON.stringify({ ladder: [100, 200, 400] })],
-  [`d:${DENIED_ORIGINAL}`, JSON.stringify({ reason: 'court order', at: '2026-01-01T00:00:00Z' })],
+  ...freshnessEntries({ [DENIED_ORIGINAL]: DENIED }),
 ]);
 /** The answers the function may generate itself: malformed, unsigned or badly signed, unknown tenant, taken down. */
 const REFUSALS = [400, 401, 403, 404, 451];

@@ -7,6 +7,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { startLocalDynamo, type LocalDynamo } from '../../infra/local/dynamodb-emulator.ts';
 import { InvalidationQueue, invalidationQueueTable } from '../../tasks/shared/invalidation-queue.ts';
 import type { TaskHandler, TaskRuntime } from '../../tasks/shared/task.ts';
+import { freshnessSeed } from '../../core/index.ts';
 
 /** How S3 event notifications spell a key: form-encoded, `+` for a space, slashes kept. */
 export const s3EventKey = (key: string): string => encodeURIComponent(key).replaceAll('%20', '+').replaceAll('%2F', '/');
@@ -28,6 +29,9 @@ export interface LocalTables {
 }
 
 let tables = 0;
+
+/** A KeyValueStore as a deployment seeds it: every freshness slot, empty. */
+export const seededSlots = (): Map<string, string> => new Map(freshnessSeed());
 
 /** dynalite for the calling test file: started before its tests, closed after them. */
 export function useLocalDynamo(): LocalTables {

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { denyKey, keyPairTenantKey, signingSecretKey, tenantConfigKey } from '../../core/index.ts';
+import { DENIED, freshnessAddressOf, freshnessSeed, keyPairTenantKey, signingSecretKey, tenantConfigKey, withSlotEntry } from '../../core/index.ts';
 import type { CloudFrontFunctionEvent } from '../../infra/local/cloudfront-function-runtime.ts';
 
 /** The frozen "now" of every signed fixture: 2030-03-17T17:46:40Z. */
@@ -50,12 +50,25 @@ export const SIGNING_STORE_ENTRIES: ReadonlyArray<readonly [string, string]> = s
   'keyed-other': OTHER_KEY_PAIR_ID,
 });
 
-/** Everything the fixtures read: two tenants (one with its own ladder), one takedown, and the signed tenants. */
+/** Every freshness slot as a deployment seeds it, with `changes` (original key → generation token or DENIED) in them. */
+export function freshnessEntries(changes: Readonly<Record<string, string>> = {}): Array<readonly [string, string]> {
+  const slots = new Map(freshnessSeed());
+  for (const [key, token] of Object.entries(changes)) {
+    const { slotKey, id } = freshnessAddressOf(key);
+    slots.set(slotKey, withSlotEntry(slots.get(slotKey)!, id, token)!);
+  }
+  return [...slots];
+}
+
+/** The generation of the fixtures' one replaced original, `demo/replaced/photo.jpg`. */
+export const REPLACED_TOKEN = 'r3pl4ced';
+
+/** Everything the fixtures read: two tenants (one with its own ladder), one takedown, one replaced original, and the signed tenants. */
 export const FIXTURE_STORE_ENTRIES: ReadonlyArray<readonly [string, string]> = [
   [tenantConfigKey('demo'), '{}'],
   [tenantConfigKey('acme'), JSON.stringify({ ladder: [100, 200, 400] })],
-  [denyKey('demo/banned/photo.jpg'), JSON.stringify({ reason: 'court order', at: '2026-01-01T00:00:00Z' })],
   ...SIGNING_STORE_ENTRIES,
+  ...freshnessEntries({ 'demo/banned/photo.jpg': DENIED, 'demo/replaced/photo.jpg': REPLACED_TOKEN }),
 ];
 
 /** The event fixtures by name (file name without `.json`), sorted. */

@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MIN_SECRET_LENGTH, parseImageRequest, requestedParams, type RequestedParams, signingSecretKey, signingString } from '../../core/index.ts';
+import { DENIED, freshnessAddressOf, MIN_SECRET_LENGTH, parseImageRequest, requestedParams, type RequestedParams, signingSecretKey, signingString } from '../../core/index.ts';
 import { MAX_FUNCTION_BYTES } from '../../edge/viewer/artifact.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import {
@@ -18,7 +18,7 @@ import {
   type CloudFrontFunctionResult,
   type KeyValueStoreData,
 } from '../../infra/local/cloudfront-function-runtime.ts';
-import { FIXTURE_NOW_MS, FIXTURE_STORE_ENTRIES as STORE_ENTRIES, SIGNING_STORE_ENTRIES } from './fixture-store.ts';
+import { FIXTURE_NOW_MS, FIXTURE_STORE_ENTRIES as STORE_ENTRIES, freshnessEntries, REPLACED_TOKEN, SIGNING_STORE_ENTRIES } from './fixture-store.ts';
 
 type Request = AWSCloudFrontFunction.Request;
 type Response = AWSCloudFrontFunction.Response;
@@ -95,8 +95,8 @@ describe('the built file', () => {
   it('fits the 10 KB CloudFront Functions limit with room to spare', () => {
     const bytes = Buffer.byteLength(code, 'utf8');
     expect(bytes).toBeLessThan(MAX_FUNCTION_BYTES);
-    // 5.3 KB before signing; the signature checks (hmac and key-group) added 1.4 KB.
-    expect(bytes).toBeLessThan(7 * 1024);
+    // 5.3 KB before signing; the signature checks (hmac and key-group) added 1.4 KB, the freshness slot 0.4 KB.
+    expect(bytes).toBeLessThan(7.5 * 1024);
   });
 
   it('is one file in the 2.0 dialect: the runtime modules imported first, a plain top-level async handler, no export', () => {
@@ -149,7 +149,7 @@ describe('rewrite: the cache key is the canonical path and exactly fmt, h, q, w'
     const request = asRequest(await run(fixture('tenant-ladder-override')));
     expect(request.uri).toBe('/acme/hero.jpg');
     expect(query(request)).toEqual({ fmt: 'jpeg', h: '400', q: '75', w: '200' });
-    expect(store.reads).toEqual(['t:acme', 'd:acme/hero.jpg']);
+    expect(store.reads).toEqual(['t:acme', freshnessAddressOf('acme/hero.jpg').slotKey]);
   });
 
   it('clamps an absurd width to the top rung', async () => {
@@ -170,7 +170,7 @@ describe('rewrite: the cache key is the canonical path and exactly fmt, h, q, w'
   });
 
   it('falls back to the default ladder when a tenant config is unusable', async () => {
-    const broken = recordingStore([['t:odd', JSON.stringify({ ladder: [400, 100] })]]);
+    const broken = recordingStore([['t:odd', JSON.stringify({ ladder: [400, 100] })], ...freshnessEntries()]);
     const viewerWithOddTenant = loadCloudFrontFunction(code, { kvs: broken });
     const request = asRequest(await viewerWithOddTenant.handler(variant('ladder-snaps-up', { uri: '/odd/cat.jpg' })));
     expect(query(request)).toEqual({ fmt: 'jpeg', h: '640', q: '75', w: '750' });
@@ -275,7 +275,7 @@ describe('451: taken down', () => {
       },
       body: 'unavailable for legal reasons',
     });
-    expect(store.reads).toEqual(['t:demo', 'd:demo/banned/photo.jpg']);
+    expect(store.reads).toEqual(['t:demo', freshnessAddressOf('demo/banned/photo.jpg').slotKey]);
   });
 
   it.each([
@@ -285,10 +285,13 @@ describe('451: taken down', () => {
     expect(asResponse(await run(variant('denied-key', { uri, querystring }))).statusCode).toBe(451);
   });
 
-  it('fails closed (503, nothing served) when the deny-list cannot be read', async () => {
+  it.each([
+    ['cannot be read', () => { throw new Error('KeyValueStore unavailable'); }, /KeyValueStore unavailable/],
+    ['is missing (a store that lost its seed)', () => undefined, /viewer-request failed/],
+  ])('fails closed (503, nothing served) when the slot %s', async (_what, slot: () => string | undefined, logged: RegExp) => {
     const failing: KeyValueStoreData = {
       get(key: string) {
-        if (key.startsWith('d:')) throw new Error('KeyValueStore unavailable');
+        if (key.startsWith('s:')) return slot();
         return key === 't:demo' ? '{}' : undefined;
       },
     };
@@ -297,7 +300,29 @@ describe('451: taken down', () => {
     const response = asResponse(await viewerWithOutage.handler(fixture('jpeg-without-accept')));
     expect(response.statusCode).toBe(503);
     expect(response.headers?.['cache-control']?.value).toBe('no-store');
-    expect(lines.join('\n')).toContain('KeyValueStore unavailable');
+    expect(lines.join('\n')).toMatch(logged);
+  });
+});
+
+describe('generation: a replaced original has new cache keys', () => {
+  it("puts the original's generation token into the cache key, as v, after the canonical params", async () => {
+    const base = query(asRequest(await run(fixture('jpeg-without-accept'))));
+    const request = asRequest(await run(variant('jpeg-without-accept', { uri: '/demo/replaced/photo.jpg' })));
+    expect(query(request)).toEqual({ ...base, v: REPLACED_TOKEN });
+    expect(Object.keys(query(request)).at(-1)).toBe('v');
+  });
+
+  it('leaves v out for an original that has no entry, and never takes a v from the viewer', async () => {
+    const request = asRequest(await run(variant('jpeg-without-accept', { querystring: { w: { value: '640' }, v: { value: 'forged' } } })));
+    expect(query(request)).toEqual({ fmt: 'jpeg', q: '75', w: '640' });
+    expect(request.uri).toBe('/demo/photos/cat.jpg');
+    const replaced = asRequest(await run(variant('jpeg-without-accept', { uri: '/demo/replaced/photo.jpg', querystring: { v: { value: 'forged' } } })));
+    expect(query(replaced).v).toBe(REPLACED_TOKEN);
+  });
+
+  it('reads the tenant and the slot, two reads, as the deny-list check did before', async () => {
+    await run(variant('jpeg-without-accept', { uri: '/demo/replaced/photo.jpg' }));
+    expect(store.reads).toEqual(['t:demo', freshnessAddressOf('demo/replaced/photo.jpg').slotKey]);
   });
 });
 
@@ -331,18 +356,18 @@ describe('403: signed tenants (events/signed-*)', () => {
 
   it('reads the tenant, the deny-list, then the secret of the kid, in that order', async () => {
     await run(fixture('signed-hmac-served'));
-    expect(store.reads).toEqual(['t:signed', 'd:signed/photos/cat.jpg', 'k:signed:k1']);
+    expect(store.reads).toEqual(['t:signed', freshnessAddressOf('signed/photos/cat.jpg').slotKey, 'k:signed:k1']);
   });
 
   it('serves a key-group tenant its own Key-Pair-Id, with Expires, Signature and Key-Pair-Id out of the cache key', async () => {
     const request = asRequest(await run(fixture('signed-key-group-served')));
     expect(query(request)).toEqual({ fmt: 'jpeg', q: '75', w: '640' });
-    expect(store.reads).toEqual(['t:keyed', 'd:keyed/photos/cat.jpg', 'p:KKEYEDTENANT001']);
+    expect(store.reads).toEqual(['t:keyed', freshnessAddressOf('keyed/photos/cat.jpg').slotKey, 'p:KKEYEDTENANT001']);
   });
 
   it('answers a taken-down image of a signed tenant 451 before looking at the signature', async () => {
     const denied = loadCloudFrontFunction(code, {
-      kvs: new Map([...SIGNING_STORE_ENTRIES, ['d:signed/photos/cat.jpg', '{}']]),
+      kvs: new Map([...SIGNING_STORE_ENTRIES, ...freshnessEntries({ 'signed/photos/cat.jpg': DENIED })]),
       now: () => FIXTURE_NOW_MS,
     });
     expect(asResponse(await denied.handler(fixture('signed-hmac-missing'))).statusCode).toBe(451);
@@ -353,7 +378,7 @@ describe('403: signed tenants (events/signed-*)', () => {
     ['an empty mode', JSON.stringify({ signing: '' })],
     ['a null mode', JSON.stringify({ signing: null })],
   ])('fails closed on a tenant config with %s', async (_what, config) => {
-    const odd = loadCloudFrontFunction(code, { kvs: new Map([...SIGNING_STORE_ENTRIES, ['t:signed', config]]), now: () => FIXTURE_NOW_MS });
+    const odd = loadCloudFrontFunction(code, { kvs: new Map([...SIGNING_STORE_ENTRIES, ...freshnessEntries(), ['t:signed', config]]), now: () => FIXTURE_NOW_MS });
     expect(asResponse(await odd.handler(fixture('signed-hmac-served')))).toEqual(FORBIDDEN('signature invalid'));
   });
 
@@ -365,7 +390,7 @@ describe('403: signed tenants (events/signed-*)', () => {
     const parsed = parseImageRequest(event.request.uri, pairs);
     if (!parsed.ok) throw new Error(parsed.reason);
     const message = signingString(parsed.request, requestedParams(pairs) as RequestedParams, query.kid!.value, Number(query.exp!.value));
-    const store = (secret: string) => new Map([...SIGNING_STORE_ENTRIES, [signingSecretKey('signed', 'k1'), secret] as const]);
+    const store = (secret: string) => new Map([...SIGNING_STORE_ENTRIES, ...freshnessEntries(), [signingSecretKey('signed', 'k1'), secret] as const]);
     // The same request is served under a secret of the minimum length it is signed with…
     const atMinimum = 'a'.repeat(MIN_SECRET_LENGTH);
     query.sig = { value: createHmac('sha256', atMinimum).update(message).digest('base64url') };
@@ -379,7 +404,7 @@ describe('403: signed tenants (events/signed-*)', () => {
     const failing: KeyValueStoreData = {
       get(key: string) {
         if (key.startsWith('k:')) throw new Error('KeyValueStore unavailable');
-        return new Map(SIGNING_STORE_ENTRIES).get(key);
+        return new Map([...SIGNING_STORE_ENTRIES, ...freshnessEntries()]).get(key);
       },
     };
     const viewerWithOutage = loadCloudFrontFunction(code, { kvs: failing, now: () => FIXTURE_NOW_MS });

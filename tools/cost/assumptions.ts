@@ -13,7 +13,10 @@ export interface Assumptions {
   readonly uploadsPerDay: number;
   /** Takedowns per day (default: one per 1,000 uploads). */
   readonly takedownsPerDay: number;
-  /** Share of uploads that replace an accepted original of the same key: its variants are deleted and invalidated. */
+  /**
+   * Share of uploads after an earlier record of the same key (accepted, quarantined or taken down:
+   * record-original's `replaced`): its variants are deleted and its generation advances, no invalidation.
+   */
   readonly reuploadShare: number;
   /** Peak rate over mean rate, for the quotas. */
   readonly peakToMean: number;
@@ -45,7 +48,7 @@ export interface Assumptions {
   readonly standardVariantsPerUpload: number;
   /** Variants an original has when it is taken down or replaced: the standard ones plus those rendered on demand. */
   readonly variantsPerOriginal: number;
-  /** The viewer function's KeyValueStore reads per request: the tenant config and the deny-list check. */
+  /** The viewer function's KeyValueStore reads per request: the tenant config (`t:`) and the original's freshness slot (`s:`). */
   readonly kvsReadsPerRequest: number;
   /** The invalidation-flush schedule (FLUSH_SCHEDULE in infra/aws/stacks/pipeline.ts). */
   readonly flushMinutes: number;
@@ -64,6 +67,22 @@ export interface Assumptions {
   readonly libraryDays: number;
   /** DynamoDB writes per task invocation: Powertools idempotency (in progress, completed) plus the task's own. */
   readonly dynamoWritesPerTask: number;
+  /**
+   * DynamoDB read request units per current-upload check (CURRENT_UPLOAD_CHECK_TASKS): one strongly
+   * consistent GetItem (≤ 4 KB) of the originals table, by each render task before its PUT and by
+   * each advance-generation before its write.
+   */
+  readonly dynamoReadsPerCurrentCheck: number;
+  /** Tenants of the deployment: their configs and signing keys share the KeyValueStore with the freshness slots. */
+  readonly tenants: number;
+
+  // Cells: modelled, not deployed yet (one distribution today).
+  /**
+   * Distributions the tenants are sharded over, each with its own KeyValueStore and viewer
+   * function, its Origin Shield (and origin-request function) in one of ORIGINALS_REGIONS,
+   * round-robin. Sharding is assumed even: the busiest cell carries 1 / cells of the traffic.
+   */
+  readonly cells: number;
 }
 
 const DEFAULT_IMAGES_PER_DAY = 1e9;
@@ -92,6 +111,9 @@ const FIXED_DEFAULTS = {
   originalsRegions: 3,
   libraryDays: 365,
   dynamoWritesPerTask: 3,
+  dynamoReadsPerCurrentCheck: 1,
+  tenants: 1_000,
+  cells: 1,
 } as const satisfies Partial<Assumptions>;
 
 /** The defaults with `overrides` on top; uploads and takedowns follow imagesPerDay unless given. */
@@ -142,5 +164,6 @@ export function assumptionProblem(a: Assumptions): string | undefined {
   for (const name of ['daysPerMonth', 'flushMinutes'] as const) {
     if (a[name] <= 0) return `${name} must be > 0, got ${a[name]}`;
   }
+  if (!Number.isInteger(a.cells) || a.cells < 1) return `cells must be a whole number ≥ 1, got ${a.cells}`;
   return undefined;
 }

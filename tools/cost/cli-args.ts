@@ -4,7 +4,7 @@
  */
 import type { Assumptions } from './assumptions.ts';
 
-type Kind = 'count' | 'ratio' | 'factor';
+type Kind = 'count' | 'ratio' | 'factor' | 'whole';
 
 interface FlagSpec {
   readonly flag: string;
@@ -22,6 +22,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: '--reupload-share', field: 'reuploadShare', kind: 'ratio' },
   { flag: '--mean-bytes', field: 'meanVariantBytes', kind: 'count' },
   { flag: '--peak-to-mean', field: 'peakToMean', kind: 'factor' },
+  { flag: '--cells', field: 'cells', kind: 'whole' },
 ];
 
 const SWITCHES = ['--json', '--help'] as const;
@@ -71,12 +72,13 @@ function valueProblem(text: string, kind: Kind): string | undefined {
   if (!Number.isFinite(value)) return 'must be a number ≥ 0 (e.g. 1e9)';
   if (kind === 'ratio' && value > 1) return 'must be between 0 and 1';
   if (kind === 'factor' && value < 1) return 'must be ≥ 1';
+  if (kind === 'whole' && (!Number.isInteger(value) || value < 1)) return 'must be a whole number ≥ 1';
   return undefined;
 }
 
 const fail = (error: string): ParsedArgs => ({ ok: false, error });
 
 export function usage(): string {
-  const flags = FLAGS.map((spec) => `${spec.flag} <${spec.kind === 'count' ? 'n' : spec.kind}>`);
+  const flags = FLAGS.map((spec) => `${spec.flag} <${spec.kind === 'count' || spec.kind === 'whole' ? 'n' : spec.kind}>`);
   return `usage: npm run cost -- [${[...flags, ...SWITCHES].join('] [')}]`;
 }

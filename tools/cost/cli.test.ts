@@ -36,6 +36,7 @@ describe('npm run cost: argument errors', () => {
     [['--images-per-day', 'lots'], 'cost: --images-per-day must be a number ≥ 0 (e.g. 1e9), got "lots"'],
     [['--images-per-day'], 'cost: --images-per-day needs a value'],
     [['--mean-bytes=-5'], 'cost: --mean-bytes must be a number ≥ 0 (e.g. 1e9), got "-5"'],
+    [['--cells', '2.5'], 'cost: --cells must be a whole number ≥ 1, got "2.5"'],
   ])('%j → exit 2 and one line', async (args, message) => {
     const run = await runCli(args);
     expect(run.code).toBe(2);
@@ -51,17 +52,20 @@ describe('npm run cost: output', () => {
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as { cost: { usdPerDay: number }; breaksFirst: { name: string }; provisional: string[] };
     expect(report.cost.usdPerDay).toBeCloseTo(costModel(assumptions({ imagesPerDay: 1e9, edgeHitRatio: 0.97 })).usdPerDay, 6);
-    expect(report.breaksFirst.name).toBe('Invalidation paths in flight');
+    expect(report.breaksFirst.name).toBe('Step Functions state transitions (refill)');
     // Given on the command line, the hit ratio is no longer the provisional figure.
     const provisional = (Object.keys(MEASURED) as MeasuredName[]).filter((name) => MEASURED[name].provisional && name !== 'edgeHitRatio');
     expect(report.provisional).toEqual(provisional);
   });
 
-  it.concurrent('prints the tables', async () => {
-    const run = await runCli(['--images-per-day', '1e10']);
+  it.concurrent('prints the tables, the cells in the header, the KeyValueStore and the cells needed', async () => {
+    const run = await runCli(['--images-per-day', '1e10', '--cells', '3']);
     expect(run.code).toBe(0);
+    expect(run.stdout.split('\n')[1]).toMatch(/, cells 3 \(modelled, not deployed yet\)$/);
     expect(run.stdout).toMatch(/^Total\s+\$[\d,.]+\s+\$[\d,.]+$/m);
-    expect(run.stdout).toMatch(/^breaks first: Invalidation paths in flight at 0\.18× this traffic/m);
+    expect(run.stdout).toMatch(/^breaks first: Step Functions state transitions \(refill\) at 0\.2\d*× this traffic/m);
+    expect(run.stdout).toMatch(/^KeyValueStore of the busiest cell at peak: 114,583 live entries .* 3\.15 MB of 5 MB/m);
+    expect(run.stdout).toMatch(/^cells for headroom ≥ 1\.5 on every per-distribution and per-shield-Region quota: 3; not by any number of cells: Lambda concurrency, us-east-1$/m);
   });
 });
 
@@ -73,6 +77,11 @@ describe('parseArgs', () => {
       json: true,
       help: false,
     });
+  });
+
+  it('reads --cells as a whole number ≥ 1', () => {
+    expect(parseArgs(['--cells', '3'])).toMatchObject({ ok: true, overrides: { cells: 3 } });
+    expect(parseArgs(['--cells', '0'])).toEqual({ ok: false, error: '--cells must be a whole number ≥ 1, got "0"' });
   });
 
   it('refuses a flag given twice, a stray argument, a value on a switch, a peak factor below 1', () => {

@@ -13,12 +13,12 @@ const usdPerMonth = (model: CostModel, name: string): number => {
 
 /**
  * A tiny profile with round numbers. Per day: 1,000,000 requests, 100 uploads
- * (50 new keys, 50 re-uploads), 2 takedowns.
+ * (50 new keys, 50 re-uploads), 3 takedowns.
  */
 const TINY: Assumptions = assumptions({
   imagesPerDay: 1_000_000,
   uploadsPerDay: 100,
-  takedownsPerDay: 2,
+  takedownsPerDay: 3,
   reuploadShare: 0.5,
   daysPerMonth: 30,
   edgeHitRatio: 0.9,
@@ -45,6 +45,9 @@ const TINY: Assumptions = assumptions({
   originalsRegions: 3,
   libraryDays: 10,
   dynamoWritesPerTask: 3,
+  dynamoReadsPerCurrentCheck: 1,
+  tenants: 10,
+  cells: 1,
 });
 
 describe('costModel on a tiny profile computed by hand', () => {
@@ -54,15 +57,18 @@ describe('costModel on a tiny profile computed by hand', () => {
   // lookups) 100,000 × 0.5 = 50,000; edge renders 50,000 × 0.1 = 5,000.
   //
   // Pipeline, per execution (asl/, see workflow-transitions.test.ts):
-  //   new upload 5 transitions, Lambda: validate, record                     (2)
-  //   re-upload  7 transitions, Lambda: validate, record, delete, enqueue     (4)
+  //   new upload 6 transitions (FirstGeneration, a Pass, counts), Lambda:
+  //              validate, record                                            (2)
+  //   re-upload  8 transitions (Current?, a Choice, counts), Lambda: validate,
+  //              record, advance-generation, delete-variants                 (4)
   //   render     16 transitions, Lambda: plan + 12 render-variant           (13)
   //   takedown   8 transitions, Lambda: 5
   //   flush with a batch 8 transitions, Lambda: read, plan, claim, mark     (4)
   //   empty flush        4 transitions, Lambda: read, plan                  (2)
-  // Invalidation groups/day = 2 takedowns + 50 re-uploads = 52 → 52 busy flushes,
-  // 1,440 − 52 = 1,388 empty ones. In flight: 52 / 1,440 × 5 min = 0.18 groups, all
-  // folded (≤ 15 wildcards): 1 path per group, 1 batch per busy flush.
+  // Invalidation groups/day = the 3 takedowns only (re-uploads move their generation
+  // instead) → 3 busy flushes, 1,440 − 3 = 1,437 empty ones. In flight: 3 / 1,440 × 5 min
+  // = 0.01 groups × 16 = 0.17 paths, far within 3,000: every group goes out as its 16
+  // exact paths, 1 batch per busy flush.
   const expected: Record<string, number> = {
     // 1e6 × 2^30/1000 bytes = 1,000 GB/day → 30,000 GB; − 1,024 free = 28,976;
     // 10,240 × 0.085 = 870.40; 18,736 × 0.080 = 1,498.88 → 2,369.28
@@ -95,20 +101,22 @@ describe('costModel on a tiny profile computed by hand', () => {
     'S3 storage': 1.058,
     // 100 × 0.01 GB × 2 replicas = 2 GB/day × 30 = 60 GB × $0.02
     'Replication transfer': 1.2,
-    // 50×5 + 50×7 + 100×16 + 2×8 + 52×8 + 1,388×4 = 250 + 350 + 1,600 + 16 + 416 + 5,552
-    // = 8,184/day × 30 = 245,520 × $0.025/1,000
-    'Step Functions transitions': 6.138,
-    // 50×2 + 50×4 + 100×13 + 2×5 + 52×4 + 1,388×2 = 4,594/day × 30 = 137,820 < 1M free
+    // 50×6 + 50×8 + 100×16 + 3×8 + 3×8 + 1,437×4 = 300 + 400 + 1,600 + 24 + 24 + 5,748
+    // = 8,096/day × 30 = 242,880 × $0.025/1,000
+    'Step Functions transitions': 6.072,
+    // 50×2 + 50×4 + 100×13 + 3×5 + 3×4 + 1,437×2 = 4,501/day × 30 = 135,030 < 1M free
     'Lambda task requests': 0,
     // 1,200 renders × 0.25 s × 1 GB + 100 validations × 0.5 s × 2 GB = 400 GB-s/day
     // × 30 = 12,000 < 400,000 free
     'Lambda task compute x86_64': 0,
-    // (4,594 − 1,200 − 100) = 3,294 × 0.1 s × 0.5 GB = 164.7 GB-s/day × 30 = 4,941 × $0.0000133334
-    'Lambda task compute arm64': 0.065880329,
-    // 4,594 invocations × 3 writes × 30 = 413,460 × $0.625/M
-    'DynamoDB writes': 0.2584125,
-    // 52 groups × 1 path × 30 = 1,560 − 1,000 free = 560 × $0.005
-    'Invalidation paths': 2.8,
+    // (4,501 − 1,200 − 100) = 3,201 × 0.1 s × 0.5 GB = 160.05 GB-s/day × 30 = 4,801.5 × $0.0000133334
+    'Lambda task compute arm64': 0.0640203201,
+    // 4,501 invocations × 3 writes × 30 = 405,090 × $0.625/M
+    'DynamoDB writes': 0.25318125,
+    // (1,200 render tasks + 50 advance-generations) × 1 consistent GetItem × 30 = 37,500 × $0.125/M
+    'DynamoDB reads': 0.0046875,
+    // 3 groups × 16 exact paths × 30 = 1,440 − 1,000 free = 440 × $0.005
+    'Invalidation paths': 2.2,
   };
 
   it.each(Object.entries(expected))('prices %s', (name, usd) => {
@@ -119,11 +127,11 @@ describe('costModel on a tiny profile computed by hand', () => {
     expect(model.lineItems.map((line) => line.name).sort()).toEqual(Object.keys(expected).sort());
   });
 
-  it('totals them: $2,442.70866/month, $81.42/day and per million images', () => {
-    // Sum of the above = 2,442.708662829
-    expect(model.usdPerMonth).toBeCloseTo(2_442.708662829, 6);
-    expect(model.usdPerDay).toBeCloseTo(2_442.708662829 / 30, 6);
-    expect(model.usdPerMillionImages).toBeCloseTo(2_442.708662829 / 30, 6);
+  it('totals them: $2,442.04026/month, $81.40/day and per million images', () => {
+    // Sum of the above = 2,442.0402590701
+    expect(model.usdPerMonth).toBeCloseTo(2_442.0402590701, 6);
+    expect(model.usdPerDay).toBeCloseTo(2_442.0402590701 / 30, 6);
+    expect(model.usdPerMillionImages).toBeCloseTo(2_442.0402590701 / 30, 6);
     for (const line of model.lineItems) expect(line.usdPerDay).toBeCloseTo(line.usdPerMonth / 30, 9);
   });
 });
@@ -158,9 +166,9 @@ describe('data transfer tiers', () => {
 });
 
 describe('free tiers', () => {
-  /** Only takedowns: each one folded into one wildcard path. */
-  const takedownsOnly = (perMonth: number) =>
-    costModel(assumptions({ imagesPerDay: 0, uploadsPerDay: 0, takedownsPerDay: perMonth / 30, daysPerMonth: 30 }));
+  /** Only takedowns: each one sent as its 16 exact paths (far within the 3,000 in flight). */
+  const takedownsOnly = (pathsPerMonth: number) =>
+    costModel(assumptions({ imagesPerDay: 0, uploadsPerDay: 0, takedownsPerDay: pathsPerMonth / 16 / 30, daysPerMonth: 30 }));
 
   it('bills no invalidation for the first 1,000 paths of a month', () => {
     expect(usdPerMonth(takedownsOnly(1_000), 'Invalidation paths')).toBeCloseTo(0, 9);
@@ -178,29 +186,85 @@ describe('free tiers', () => {
   });
 });
 
-describe('invalidation load', () => {
-  it('bills groups past the 15 in-flight wildcards path by path', () => {
-    // 8,640 groups/day / 1,440 × 5 min = 30 in flight: 15 wildcards + 15 × 16 paths
-    const load = invalidationLoad(8_640, { flushMinutes: 1, invalidationMinutes: 5, variantsPerOriginal: 16 });
+describe('invalidation load under the planner rule (exact paths first, a wildcard only when they do not fit)', () => {
+  const rule = { flushMinutes: 1, invalidationMinutes: 5, variantsPerOriginal: 16 };
+
+  it('sends every group as its exact paths while they fit the 3,000 in flight: no wildcard, 16 paths billed', () => {
+    // 8,640 groups/day / 1,440 × 5 min = 30 in flight × 16 = 480 paths
+    const load = invalidationLoad(8_640, rule);
     expect(load.groupsInFlight).toBeCloseTo(30, 9);
+    expect(load.pathsInFlight).toBeCloseTo(480, 9);
+    expect(load.wildcardsWanted).toBe(0);
+    expect(load.wildcardsInFlight).toBe(0);
+    expect(load.billedPathsPerGroup).toBe(16);
+  });
+
+  it('past 3,000 exact paths, uses just enough wildcards to keep the paths at 3,000', () => {
+    // 56,160/day → 195 groups in flight → 3,120 exact paths; each wildcard frees 15 → 120 / 15 = 8
+    const load = invalidationLoad(56_160, rule);
+    expect(load.groupsInFlight).toBeCloseTo(195, 9);
+    expect(load.exactPathsWanted).toBeCloseTo(3_120, 9);
+    expect(load.wildcardsWanted).toBeCloseTo(8, 9);
+    expect(load.wildcardsInFlight).toBeCloseTo(8, 9);
+    expect(load.pathsInFlight).toBeCloseTo(3_000, 9);
+    expect(load.billedPathsPerGroup).toBeCloseTo(16 - (8 / 195) * 15, 9);
+  });
+
+  it('holds at most (3,000 + 15 × 15) / 16 = 201.5625 groups in flight; past that the paths pass 3,000 (groups wait)', () => {
+    expect(invalidationLoad(0, rule).groupCapacity).toBeCloseTo(201.5625, 9);
+    // 210 in flight: 3,360 exact paths want 24 wildcards, 15 are sent: 3,360 − 225 = 3,135 paths
+    const load = invalidationLoad((210 / 5) * 1_440, rule);
+    expect(load.wildcardsWanted).toBeCloseTo(24, 9);
     expect(load.wildcardsInFlight).toBe(15);
-    expect(load.pathsInFlight).toBeCloseTo(15 + 15 * 16, 9);
-    expect(load.billedPathsPerGroup).toBeCloseTo(0.5 * 1 + 0.5 * 16, 9);
+    expect(load.pathsInFlight).toBeCloseTo(3_135, 9);
   });
 
   it('keeps a flush in flight through the flushes its invalidations outlast', () => {
     // Flush every 2 min: 1,440 groups/day → 2 per flush; 5-min invalidations span
     // ceil(5 / 2) = 3 flushes → 6 groups in flight.
-    const load = invalidationLoad(1_440, { flushMinutes: 2, invalidationMinutes: 5, variantsPerOriginal: 16 });
+    const load = invalidationLoad(1_440, { ...rule, flushMinutes: 2 });
     expect(load.groupsPerFlush).toBeCloseTo(2, 9);
     expect(load.groupsInFlight).toBeCloseTo(6, 9);
   });
 
-  it('never folds groups smaller than 4 paths', () => {
-    const load = invalidationLoad(1_440, { flushMinutes: 1, invalidationMinutes: 5, variantsPerOriginal: 3 });
-    expect(load.wildcardsInFlight).toBe(0);
-    expect(load.pathsInFlight).toBeCloseTo(5 * 3, 9);
-    expect(load.billedPathsPerGroup).toBe(3);
+  it('never sends a one-path group as a wildcard: it would save nothing', () => {
+    const load = invalidationLoad(1_440_000, { ...rule, variantsPerOriginal: 1 });
+    expect(load.pathsInFlight).toBeCloseTo(5_000, 6);
+    expect(load.wildcardsWanted).toBe(0);
+    expect(load.billedPathsPerGroup).toBe(1);
+  });
+});
+
+describe('DynamoDB reads', () => {
+  it('bills one read request unit per render task and per generation advance (each a consistent GetItem) at $0.125 per million', () => {
+    const model = costModel(assumptions({ imagesPerDay: 1e9 }));
+    const renderTasks = model.daily.variantPuts - model.daily.edgeRenders;
+    expect(renderTasks).toBeCloseTo(1e6 * 12, 3);
+    // 1M uploads × 12 renders + 10,000 re-uploads × 1 advance-generation = 12,010,000 a day
+    expect(model.daily.reuploads).toBeCloseTo(10_000, 6);
+    expect(model.daily.dynamoReads).toBeCloseTo(renderTasks + 10_000, 3);
+    expect(usdPerMonth(model, 'DynamoDB reads')).toBeCloseTo((12_010_000 * 30 * 0.125) / 1e6, 6);
+  });
+});
+
+describe('cells in the bill', () => {
+  it('change nothing but the invalidation paths, which each cell plans against its own budget', () => {
+    const one = costModel(assumptions({ imagesPerDay: 1e10 }));
+    const three = costModel(assumptions({ imagesPerDay: 1e10, cells: 3 }));
+    for (const [i, line] of one.lineItems.entries()) expect(three.lineItems[i]!.usdPerMonth, line.name).toBeCloseTo(line.usdPerMonth, 6);
+  });
+
+  it('bill each cell what its own planner submits', () => {
+    // 56,160 takedowns/day: one distribution has 195 groups in flight, 8 of them as wildcards;
+    // three have 65 each, all exact (1,040 paths).
+    const paths = (cells: number) => costModel(assumptions({ imagesPerDay: 0, uploadsPerDay: 0, takedownsPerDay: 56_160, cells })).daily.invalidationPaths;
+    expect(paths(1)).toBeCloseTo(56_160 * (16 - (8 / 195) * 15), 6);
+    expect(paths(3)).toBeCloseTo(56_160 * 16, 6);
+  });
+
+  it('refuse a number of cells that is not a whole number ≥ 1', () => {
+    expect(() => assumptions({ cells: 0 })).toThrow(/cells must be a whole number ≥ 1/);
+    expect(() => assumptions({ cells: 1.5 })).toThrow(/cells must be a whole number ≥ 1/);
   });
 });
 

@@ -55,11 +55,8 @@ const LINE_ITEMS: readonly LineItemSpec[] = [
   { name: 'Lambda task compute x86_64', price: 'lambdaGbSecondsX86', perMonth: perDay((q) => q.taskGbSecondsX86) },
   { name: 'Lambda task compute arm64', price: 'lambdaGbSecondsArm64', perMonth: perDay((q) => q.taskGbSecondsArm64) },
   { name: 'DynamoDB writes', price: 'dynamoDbWrites', perMonth: perDay((q) => q.dynamoWrites) },
-  {
-    name: 'Invalidation paths',
-    price: 'invalidationPaths',
-    perMonth: perDay((q) => q.invalidationGroups * q.invalidation.billedPathsPerGroup),
-  },
+  { name: 'DynamoDB reads', price: 'dynamoDbReads', perMonth: perDay((q) => q.dynamoReads) },
+  { name: 'Invalidation paths', price: 'invalidationPaths', perMonth: perDay((q) => q.invalidationPaths) },
 ];
 
 export function costModel(a: Assumptions): CostModel {

@@ -205,6 +205,14 @@ export const PRICES = {
       'not in docs/aws-limits.md: https://airbyte.com/data-engineering-resources/dynamodb-pricing (on demand, US East; older pages say $1.25, the price before the 2024 cut)',
     confidence: '3P',
   },
+  dynamoDbReads: {
+    usd: 0.125,
+    per: 1_000_000,
+    unit: 'read request unit',
+    source:
+      'not in docs/aws-limits.md: https://airbyte.com/data-engineering-resources/dynamodb-pricing (on demand, US East, after the November 2024 cut; price); a strongly consistent read of up to 4 KB is one unit: https://aws.amazon.com/dynamodb/pricing/on-demand/',
+    confidence: '3P',
+  },
 } as const satisfies Record<string, UnitPrice | TieredPrice>;
 
 export type PriceName = keyof typeof PRICES;

@@ -6,7 +6,7 @@
 import type { Assumptions } from './assumptions.ts';
 import { invalidationLoad, MAX_PATHS_PER_BATCH, MINUTES_PER_DAY, type InvalidationLoad } from './invalidations.ts';
 import { BYTES_PER_GB } from './prices.ts';
-import { pipelinePaths, RENDER_TASK, totalInvocations, VALIDATE_TASK, type PathCount } from './workflow-transitions.ts';
+import { CURRENT_UPLOAD_CHECK_TASKS, pipelinePaths, RENDER_TASK, totalInvocations, VALIDATE_TASK, type PathCount } from './workflow-transitions.ts';
 
 export const SECONDS_PER_DAY = 86_400;
 
@@ -29,9 +29,14 @@ export interface DailyQuantities {
 
   // The pipeline.
   readonly reuploads: number;
-  /** Originals whose variants are invalidated: takedowns and re-uploads. */
+  /** Originals whose freshness entry changes (a new generation or DENIED): re-uploads and takedowns. */
+  readonly freshnessChanges: number;
+  /** Originals whose variants are invalidated: takedowns only (a re-upload moves its generation instead). */
   readonly invalidationGroups: number;
+  /** One cell's invalidations at the mean rate (each cell's distribution has its own quotas). */
   readonly invalidation: InvalidationLoad;
+  /** Invalidation paths submitted, every cell together. */
+  readonly invalidationPaths: number;
   readonly executions: number;
   readonly transitions: number;
   readonly taskInvocations: number;
@@ -40,6 +45,8 @@ export interface DailyQuantities {
   readonly taskSecondsArm64: number;
   readonly taskGbSecondsArm64: number;
   readonly dynamoWrites: number;
+  /** Read request units: the consistent GetItem of the originals table by render-variant (before its PUT) and advance-generation. */
+  readonly dynamoReads: number;
 
   // S3.
   /** GET/HEAD on the variants bucket: CloudFront fetching a variant (found or not), the render task's existence check. */
@@ -69,12 +76,15 @@ export function dailyQuantities(a: Assumptions): DailyQuantities {
   // Pipeline: executions along the paths counted from asl/*.asl.json.
   const reuploads = a.uploadsPerDay * a.reuploadShare;
   const newUploads = a.uploadsPerDay - reuploads;
-  const invalidationGroups = a.takedownsPerDay + reuploads;
-  const invalidation = invalidationLoad(invalidationGroups, a);
+  const invalidationGroups = a.takedownsPerDay;
+  // Tenants are sharded evenly over the cells: each distribution plans its own share.
+  const invalidation = invalidationLoad(invalidationGroups / a.cells, a);
+  const invalidationPaths = invalidationGroups * invalidation.billedPathsPerGroup;
+  // One flush schedule, as built (cells would each need their own: not deployed yet).
   const flushes = MINUTES_PER_DAY / a.flushMinutes;
   // Fewer groups than flushes: each lands in a flush of its own (the upper bound on busy flushes).
   const busyFlushes = Math.min(flushes, invalidationGroups);
-  const pathsPerBusyFlush = busyFlushes > 0 ? (invalidationGroups * invalidation.billedPathsPerGroup) / busyFlushes : 0;
+  const pathsPerBusyFlush = busyFlushes > 0 ? invalidationPaths / busyFlushes : 0;
   const paths = pipelinePaths(a.standardVariantsPerUpload, Math.max(1, Math.ceil(pathsPerBusyFlush / MAX_PATHS_PER_BATCH)));
   const runs: ReadonlyArray<readonly [PathCount, number]> = [
     [paths.upload, newUploads],
@@ -90,6 +100,7 @@ export function dailyQuantities(a: Assumptions): DailyQuantities {
   const taskInvocations = sum(totalInvocations);
   const renderTasks = invocationsOf(RENDER_TASK);
   const validateTasks = invocationsOf(VALIDATE_TASK);
+  const currentUploadChecks = CURRENT_UPLOAD_CHECK_TASKS.reduce((total, task) => total + invocationsOf(task), 0);
   const smallTasks = taskInvocations - renderTasks - validateTasks;
   const renderTaskSeconds = (renderTasks * renderMs) / 1000;
   const validateSeconds = (validateTasks * a.meanValidateMs) / 1000;
@@ -112,8 +123,10 @@ export function dailyQuantities(a: Assumptions): DailyQuantities {
     dataTransferOutGb: gb(requests * a.meanVariantBytes),
 
     reuploads,
+    freshnessChanges: reuploads + a.takedownsPerDay,
     invalidationGroups,
     invalidation,
+    invalidationPaths,
     executions: runs.reduce((total, [, n]) => total + n, 0),
     transitions: sum((count) => count.transitions),
     taskInvocations,
@@ -122,6 +135,7 @@ export function dailyQuantities(a: Assumptions): DailyQuantities {
     taskSecondsArm64,
     taskGbSecondsArm64: gbSeconds(taskSecondsArm64, a.smallTaskMemoryMb),
     dynamoWrites: taskInvocations * a.dynamoWritesPerTask,
+    dynamoReads: currentUploadChecks * a.dynamoReadsPerCurrentCheck,
 
     variantGets: variantLookups + renderTasks,
     originalGets: edgeRenders + validateTasks + renderTasks,

@@ -3,7 +3,7 @@ import type { Assumptions } from './assumptions.ts';
 import { MEASURED, type MeasuredName } from './measured.ts';
 import { costModel, type CostModel } from './model.ts';
 import { PRICES_DATE } from './prices.ts';
-import { breaksFirst, checkQuotas, firstExceeded, type QuotaCheck } from './quotas.ts';
+import { breaksFirst, cellsFor, checkQuotas, firstExceeded, freshnessAtPeak, type CellsNeeded, type FreshnessAtPeak, type QuotaCheck } from './quotas.ts';
 
 export interface Report {
   readonly pricesDate: string;
@@ -13,17 +13,24 @@ export interface Report {
   readonly quotas: readonly QuotaCheck[];
   readonly breaksFirst: QuotaCheck | undefined;
   readonly firstExceeded: QuotaCheck | undefined;
+  /** The busiest cell's KeyValueStore at peak: live entries, bytes, slot load. */
+  readonly freshness: FreshnessAtPeak;
+  /** The cells the per-distribution and per-shield-Region quotas need for a headroom of 1.5 (modelled, not deployed yet). */
+  readonly cellsNeeded: CellsNeeded;
 }
 
 export function report(a: Assumptions, overridden: ReadonlySet<keyof Assumptions>): Report {
   const quotas = checkQuotas(a);
+  const cost = costModel(a);
   const provisional = (Object.keys(MEASURED) as MeasuredName[]).filter((name) => MEASURED[name].provisional && !overridden.has(name));
   return {
     pricesDate: PRICES_DATE,
     provisional,
-    cost: costModel(a),
+    cost,
     quotas,
     breaksFirst: breaksFirst(quotas),
     firstExceeded: firstExceeded(quotas),
+    freshness: freshnessAtPeak(cost.daily, a),
+    cellsNeeded: cellsFor(a),
   };
 }

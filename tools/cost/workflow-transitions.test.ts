@@ -1,20 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { ASL, countPath, pipelinePaths, type AslMachine } from './workflow-transitions.ts';
+import { ASL, branchOf, countPath, pipelinePaths, type AslMachine } from './workflow-transitions.ts';
 
 describe('countPath over the checked-in asl/', () => {
   const paths = pipelinePaths(12, 1);
 
-  it('bills a new upload 5 transitions: ValidateOriginal, RecordOriginal, Replaced?, StartRender, Done', () => {
-    expect(paths.upload).toEqual({ transitions: 5, invocations: { 'validate-original': 1, 'record-original': 1 } });
+  it('bills a new upload 6 transitions: ValidateOriginal, RecordOriginal, Replaced?, FirstGeneration (a Pass), StartRender, Done', () => {
+    expect(paths.upload).toEqual({ transitions: 6, invocations: { 'validate-original': 1, 'record-original': 1 } });
   });
 
-  it('bills a re-upload 7: also DeleteOldVariants and InvalidateOldVariants', () => {
-    expect(paths.reupload.transitions).toBe(7);
+  it('bills a re-upload 8: AdvanceGeneration, Current? and DeleteOldVariants in place of FirstGeneration; no invalidation', () => {
+    // ValidateOriginal → RecordOriginal → Replaced? → AdvanceGeneration → Current? → DeleteOldVariants → StartRender → Done
+    expect(branchOf(ASL.upload, 'Replaced?')).toBe('AdvanceGeneration');
+    expect(branchOf(ASL.upload, 'Current?')).toBe('DeleteOldVariants');
+    expect(paths.reupload.transitions).toBe(8);
     expect(paths.reupload.invocations).toEqual({
       'validate-original': 1,
       'record-original': 1,
+      'advance-generation': 1,
       'delete-variants': 1,
-      'enqueue-invalidation': 1,
+    });
+  });
+
+  it('ends a re-upload superseded by a later one at the Default of Current?: 6 transitions, no delete, no render', () => {
+    // ValidateOriginal → RecordOriginal → Replaced? → AdvanceGeneration → Current? → Superseded
+    const superseded = countPath(ASL.upload, { choices: { 'Replaced?': 'AdvanceGeneration' } });
+    expect(superseded).toEqual({
+      transitions: 6,
+      invocations: { 'validate-original': 1, 'record-original': 1, 'advance-generation': 1 },
     });
   });
 
@@ -22,8 +34,8 @@ describe('countPath over the checked-in asl/', () => {
     expect(paths.render).toEqual({ transitions: 16, invocations: { 'plan-variants': 1, 'render-variant': 12 } });
   });
 
-  it('so an upload costs 2 executions and 5 + 16 = 21 transitions', () => {
-    expect(paths.upload.transitions + paths.render.transitions).toBe(21);
+  it('so an upload costs 2 executions and 6 + 16 = 22 transitions', () => {
+    expect(paths.upload.transitions + paths.render.transitions).toBe(22);
   });
 
   it('bills a takedown without requestedBy 8: RequestedBy?, NoRequester, five tasks, Done', () => {
@@ -45,6 +57,11 @@ describe('countPath over the checked-in asl/', () => {
   it('refuses a Map without an item count and a Choice target that is not a branch', () => {
     expect(() => countPath(ASL.render)).toThrow(/RenderVariants/);
     expect(() => countPath(ASL.upload, { choices: { 'Replaced?': 'Rejected' } })).toThrow(/no branch to Rejected/);
+  });
+
+  it('takes the one branch of a two-way Choice, and refuses a state that is not one', () => {
+    expect(branchOf(ASL.render, 'AnyFailed?')).toBe('ListFailures');
+    expect(() => branchOf(ASL.upload, 'RecordOriginal')).toThrow(/no Choice RecordOriginal/);
   });
 
   it('refuses a path that loops', () => {

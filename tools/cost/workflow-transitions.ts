@@ -91,14 +91,44 @@ export const ASL = {
 /** The tasks that run sharp: x86_64 at their own memory sizes (infra/aws/stacks/pipeline.ts); the others are arm64. */
 export const RENDER_TASK = 'render-variant';
 export const VALIDATE_TASK = 'validate-original';
+/**
+ * The tasks that ask whether their upload is still the key's current one (isCurrentUpload in
+ * tasks/record-original/originals-table.ts): one strongly consistent GetItem of the originals
+ * table per invocation, render-variant before its PUT, advance-generation before its write.
+ */
+export const CURRENT_UPLOAD_CHECK_TASKS = [RENDER_TASK, 'advance-generation'] as const;
+
+/** The one branch a two-way Choice takes when its condition holds (its Default is the other way). */
+export function branchOf(machine: AslMachine, choice: string): string {
+  const state = machine.States[choice];
+  if (state?.Type !== 'Choice') throw new Error(`no Choice ${choice}`);
+  const targets = [...new Set(state.Choices?.map((rule) => rule.Next))];
+  if (targets.length !== 1) throw new Error(`Choice ${choice} has ${targets.length} branches besides its Default`);
+  return targets[0] as string;
+}
+
+/** upload's Choice on record-original's `replaced`. */
+const REPLACED_CHOICE = 'Replaced?';
+/** upload's Choice on advance-generation's `written`: its Default ends the execution when a later upload was recorded since. */
+const CURRENT_CHOICE = 'Current?';
 
 /** The paths the cost model prices, per execution. */
 export function pipelinePaths(standardVariants: number, batchesPerBusyFlush: number) {
   return {
-    /** A new key: validate, record, not replaced, start render. */
+    /** A new key: validate, record, not replaced (its Default), start render. */
     upload: countPath(ASL.upload),
-    /** A key that replaces an accepted upload: also delete its variants and queue their URLs. */
-    reupload: countPath(ASL.upload, { choices: { 'Replaced?': 'DeleteOldVariants' } }),
+    /**
+     * A key recorded before (accepted, quarantined or taken down), still its latest upload: each
+     * Choice's branch, whatever it is named, so the bill follows asl/upload.asl.json (today: advance
+     * its generation, Current?, delete its old variants, start render). The superseded ending is
+     * the exception (a later upload of the key pays its own way).
+     */
+    reupload: countPath(ASL.upload, {
+      choices: {
+        [REPLACED_CHOICE]: branchOf(ASL.upload, REPLACED_CHOICE),
+        [CURRENT_CHOICE]: branchOf(ASL.upload, CURRENT_CHOICE),
+      },
+    }),
     render: countPath(ASL.render, { mapItems: { RenderVariants: standardVariants } }),
     /** Started without requestedBy (the longer of the two paths). */
     takedown: countPath(ASL.takedown),

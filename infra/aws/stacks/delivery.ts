@@ -12,8 +12,8 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { ALLOWED_PARAMS, ORIGIN_SHIELD_REGIONS, type OriginalsRegion } from '../../../core/index.ts';
-import type { DeploymentConfig } from '../../../core/deployment/index.ts';
+import { CACHE_KEY_PARAMS, EDGE_MAX_AGE_SECONDS, ORIGIN_SHIELD_REGIONS, type OriginalsRegion } from '../../../core/index.ts';
+import { HSTS_MAX_AGE_SECONDS, VARY, type DeploymentConfig } from '../../../core/deployment/index.ts';
 import { ORIGIN_ROLE_HEADER, type OriginRole } from '../../../edge/origin/origin-request.ts';
 import { accessLogsBucket, privateBucket } from '../buckets.ts';
 import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
@@ -41,9 +41,13 @@ export const FAILOVER_STATUS_CODES = [403, 404, 500, 502, 503, 504];
  */
 export const ORIGIN_SHIELD_REGION: OriginalsRegion = 'us-east-1';
 
-/** Variants are immutable per key (a new upload invalidates): a year, as their Cache-Control says. */
-const VARIANT_MAX_TTL = Duration.days(365);
-const VARIANT_DEFAULT_TTL = Duration.days(30);
+/**
+ * The edge keeps a variant at most EDGE_MAX_AGE_SECONDS whatever its object's Cache-Control says
+ * (the maximum TTL caps s-maxage and max-age: docs/aws-limits.md §C, "Cache TTLs"): the freshness
+ * window's premise (core/contract/freshness.ts). An object without Cache-Control gets the same.
+ */
+const VARIANT_MAX_TTL = Duration.seconds(EDGE_MAX_AGE_SECONDS);
+const VARIANT_DEFAULT_TTL = VARIANT_MAX_TTL;
 /** Long-tail variants move to cheaper storage by themselves; a popular one stays in the frequent tier. */
 const VARIANTS_TO_INTELLIGENT_TIERING_AFTER = Duration.days(30);
 
@@ -77,8 +81,8 @@ export class DeliveryStack extends Stack {
 
     this.cachePolicy = new cloudfront.CachePolicy(this, 'CanonicalImageKey', {
       cachePolicyName: `${config.name}-canonical-image-key`,
-      comment: 'The viewer function rewrites the query to the canonical params; the key is the URI and those, nothing else',
-      queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList(...ALLOWED_PARAMS),
+      comment: 'The viewer function rewrites the query to the canonical params and the generation; the key is the URI and those, nothing else',
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList(...CACHE_KEY_PARAMS),
       headerBehavior: cloudfront.CacheHeaderBehavior.none(),
       cookieBehavior: cloudfront.CacheCookieBehavior.none(),
       // Images are already compressed; Accept-Encoding must not split the cache.
@@ -105,6 +109,18 @@ export class DeliveryStack extends Stack {
       fallbackStatusCodes: FAILOVER_STATUS_CODES,
     });
 
+    const responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'ImageResponseHeaders', {
+      responseHeadersPolicyName: `${config.name}-image-response-headers`,
+      comment: 'The managed security headers, and Vary: Accept for fmt=auto (core/deployment/response-headers.ts)',
+      securityHeadersBehavior: {
+        strictTransportSecurity: { accessControlMaxAge: Duration.seconds(HSTS_MAX_AGE_SECONDS), override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.SAMEORIGIN, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+      },
+      customHeadersBehavior: { customHeaders: [{ header: 'Vary', value: VARY, override: true }] },
+    });
+
     const behavior = (trustedKeyGroups?: cloudfront.IKeyGroup[]): cloudfront.BehaviorOptions => ({
       origin,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -112,7 +128,7 @@ export class DeliveryStack extends Stack {
       cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
       cachePolicy: this.cachePolicy,
       compress: false,
-      responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+      responseHeadersPolicy,
       functionAssociations: [{ eventType: cloudfront.FunctionEventType.VIEWER_REQUEST, function: edge.viewerRequest }],
       edgeLambdas: [
         { eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST, functionVersion: edge.originRequest.currentVersion, includeBody: false },

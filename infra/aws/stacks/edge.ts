@@ -17,7 +17,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { byRegion, keyPairTenantKey, type TenantConfig, tenantConfigKey } from '../../../core/index.ts';
+import { byRegion, freshnessSeed, keyPairTenantKey, type TenantConfig, tenantConfigKey } from '../../../core/index.ts';
 import type { DeploymentConfig, TenantDeployment } from '../../../core/deployment/index.ts';
 import type { EdgeConfig } from '../../../edge/origin/edge-config.ts';
 import { VIEWER_FUNCTION_FILE } from '../../../edge/viewer/artifact.ts';
@@ -50,9 +50,14 @@ function tenantConfigEntries(tenants: readonly TenantDeployment[]): TenantKeyEnt
   return tenants.map((tenant) => ({ Key: tenantConfigKey(tenant.name), Value: JSON.stringify(tenantConfig(tenant)) }));
 }
 
-/** The KeyValueStore's first contents: each tenant's config. Later changes go through the KVS API (an import only seeds). */
+/**
+ * The KeyValueStore's first contents: each tenant's config and every freshness slot, empty
+ * (the viewer function reads a missing slot as an outage: core/contract/freshness.ts). Later
+ * changes go through the KVS API (an import only seeds a new store).
+ */
 export function keyValueStoreSeed(tenants: readonly TenantDeployment[]): string {
-  return JSON.stringify({ data: tenantConfigEntries(tenants).map(({ Key, Value }) => ({ key: Key, value: Value })) });
+  const tenantEntries = tenantConfigEntries(tenants).map(({ Key, Value }) => ({ key: Key, value: Value }));
+  return JSON.stringify({ data: [...tenantEntries, ...freshnessSeed().map(([key, value]) => ({ key, value }))] });
 }
 
 export function edgeConfig(names: ResourceNames): EdgeConfig {
@@ -76,7 +81,7 @@ export class EdgeStack extends Stack {
 
     this.keyValueStore = new cloudfront.KeyValueStore(this, 'KeyValueStore', {
       keyValueStoreName: names.keyValueStore,
-      comment: 'Tenant configs (t:), takedown deny-list (d:), signing keys',
+      comment: 'Tenant configs (t:), freshness slots: generations and the takedown deny-list (s:), signing keys',
       source: cloudfront.ImportSource.fromInline(keyValueStoreSeed(config.tenants)),
     });
     new CfnOutput(this, 'KeyValueStoreArn', {

@@ -102,7 +102,8 @@ export class PipelineStack extends Stack {
         removalPolicy: RemovalPolicy.RETAIN,
         ...props,
       });
-    const queue = table('InvalidationQueue', INVALIDATION_QUEUE_KEYS.partitionKey);
+    // Done items and request markers expire (tasks/shared/invalidation-queue.ts: DONE_RETENTION_SECONDS, REPLAY_WINDOW_SECONDS).
+    const queue = table('InvalidationQueue', INVALIDATION_QUEUE_KEYS.partitionKey, { timeToLiveAttribute: INVALIDATION_QUEUE_KEYS.timeToLive });
     const { indexName, partitionKey, sortKey } = INVALIDATION_QUEUE_KEYS.statusIndex;
     queue.addGlobalSecondaryIndex({
       indexName,

@@ -4,14 +4,13 @@
  * bucket, how each variant was made from the render executions' events and
  * the origin handler's reports, and the viewer function's own answer for a URL.
  */
-import { type DenyEntry, denyKey, type ImageRequest, keyToUri, originalKey, parseImageRequest, parseOriginalKey, parseVariantName, queryPairs, type TenantConfig, tenantConfigKey, variantKey, variantUri } from '../../../core/index.ts';
+import { DENIED, freshnessAddressOf, type ImageRequest, keyToUri, originalKey, parseImageRequest, parseOriginalKey, parseVariantName, queryPairs, slotEntry, type TenantConfig, tenantConfigKey, variantKey, variantUri } from '../../../core/index.ts';
 import { cacheKey, viewerEvent } from '../cloudfront.ts';
 import type { Execution } from '../executions.ts';
 import { PRIMARY_REGION, type LocalStack } from '../stack.ts';
-import type { Normalized, OriginalsListing, OriginalSummary, RenderPath, VariantsListing, VariantView } from '../ops/api.ts';
+import type { Normalized, OriginalsListing, OriginalSummary, RenderPath, TakenDown, VariantsListing, VariantView } from '../ops/api.ts';
 
 const TENANT_PREFIX = tenantConfigKey('');
-const DENY_PREFIX = denyKey('');
 
 export async function listOriginals(stack: LocalStack): Promise<OriginalsListing> {
   const byTenant = new Map<string, OriginalSummary[]>();
@@ -24,35 +23,58 @@ export async function listOriginals(stack: LocalStack): Promise<OriginalsListing
   for await (const key of stack.originals[PRIMARY_REGION].list('')) {
     const original = parseOriginalKey(key);
     if (!original) continue;
+    const generation = currentGeneration(stack, key);
     let variants = 0;
-    for await (const objectKey of stack.variants.list(`${key}/`)) if (parseVariantName(key, objectKey)) variants++;
+    for await (const objectKey of stack.variants.list(`${key}/`)) if (parseVariantName(key, objectKey)?.generation === generation) variants++;
     const list = byTenant.get(original.tenant) ?? [];
     list.push({ key, uri: keyToUri(key), variants });
     byTenant.set(original.tenant, list);
   }
-  const takenDown = [...stack.kvs]
-    .filter(([key]) => key.startsWith(DENY_PREFIX))
-    .map(([key, value]) => ({ key: key.slice(DENY_PREFIX.length), ...(JSON.parse(value) as DenyEntry) }));
   return {
     tenants: [...byTenant].sort(([a], [b]) => a.localeCompare(b)).map(([tenant, originals]) => ({ tenant, signing: signing.get(tenant), originals })),
-    takenDown,
+    takenDown: takenDown(stack),
   };
 }
 
-/** Every variant of `original` in the variants bucket, smallest width first. */
+/**
+ * The originals denied at the edge now, with the reason and time of the takedown that denied
+ * them: the store holds only the DENIED token at each original's address, the takedowns the rest.
+ */
+function takenDown(stack: LocalStack): TakenDown[] {
+  const latest = new Map<string, TakenDown>();
+  for (const execution of stack.pipeline.executions.list({ stateMachine: 'takedown' })) {
+    const { key, reason } = execution.input as { key: string; reason: string };
+    const at = (execution.output as { denied?: { at: string } } | undefined)?.denied?.at ?? execution.startedAt;
+    const { slotKey, id } = freshnessAddressOf(key);
+    if (slotEntry(stack.kvs.get(slotKey) ?? '', id) !== DENIED) continue;
+    if ((latest.get(key)?.at ?? '') < at) latest.set(key, { key, reason, at });
+  }
+  return [...latest.values()].sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/** The original's generation the edge serves now (its freshness entry), or undefined when it has none. */
+function currentGeneration(stack: LocalStack, key: string): string | undefined {
+  const { slotKey, id } = freshnessAddressOf(key);
+  const token = slotEntry(stack.kvs.get(slotKey) ?? '', id);
+  return token === DENIED ? undefined : token;
+}
+
+/** Every variant of `original` the edge serves now (its current generation's) in the variants bucket, smallest width first. */
 export async function listVariants(stack: LocalStack, original: Pick<ImageRequest, 'tenant' | 'path'>): Promise<VariantsListing> {
   const key = originalKey(original);
+  const generation = currentGeneration(stack, key);
   const preRendered = pipelineRenders(stack.pipeline.executions.list({ stateMachine: 'render' }));
   const variants: VariantView[] = [];
   for await (const objectKey of stack.variants.list(`${key}/`)) {
-    const params = parseVariantName(key, objectKey);
-    if (!params) continue;
+    const name = parseVariantName(key, objectKey);
+    if (!name || name.generation !== generation) continue;
+    const params = name.params;
     const object = await stack.variants.get(objectKey, { maxBytes: Number.MAX_SAFE_INTEGER });
     if (!object) continue; // deleted between the listing and the read
     variants.push({
       key: objectKey,
       params,
-      url: variantUri({ ...original, params }),
+      url: variantUri({ ...original, ...name }),
       bytes: object.body.length,
       contentType: object.contentType ?? 'application/octet-stream',
       render: latest(preRendered.get(objectKey), edgeRender(stack, objectKey)),

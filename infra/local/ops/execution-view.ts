@@ -105,7 +105,7 @@ export function formatBytes(bytes: number): string {
 export interface TakedownReport {
   readonly key: string;
   readonly reason: string;
-  readonly denied?: { readonly denyKey: string; readonly at: string };
+  readonly denied?: { readonly slotKey: string; readonly id: string; readonly at: string };
   readonly originals?: { readonly regions: Readonly<Record<OriginalsRegion, 'deleted' | 'absent'>> };
   readonly variants?: { readonly deleted: number; readonly paths: readonly string[] };
   readonly invalidation?: { readonly enqueued: number; readonly alreadyQueued: number };

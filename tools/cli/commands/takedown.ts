@@ -21,7 +21,7 @@ export const takedown: Command = {
     const steps = takedownReport(settled);
     report(context, summary, () => {
       const lines = [`takedown ${settled.name} of ${key}: ${settled.status} in ${formatMs(settled.durationMs)}`];
-      if (steps.denied) lines.push(`  deny-list entry  ${steps.denied.denyKey}  "${steps.reason}"  since ${steps.denied.at}: viewers get 451`);
+      if (steps.denied) lines.push(`  deny-list entry  ${steps.denied.slotKey} ${steps.denied.id}=!  "${steps.reason}"  since ${steps.denied.at}: viewers get 451`);
       if (steps.originals) lines.push(`  original         ${Object.entries(steps.originals.regions).map(([region, outcome]) => `${region} ${outcome}`).join(' · ')}`);
       if (steps.variants) lines.push(`  variants         ${steps.variants.deleted} deleted`);
       if (steps.invalidation) {

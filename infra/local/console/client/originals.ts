@@ -242,7 +242,7 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
         'div',
         { class: ok ? 'result' : 'result bad', 'data-testid': 'takedown-report' },
         h('div', {}, `takedown ${execution.name}: `, h('span', { class: `status-${execution.status}` }, execution.status), ok ? '' : ` at ${execution.failedState ?? '?'}: ${failure(execution)} — ${nextStep(execution)}`),
-        report.denied && h('div', {}, 'deny-list entry ', h('code', {}, report.denied.denyKey), ` reason “${report.reason}”, since ${new Date(report.denied.at).toLocaleTimeString()}`),
+        report.denied && h('div', {}, 'deny-list entry ', h('code', {}, `${report.denied.slotKey} ${report.denied.id}=!`), ` reason “${report.reason}”, since ${new Date(report.denied.at).toLocaleTimeString()}`),
         report.originals && h('div', {}, 'original: ', Object.entries(report.originals.regions).map(([region, outcome]) => `${region} ${outcome}`).join(' · ')),
         report.variants && h('div', {}, `variants deleted: ${report.variants.deleted}`),
         report.invalidation &&

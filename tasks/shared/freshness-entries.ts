@@ -1,0 +1,116 @@
+/**
+ * The freshness entries the viewer function reads (core/contract/freshness.ts): an
+ * original's generation token, or DENIED, in its slot of the KeyValueStore. Every
+ * write is a read-modify-write of one slot value.
+ */
+import { freshnessAddressOf, MAX_SLOT_ENTRIES, SlotFull, StoreUnavailable, withoutSlotEntry, withSlotEntry, type FreshnessAddress } from '../../core/index.ts';
+import {
+  CloudFrontKeyValueStoreServiceException,
+  ConflictException,
+  DescribeKeyValueStoreCommand,
+  GetKeyCommand,
+  PutKeyCommand,
+  type CloudFrontKeyValueStoreClient,
+} from '@aws-sdk/client-cloudfront-keyvaluestore';
+
+/**
+ * Whether the write may still happen, asked after the store's ETag is read: a write racing it
+ * moves the ETag, so our PutKey fails and the question is asked again.
+ */
+export type WriteGuard = () => Promise<boolean>;
+
+const always: WriteGuard = async () => true;
+
+export interface FreshnessEntries {
+  /** Sets the original's entry to `token` (a generation token or DENIED), unless `guard` says no; whether it did. */
+  set(originalKey: string, token: string, guard?: WriteGuard): Promise<FreshnessAddress & { readonly written: boolean }>;
+  /** Removes the original's entry while it is still `token`. */
+  remove(originalKey: string, token: string): Promise<FreshnessAddress>;
+}
+
+type SlotChange = (value: string, id: string) => string;
+
+/** Reads a slot's value and writes it back changed; a store that lost a slot is broken, never empty. */
+interface SlotStore {
+  /** false when the guard refused. */
+  change(slotKey: string, change: (value: string) => string, guard: WriteGuard): Promise<boolean>;
+}
+
+function entriesIn(store: SlotStore): FreshnessEntries {
+  const apply = async (originalKey: string, change: SlotChange, guard: WriteGuard) => {
+    const address = freshnessAddressOf(originalKey);
+    const written = await store.change(address.slotKey, (value) => change(value, address.id), guard);
+    return { ...address, written };
+  };
+  return {
+    set: (originalKey, token, guard = always) =>
+      apply(
+        originalKey,
+        (value, id) => {
+          const next = withSlotEntry(value, id, token);
+          if (next === undefined) throw new SlotFull(`slot of ${originalKey} holds ${MAX_SLOT_ENTRIES} entries already`);
+          return next;
+        },
+        guard,
+      ),
+    remove: async (originalKey, token) => {
+      const { slotKey, id } = await apply(originalKey, (value, entryId) => withoutSlotEntry(value, entryId, token), always);
+      return { slotKey, id };
+    },
+  };
+}
+
+/** The local stack's and the tests' store: the slot values in a Map (seeded with every slot). */
+export function mapFreshnessEntries(map: Map<string, string>): FreshnessEntries {
+  return entriesIn({
+    async change(slotKey, change, guard) {
+      if (!(await guard())) return false;
+      const value = map.get(slotKey);
+      if (value === undefined) throw new Error(`KeyValueStore has no slot ${slotKey}: it was not seeded`);
+      const next = change(value);
+      if (next !== value) map.set(slotKey, next);
+      return true;
+    },
+  });
+}
+
+/** Other writers (tenant configs, concurrent takedowns and uploads) move the store's ETag between our read and our write. */
+const MAX_PUT_ATTEMPTS = 4;
+
+/** A CloudFront KeyValueStore: every write names the store's current ETag, so a racing write makes us read the slot again. */
+export function keyValueStoreFreshnessEntries(client: CloudFrontKeyValueStoreClient, kvsArn: string): FreshnessEntries {
+  return entriesIn({
+    async change(slotKey, change, guard) {
+      for (let attempt = 1; attempt <= MAX_PUT_ATTEMPTS; attempt++) {
+        try {
+          const { ETag } = await client.send(new DescribeKeyValueStoreCommand({ KvsARN: kvsArn }));
+          if (!(await guard())) return false;
+          const { Value } = await client.send(new GetKeyCommand({ KvsARN: kvsArn, Key: slotKey }));
+          if (Value === undefined) throw new Error(`KeyValueStore ${kvsArn} answered slot ${slotKey} without a value`);
+          const next = change(Value);
+          if (next === Value) return true;
+          await client.send(new PutKeyCommand({ KvsARN: kvsArn, Key: slotKey, Value: next, IfMatch: ETag }));
+          return true;
+        } catch (err) {
+          if (err instanceof StoreUnavailable) throw err; // the guard's own store
+          if (isEtagConflict(err)) continue;
+          if (isUnavailable(err)) throw new StoreUnavailable(`KeyValueStore ${kvsArn} unavailable`, { cause: err });
+          throw err;
+        }
+      }
+      throw new StoreUnavailable(`KeyValueStore ${kvsArn}: its ETag changed on each of ${MAX_PUT_ATTEMPTS} attempts`);
+    },
+  });
+}
+
+const httpStatus = (err: unknown): number | undefined =>
+  err instanceof CloudFrontKeyValueStoreServiceException ? err.$metadata.httpStatusCode : undefined;
+
+const isEtagConflict = (err: unknown): boolean => err instanceof ConflictException || httpStatus(err) === 412;
+
+/** What the workflow should retry (StoreUnavailable is transient there): server faults, throttling, no answer at all. */
+function isUnavailable(err: unknown): boolean {
+  if (err instanceof SlotFull) return false;
+  if (!(err instanceof CloudFrontKeyValueStoreServiceException)) return true;
+  return err.$fault === 'server' || httpStatus(err) === 429 || err.name === 'ThrottlingException';
+}

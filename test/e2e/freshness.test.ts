@@ -1,0 +1,162 @@
+/**
+ * Freshness without invalidation, on the local stack: a replaced original serves its new
+ * bytes at every variant URL while the edge still holds the old ones under a day-long TTL
+ * and no invalidation ever completes; a takedown answers 451; a re-upload after a takedown
+ * serves the new image; a render of an earlier upload that finishes late is never served.
+ */
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DENIED, EDGE_MAX_AGE_SECONDS, freshnessAddressOf, generationTokenOf, parseVariantName, slotEntry } from '../../core/index.ts';
+import type { ObjectCreatedEvent } from '../../infra/local/s3-events.ts';
+import { startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
+
+type Colour = 'red' | 'green' | 'blue';
+const RGB: Record<Colour, { r: number; g: number; b: number }> = { red: { r: 220, g: 20, b: 20 }, green: { r: 20, g: 200, b: 20 }, blue: { r: 20, g: 20, b: 220 } };
+
+const original = (colour: Colour) => sharp({ create: { width: 800, height: 600, channels: 3, background: RGB[colour] } }).jpeg({ quality: 90 }).toBuffer();
+
+/** The colour an answer shows: the channel that dominates its mean. */
+async function colourOf(body: Buffer): Promise<Colour> {
+  const [r, g, b] = (await sharp(body).stats()).channels.map((channel) => channel.mean) as [number, number, number];
+  return r > g && r > b ? 'red' : g > b ? 'green' : 'blue';
+}
+
+/** Variant URLs a page would use: explicit formats, fmt=auto for two browsers, another width. */
+const URLS: ReadonlyArray<readonly [string, string]> = [
+  ['?w=256&fmt=webp', '*/*'],
+  ['?w=640&fmt=jpeg', '*/*'],
+  ['?w=640', 'image/avif,image/webp,*/*'],
+  ['?w=1080', 'image/webp,*/*'],
+];
+
+const WAIT = { timeout: 20_000, interval: 50 };
+
+describe('freshness on the local stack', () => {
+  let running: RunningStack;
+  const pipeline = () => running.stack.pipeline;
+
+  beforeAll(async () => {
+    // No flush ever runs and no invalidation would complete: freshness must not need one.
+    running = await startTestStack({ pipeline: { flushEveryMs: 0, retryIntervalMs: 0, invalidationCompletesAfterMs: 24 * 3600_000 } });
+    await settled();
+  }, 120_000); // the seed's renders, on a busy machine
+  afterAll(() => running.stop());
+
+  async function settled() {
+    await running.stack.replication.settled();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await pipeline().settled();
+  }
+
+  const get = async (key: string, [query, accept]: readonly [string, string]) => {
+    const res = await running.request(`/${key}${query}`, { headers: { accept } });
+    return { status: res.status, cache: res.headers.get('x-cache'), body: Buffer.from(await res.arrayBuffer()), cacheControl: res.headers.get('cache-control') };
+  };
+
+  /** Every URL answers 200 in `colour`. */
+  async function servesEverywhere(key: string, colour: Colour) {
+    for (const url of URLS) {
+      const answer = await get(key, url);
+      expect(answer.status, url[0]).toBe(200);
+      expect(await colourOf(answer.body), url[0]).toBe(colour);
+    }
+  }
+
+  const uploadsOf = (key: string) => pipeline().executions.list({ stateMachine: 'upload' }).filter((e) => (e.input as ObjectCreatedEvent).detail.object.key === key);
+
+  async function put(key: string, colour: Colour) {
+    const before = uploadsOf(key).length;
+    expect((await upload(running, key, await original(colour), 'image/jpeg')).status).toBe(201);
+    await vi.waitFor(() => expect(uploadsOf(key).length).toBeGreaterThan(before), WAIT);
+  }
+
+  const entry = (key: string) => {
+    const { slotKey, id } = freshnessAddressOf(key);
+    return slotEntry(running.stack.kvs.get(slotKey)!, id);
+  };
+
+  async function variantNames(key: string) {
+    const names = [];
+    for await (const objectKey of running.stack.variants.list(`${key}/`)) names.push(parseVariantName(key, objectKey));
+    return names;
+  }
+
+  it('serves a replaced original at every variant URL while the edge still holds the old one, with no invalidation', async () => {
+    const key = 'demo/fresh/replaced.jpg';
+    await put(key, 'red');
+    await settled();
+    for (const url of URLS) await get(key, url);
+    for (const url of URLS) {
+      const cached = await get(key, url);
+      expect(cached.cache).toBe('Hit from cloudfront');
+      expect(await colourOf(cached.body)).toBe('red');
+      expect(cached.cacheControl).toContain(`s-maxage=${EDGE_MAX_AGE_SECONDS}`);
+    }
+    const invalidations = pipeline().invalidations.records.length;
+
+    await put(key, 'blue');
+    await vi.waitFor(() => servesEverywhere(key, 'blue'), WAIT);
+    await settled();
+    await servesEverywhere(key, 'blue');
+    expect(pipeline().invalidations.records.length).toBe(invalidations);
+    expect(await pipeline().queue.drain()).toEqual([]);
+    // Only the new generation's variants are left in the bucket.
+    const token = entry(key);
+    expect(token).toMatch(/^[0-9a-z]{8}$/);
+    expect(entry(key)).not.toBe(DENIED);
+    const names = await variantNames(key);
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.every((name) => name?.generation === token)).toBe(true);
+  });
+
+  it('answers 451 at every URL once the takedown denied it, and serves a re-upload after the takedown', async () => {
+    const key = 'demo/fresh/taken-down.jpg';
+    await put(key, 'red');
+    await settled();
+    for (const url of URLS) await get(key, url);
+
+    const res = await running.request('/_local/takedown', { method: 'POST', body: JSON.stringify({ tenant: 'demo', key, reason: 'freshness test' }) });
+    expect(res.status).toBe(202);
+    await vi.waitFor(() => expect(entry(key)).toBe(DENIED), WAIT);
+    for (const url of URLS) expect((await get(key, url)).status).toBe(451);
+    await settled();
+
+    await put(key, 'green');
+    await vi.waitFor(() => servesEverywhere(key, 'green'), WAIT);
+    await settled();
+    await servesEverywhere(key, 'green');
+  });
+
+  it("never serves, nor keeps, a render of the earlier upload that finishes after the re-upload's cleanup", async () => {
+    const key = 'demo/fresh/race.jpg';
+    const release = pipeline().faults.hold('RenderVariant');
+    try {
+      await put(key, 'red');
+      const firstRender = () => pipeline().executions.list({ stateMachine: 'render' }).find((e) => (e.input as { key: string }).key === key);
+      await vi.waitFor(() => expect(firstRender()).toBeDefined(), WAIT);
+      await put(key, 'blue');
+      // The re-upload is recorded, its generation moved and the first upload's variants deleted, while the first render still waits.
+      await vi.waitFor(() => expect(uploadsOf(key).every((e) => e.status === 'SUCCEEDED')).toBe(true), WAIT);
+      expect(firstRender()?.status).toBe('RUNNING');
+    } finally {
+      release();
+    }
+    await settled();
+
+    const second = uploadsOf(key).find((e) => (e.output as { generation?: { token: string | null } }).generation?.token)!;
+    const secondEtag = (second.input as ObjectCreatedEvent).detail.object.etag;
+    const renders = pipeline().executions.list({ stateMachine: 'render' }).filter((e) => (e.input as { key: string }).key === key);
+    expect(renders.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    const statuses = (etag: string, same: boolean) =>
+      new Set(renders.filter((e) => ((e.input as { etag: string }).etag === etag) === same).flatMap((e) => (e.output as { rendered: { variants: Array<{ status: string }> } }).rendered.variants.map((v) => v.status)));
+    expect(statuses(secondEtag, false)).toEqual(new Set(['superseded']));
+    expect(statuses(secondEtag, true)).toEqual(new Set(['created']));
+
+    const token = generationTokenOf(`${key}@${secondEtag}`);
+    expect(entry(key)).toBe(token);
+    const names = await variantNames(key);
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.every((name) => name?.generation === token)).toBe(true);
+    await servesEverywhere(key, 'blue');
+  });
+});
