@@ -2,11 +2,11 @@
 import '@aws-sdk/signature-v4a';
 import { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dynamoClient, requireEnv, runtimeFromEnv, TASK_ENV } from '../shared/environment.ts';
+import { awsClientConfig, dynamoClient, requireEnv, runtimeFromEnv, TASK_ENV } from '../shared/environment.ts';
 import { keyValueStoreFreshnessEntries } from '../shared/freshness-entries.ts';
 import { createAdvanceGenerationTask } from './task.ts';
 
 export const handler = createAdvanceGenerationTask({
-  entries: keyValueStoreFreshnessEntries(new CloudFrontKeyValueStoreClient({}), requireEnv(TASK_ENV.keyValueStoreArn)),
+  entries: keyValueStoreFreshnessEntries(new CloudFrontKeyValueStoreClient(awsClientConfig('keyValueStore')), requireEnv(TASK_ENV.keyValueStoreArn)),
   originalsTable: { client: DynamoDBDocumentClient.from(dynamoClient()), name: requireEnv(TASK_ENV.originalsTable) },
 })(runtimeFromEnv());

@@ -43,10 +43,12 @@ export function originalsBucketsFromEnv(): Record<OriginalsRegion, string> {
  * Item reads and writes take single-digit milliseconds on average, and AWS's advice
  * for latency spikes is a shorter request timeout, so a slow request is abandoned and
  * retried ("Reduce the request timeout settings",
- * https://repost.aws/knowledge-center/dynamodb-high-latency). With the SDK's 3 attempts
- * a call that never answers fails in about 3 × 3 s, inside every task's 30 s.
+ * https://repost.aws/knowledge-center/dynamodb-high-latency). 5 s is far above that and
+ * leaves room for the local stack's dynalite on a saturated machine (a timed-out attempt
+ * there can leave an idempotency record in progress); with the SDK's 3 attempts a call
+ * that never answers fails in about 3 × 5 s, inside every task's 30 s.
  */
-export const DYNAMODB_ATTEMPT_TIMEOUT_MS = 3_000;
+export const DYNAMODB_ATTEMPT_TIMEOUT_MS = 5_000;
 /**
  * The same for the CloudFront KeyValueStore API (DescribeKeyValueStore, GetKey, PutKey)
  * and the CloudFront API (GetInvalidation): control-plane calls answered in well under

@@ -39,7 +39,7 @@ describe('freshness on the local stack', () => {
     // No flush ever runs and no invalidation would complete: freshness must not need one.
     running = await startTestStack({ pipeline: { flushEveryMs: 0, retryIntervalMs: 0, invalidationCompletesAfterMs: 24 * 3600_000 } });
     await settled();
-  }, 120_000); // the seed's renders, on a busy machine
+  });
   afterAll(() => running.stop());
 
   async function settled() {
