@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DENIED, EDGE_MAX_AGE_SECONDS, freshnessAddressOf, generationTokenOf, parseVariantName, slotEntry } from '../../core/index.ts';
 import type { ObjectCreatedEvent } from '../../infra/local/s3-events.ts';
-import { startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
+import { settled as settledStack, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
 type Colour = 'red' | 'green' | 'blue';
 const RGB: Record<Colour, { r: number; g: number; b: number }> = { red: { r: 220, g: 20, b: 20 }, green: { r: 20, g: 200, b: 20 }, blue: { r: 20, g: 20, b: 220 } };
@@ -42,11 +42,7 @@ describe('freshness on the local stack', () => {
   });
   afterAll(() => running.stop());
 
-  async function settled() {
-    await running.stack.replication.settled();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await pipeline().settled();
-  }
+  const settled = () => settledStack(running);
 
   const get = async (key: string, [query, accept]: readonly [string, string]) => {
     const res = await running.request(`/${key}${query}`, { headers: { accept } });

@@ -15,7 +15,7 @@ import type { Execution } from '../../infra/local/executions.ts';
 import type { ObjectCreatedEvent } from '../../infra/local/s3-events.ts';
 import { QUARANTINE_BUCKET } from '../../infra/local/pipeline.ts';
 import { HAS_GO, withGo } from '../support/go.ts';
-import { startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
+import { settled as settledStack, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
 const CHROME_ACCEPT = 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8';
 /** avif, webp and jpeg at every standard width. */
@@ -39,12 +39,7 @@ describe('pipeline on the local stack', () => {
   });
   afterAll(() => running.stop());
 
-  /** Waits for replication and every execution, including ones started by S3 events still on their way. */
-  async function settled() {
-    await running.stack.replication.settled();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await pipeline().settled();
-  }
+  const settled = () => settledStack(running);
 
   async function executions(query = ''): Promise<Summary[]> {
     return (await running.request(`/_local/executions${query}`)).json() as Promise<Summary[]>;

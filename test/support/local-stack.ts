@@ -56,3 +56,10 @@ export function rawGet(running: RunningStack, path: string, headers: Record<stri
     req.end();
   });
 }
+
+/** Waits for replication and every execution, including ones started by S3 events still on their way. */
+export async function settled(running: RunningStack): Promise<void> {
+  await running.stack.replication.settled();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await running.stack.pipeline.settled();
+}
