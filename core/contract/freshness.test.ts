@@ -15,7 +15,6 @@ import {
   MAX_SLOT_VALUE_LENGTH,
   SLOT_DIGITS,
   slotEntry,
-  withoutSlotEntry,
   withSlotEntry,
 } from './freshness.ts';
 import { EDGE_MAX_AGE_SECONDS } from './limits.ts';
@@ -47,12 +46,6 @@ describe('freshness slots', () => {
     expect(slotEntry(value, id(1).slice(0, -1))).toBeUndefined();
     expect(slotEntry(withSlotEntry(value, id(1), 'bbbbbbbb')!, id(1))).toBe('bbbbbbbb');
     expect(slotEntry(EMPTY_SLOT, id(1))).toBeUndefined();
-  });
-
-  it('removes an entry only while it still holds the token, and empties to EMPTY_SLOT', () => {
-    const value = withSlotEntry(EMPTY_SLOT, id(1), 'aaaaaaaa')!;
-    expect(withoutSlotEntry(value, id(1), 'bbbbbbbb')).toBe(value);
-    expect(withoutSlotEntry(value, id(1), 'aaaaaaaa')).toBe(EMPTY_SLOT);
   });
 
   it(`holds MAX_SLOT_ENTRIES (${MAX_SLOT_ENTRIES}) entries within a KeyValueStore value, and refuses one more`, () => {

@@ -25,7 +25,6 @@
  * Pure and ES5-safe: the viewer function runs it (the digest comes from its
  * `crypto` module; Node code uses core/freshness.ts).
  */
-
 import { isGenerationToken } from './image-request.ts';
 
 export const SLOT_DIGITS = 4;
@@ -47,7 +46,6 @@ export const MAX_SLOT_ENTRIES = 46;
  * served. EDGE_MAX_AGE_SECONDS plus an hour for the removal to reach every edge (a test holds it).
  */
 export const FRESHNESS_WINDOW_SECONDS = 90000;
-
 
 export interface FreshnessAddress {
   /** The KeyValueStore key of the slot: `s:{4 hex digits}`. */
@@ -90,11 +88,6 @@ export function withSlotEntry(value: string, id: string, token: string): string 
   if (token !== DENIED && !isGenerationToken(token)) throw new Error(`not a generation token: ${token}`);
   const others = entriesOf(value).filter((entry) => entry.slice(0, id.length + 1) !== `${id}=`);
   return others.length >= MAX_SLOT_ENTRIES ? undefined : joined(others.concat(`${id}=${token}`));
-}
-
-/** The slot's value without `id`'s entry, when that entry is still `token` (a later change keeps its own). */
-export function withoutSlotEntry(value: string, id: string, token: string): string {
-  return joined(entriesOf(value).filter((entry) => entry !== `${id}=${token}`));
 }
 
 /**

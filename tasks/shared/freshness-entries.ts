@@ -3,7 +3,7 @@
  * original's generation token, or DENIED, in its slot of the KeyValueStore. Every
  * write is a read-modify-write of one slot value.
  */
-import { freshnessAddressOf, MAX_SLOT_ENTRIES, SlotFull, StoreUnavailable, withoutSlotEntry, withSlotEntry, type FreshnessAddress } from '../../core/index.ts';
+import { freshnessAddressOf, MAX_SLOT_ENTRIES, SlotFull, StoreUnavailable, withSlotEntry, type FreshnessAddress } from '../../core/index.ts';
 import {
   CloudFrontKeyValueStoreServiceException,
   ConflictException,
@@ -24,11 +24,7 @@ const always: WriteGuard = async () => true;
 export interface FreshnessEntries {
   /** Sets the original's entry to `token` (a generation token or DENIED), unless `guard` says no; whether it did. */
   set(originalKey: string, token: string, guard?: WriteGuard): Promise<FreshnessAddress & { readonly written: boolean }>;
-  /** Removes the original's entry while it is still `token`. */
-  remove(originalKey: string, token: string): Promise<FreshnessAddress>;
 }
-
-type SlotChange = (value: string, id: string) => string;
 
 /** Reads a slot's value and writes it back changed; a store that lost a slot is broken, never empty. */
 interface SlotStore {
@@ -37,25 +33,19 @@ interface SlotStore {
 }
 
 function entriesIn(store: SlotStore): FreshnessEntries {
-  const apply = async (originalKey: string, change: SlotChange, guard: WriteGuard) => {
-    const address = freshnessAddressOf(originalKey);
-    const written = await store.change(address.slotKey, (value) => change(value, address.id), guard);
-    return { ...address, written };
-  };
   return {
-    set: (originalKey, token, guard = always) =>
-      apply(
-        originalKey,
-        (value, id) => {
+    async set(originalKey, token, guard = always) {
+      const { slotKey, id } = freshnessAddressOf(originalKey);
+      const written = await store.change(
+        slotKey,
+        (value) => {
           const next = withSlotEntry(value, id, token);
           if (next === undefined) throw new SlotFull(`slot of ${originalKey} holds ${MAX_SLOT_ENTRIES} entries already`);
           return next;
         },
         guard,
-      ),
-    remove: async (originalKey, token) => {
-      const { slotKey, id } = await apply(originalKey, (value, entryId) => withoutSlotEntry(value, entryId, token), always);
-      return { slotKey, id };
+      );
+      return { slotKey, id, written };
     },
   };
 }
