@@ -3,7 +3,7 @@
  * the origin-request handler, the transformer) wired to stand-ins for the
  * AWS services only. It holds no image rules of its own.
  */
-import { byRegion, freshnessSeed, ORIGINALS_REGIONS, type OriginalsRegion, type TenantConfig, tenantConfigKey, tenantConfigProblem } from '../../core/index.ts';
+import { byRegion, freshnessAddressOf, freshnessSeed, ORIGINALS_REGIONS, slotEntry, type OriginalsRegion, type TenantConfig, tenantConfigKey, tenantConfigProblem } from '../../core/index.ts';
 import { webAclRules } from '../../core/deployment/index.ts';
 import { createS3Client, type ObjectStore, REGION_FAILED_MESSAGE, S3ObjectStore } from '../../core/storage/index.ts';
 import { loadViewerFunction, type CloudFrontFunction } from './cloudfront-function-runtime.ts';
@@ -99,6 +99,8 @@ export interface LocalStack {
   /** Mutable at run time, like a CRR rule's observed lag. */
   replicationDelayMs: number;
   putTenant(tenant: string, config: TenantConfig): void;
+  /** What the viewer function reads for `originalKey`: its generation token, DENIED, or undefined (no entry). */
+  freshnessEntry(originalKey: string): string | undefined;
   /** Every call a function made outside its role (the pipeline's tasks and the origin-request function). */
   denials(): readonly Denial[];
   stats(): LocalStats;
@@ -195,6 +197,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const problem = tenantConfigProblem(config);
       if (problem) throw new Error(`tenant ${tenant}: ${problem}`);
       kvs.set(tenantConfigKey(tenant), JSON.stringify(config));
+    },
+    freshnessEntry(originalKey: string) {
+      const { slotKey, id } = freshnessAddressOf(originalKey);
+      return slotEntry(kvs.get(slotKey) ?? '', id);
     },
     denials: () => [...origin.denials(), ...pipeline.denials()],
     stats(): LocalStats {

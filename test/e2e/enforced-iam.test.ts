@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DENIED, freshnessAddressOf, ORIGINALS_REGIONS, slotEntry } from '../../core/index.ts';
+import { DENIED, ORIGINALS_REGIONS } from '../../core/index.ts';
 import type { LocalStackOptions } from '../../infra/local/stack.ts';
 import { EDGE_ONLY, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
@@ -64,8 +64,7 @@ describe.each([
     });
     // Denied before it deleted anything; the deny entry (the first step) is written.
     for (const region of ORIGINALS_REGIONS) expect(await running.stack.originals[region].exists(key)).toBe(true);
-    const { slotKey, id } = freshnessAddressOf(key);
-    expect(slotEntry(running.stack.kvs.get(slotKey)!, id)).toBe(DENIED);
+    expect(running.stack.freshnessEntry(key)).toBe(DENIED);
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DENIED, EDGE_MAX_AGE_SECONDS, freshnessAddressOf, generationTokenOf, parseVariantName, slotEntry } from '../../core/index.ts';
+import { DENIED, EDGE_MAX_AGE_SECONDS, generationTokenOf, parseVariantName } from '../../core/index.ts';
 import type { ObjectCreatedEvent } from '../../infra/local/s3-events.ts';
 import { settled as settledStack, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
@@ -66,10 +66,7 @@ describe('freshness on the local stack', () => {
     await vi.waitFor(() => expect(uploadsOf(key).length).toBeGreaterThan(before), WAIT);
   }
 
-  const entry = (key: string) => {
-    const { slotKey, id } = freshnessAddressOf(key);
-    return slotEntry(running.stack.kvs.get(slotKey)!, id);
-  };
+  const entry = (key: string) => running.stack.freshnessEntry(key);
 
   async function variantNames(key: string) {
     const names = [];

@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DENIED, freshnessAddressOf, generationTokenOf, ORIGINALS_REGIONS, slotEntry, STANDARD_WIDTHS } from '../../core/index.ts';
+import { DENIED, generationTokenOf, ORIGINALS_REGIONS, STANDARD_WIDTHS } from '../../core/index.ts';
 import { createS3Client, S3ObjectStore } from '../../core/storage/index.ts';
 import { PRIMARY_REGION } from '../../infra/local/local-aws.ts';
 import type { Execution } from '../../infra/local/executions.ts';
@@ -67,10 +67,7 @@ describe('pipeline on the local stack', () => {
     return keys.sort();
   }
 
-  function isDenied(key: string): boolean {
-    const { slotKey, id } = freshnessAddressOf(key);
-    return slotEntry(running.stack.kvs.get(slotKey)!, id) === DENIED;
-  }
+  const isDenied = (key: string) => running.stack.freshnessEntry(key) === DENIED;
 
   async function takedown(body: object): Promise<Response> {
     return running.request('/_local/takedown', { method: 'POST', body: JSON.stringify(body) });

@@ -4,7 +4,7 @@
  * bucket, how each variant was made from the render executions' events and
  * the origin handler's reports, and the viewer function's own answer for a URL.
  */
-import { DENIED, freshnessAddressOf, type ImageRequest, keyToUri, originalKey, parseImageRequest, parseOriginalKey, parseVariantName, queryPairs, slotEntry, type TenantConfig, tenantConfigKey, variantKey, variantUri } from '../../../core/index.ts';
+import { DENIED, type ImageRequest, keyToUri, originalKey, parseImageRequest, parseOriginalKey, parseVariantName, queryPairs, type TenantConfig, tenantConfigKey, variantKey, variantUri } from '../../../core/index.ts';
 import { cacheKey, viewerEvent } from '../cloudfront.ts';
 import type { Execution } from '../executions.ts';
 import { PRIMARY_REGION, type LocalStack } from '../stack.ts';
@@ -45,8 +45,7 @@ function takenDown(stack: LocalStack): TakenDown[] {
   for (const execution of stack.pipeline.executions.list({ stateMachine: 'takedown' })) {
     const { key, reason } = execution.input as { key: string; reason: string };
     const at = (execution.output as { denied?: { at: string } } | undefined)?.denied?.at ?? execution.startedAt;
-    const { slotKey, id } = freshnessAddressOf(key);
-    if (slotEntry(stack.kvs.get(slotKey) ?? '', id) !== DENIED) continue;
+    if (stack.freshnessEntry(key) !== DENIED) continue;
     if ((latest.get(key)?.at ?? '') < at) latest.set(key, { key, reason, at });
   }
   return [...latest.values()].sort((a, b) => a.key.localeCompare(b.key));
@@ -54,8 +53,7 @@ function takenDown(stack: LocalStack): TakenDown[] {
 
 /** The original's generation the edge serves now (its freshness entry), or undefined when it has none. */
 function currentGeneration(stack: LocalStack, key: string): string | undefined {
-  const { slotKey, id } = freshnessAddressOf(key);
-  const token = slotEntry(stack.kvs.get(slotKey) ?? '', id);
+  const token = stack.freshnessEntry(key);
   return token === DENIED ? undefined : token;
 }
 
