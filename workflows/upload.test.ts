@@ -123,4 +123,42 @@ describe('upload', () => {
     expect(result).toMatchObject({ status: 'FAILED', error: 'TaskInputInvalid' });
     expect(tasks.called()).toEqual(['ValidateOriginal', 'RecordOriginal']);
   });
+
+  describe('refuses in its first state, with the reason, any event that is not an S3 Object Created', () => {
+    const object = { key: 'demo/samples/cat.jpg', size: 48_213, etag: 'etag-2', 'version-id': 'v1', sequencer: '0055AED6DCD90281E5' };
+    const s3Event = (detailType: string, detail: object, source = 'aws.s3') => ({ version: '0', source, 'detail-type': detailType, detail: { version: '0', bucket: { name: 'originals-us-east-1' }, ...detail } });
+    const statesEntered = (run: Awaited<ReturnType<typeof runWorkflow>>) =>
+      run.events.flatMap((event) => (event.type === 'StateEntered' && 'state' in event ? [event.state.name] : []));
+
+    it.each([
+      ['a restore', s3Event('Object Restore Completed', { object, 'restore-expiry-time': '2026-12-10T00:00:00Z', 'source-storage-class': 'GLACIER' }), 'not Object Restore Completed from aws.s3'],
+      ['a lifecycle expiration', s3Event('Object Deleted', { object: { key: object.key, sequencer: object.sequencer }, reason: 'Lifecycle Expiration', 'deletion-type': 'Permanently Deleted' }), 'not Object Deleted from aws.s3'],
+      ['a delete', s3Event('Object Deleted', { object: { key: object.key, sequencer: object.sequencer }, reason: 'DeleteObject', 'deletion-type': 'Delete Marker Created' }), 'not Object Deleted from aws.s3'],
+      ['a CloudTrail call', s3Event('AWS API Call via CloudTrail', { eventName: 'PutObject' }), 'not AWS API Call via CloudTrail from aws.s3'],
+      ['an Object Created from a foreign source', s3Event('Object Created', { object, reason: 'PutObject' }, 'my.app'), 'not Object Created from my.app'],
+    ])('%s, naming its kind', async (_, input, reason) => {
+      const tasks = pipeline();
+      const result = await runWorkflow(upload.definition, input, { handlers: tasks.handlers, executionName: 'upload-1', stateMachineName: 'upload' });
+
+      expect(result).toMatchObject({ status: 'FAILED', error: 'NotAnUpload', cause: `upload takes only S3 Object Created events (source aws.s3), ${reason}` });
+      expect(statesEntered(result)).toEqual(['ObjectCreated?', 'ReadEventKind', 'NotAnUpload']);
+      expect(tasks.called()).toEqual([]);
+    });
+
+    it.each([
+      ['no fields at all', {}],
+      ['a detail-type that is not a string', { ...event, 'detail-type': ['Object Created'] }],
+      ['no etag', { ...event, detail: { ...event.detail, object: { key: object.key, sequencer: object.sequencer } } }],
+      ['a key that is not a string', { ...event, detail: { ...event.detail, object: { ...event.detail.object, key: 42 } } }],
+      ['no bucket', { ...event, detail: { object: event.detail.object } }],
+    ])('an Object Created with %s, as malformed', async (_, input) => {
+      const tasks = pipeline();
+      const result = await runWorkflow(upload.definition, input, { handlers: tasks.handlers, executionName: 'upload-1', stateMachineName: 'upload' });
+
+      expect(result).toMatchObject({ status: 'FAILED', error: 'NotAnUpload', failedState: 'MalformedEvent' });
+      expect(result.cause).toMatch(/^upload takes an S3 Object Created event: source, detail-type, detail\.bucket\.name and detail\.object\.key, etag and sequencer/);
+      expect(statesEntered(result)).toEqual(['ObjectCreated?', 'MalformedEvent']);
+      expect(tasks.called()).toEqual([]);
+    });
+  });
 });

@@ -1,11 +1,12 @@
 /**
- * upload: started by the S3 "Object Created" EventBridge event of an originals bucket.
- * Validates the original, records it; for a replacement moves the original's generation
+ * upload: started by the S3 "Object Created" EventBridge event of an originals bucket
+ * (any other event is refused by the first state, with the reason). Validates the original, records it; for a replacement moves the original's generation
  * (from then on every variant URL of it has a new cache key and a new object) and
  * deletes the variants of the generations before; starts its render (docs/pipeline.md,
  * "upload"; docs/design.md, "Freshness").
  */
 import { fieldsAt, stateMachine } from './asl/builder.ts';
+import type { Comparison } from './asl/types.ts';
 import { defineWorkflow, lambdaTask } from './common.ts';
 
 const EVENT = {
@@ -13,6 +14,27 @@ const EVENT = {
   'key.$': '$.detail.object.key',
   'etag.$': '$.detail.object.etag',
   'sequencer.$': '$.detail.object.sequencer',
+};
+
+/** A field name with a hyphen needs the bracket notation (docs/aws-limits.md, "Reference paths"). */
+const DETAIL_TYPE = "$['detail-type']";
+const KIND_FIELDS = ['$.source', DETAIL_TYPE];
+const OBJECT_FIELDS = Object.values(EVENT);
+
+/**
+ * Each rule only reads fields the rules before it proved present and strings: a comparison on
+ * a missing field is a runtime error, and whether And stops at its first false operand is not
+ * documented, while the rules themselves are tried in order (docs/aws-limits.md, "Choice rules").
+ */
+const allOf = (fields: readonly string[], test: (Variable: string) => Comparison) => ({ And: fields.map(test) });
+const present = (Variable: string): Comparison => ({ Variable, IsPresent: true });
+const aString = (Variable: string): Comparison => ({ Variable, IsString: true });
+
+const OBJECT_CREATED = {
+  And: [
+    { Variable: '$.source', StringEquals: 'aws.s3' },
+    { Variable: DETAIL_TYPE, StringEquals: 'Object Created' },
+  ],
 };
 
 /** Identifies this replacement's deletion of the old variants. */
@@ -30,8 +52,32 @@ export const upload = defineWorkflow(
   stateMachine({
     Comment: 'An original was uploaded: validate it (quarantine if rejected), record it, move the generation of the original it replaces and drop that one\'s variants, start its render.',
     TimeoutSeconds: 600,
-    StartAt: 'ValidateOriginal',
+    StartAt: 'ObjectCreated?',
     States: {
+      'ObjectCreated?': {
+        Type: 'Choice',
+        Comment: 'Only an S3 Object Created event is an upload. The deployed rule sends no other, but a start from the console or the API can.',
+        Choices: [
+          { Not: allOf(KIND_FIELDS, present), Next: 'MalformedEvent' },
+          { Not: allOf(KIND_FIELDS, aString), Next: 'MalformedEvent' },
+          { Not: OBJECT_CREATED, Next: 'ReadEventKind' },
+          { Not: allOf(OBJECT_FIELDS, present), Next: 'MalformedEvent' },
+          { Not: allOf(OBJECT_FIELDS, aString), Next: 'MalformedEvent' },
+        ],
+        Default: 'ValidateOriginal',
+      },
+      MalformedEvent: {
+        Type: 'Fail',
+        Error: 'NotAnUpload',
+        Cause: 'upload takes an S3 Object Created event: source, detail-type, detail.bucket.name and detail.object.key, etag and sequencer, all strings',
+      },
+      ReadEventKind: {
+        Type: 'Pass',
+        Parameters: { 'reason.$': `States.Format('upload takes only S3 Object Created events (source aws.s3), not {} from {}', ${DETAIL_TYPE}, $.source)` },
+        ResultPath: '$.refusal',
+        Next: 'NotAnUpload',
+      },
+      NotAnUpload: { Type: 'Fail', Error: 'NotAnUpload', CausePath: '$.refusal.reason' },
       ValidateOriginal: {
         ...lambdaTask('validate-original', {
           Parameters: EVENT,

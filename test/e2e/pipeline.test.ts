@@ -131,6 +131,33 @@ describe('pipeline on the local stack', () => {
     expect(await variantKeys(key)).toEqual([]);
   });
 
+  it('refuses a restore and a lifecycle expiration of an accepted original in the first state: the original and its variants stay, nothing renders', async () => {
+    const key = 'demo/e2e/restored.jpg';
+    const accepted = await uploadAndSettle(key, await photo(3));
+    const created = accepted.input as ObjectCreatedEvent;
+    const renders = () => pipeline().executions.list({ stateMachine: 'render' }).length;
+    const rendersBefore = renders();
+    const variantsBefore = await variantKeys(key);
+
+    const restored = pipeline().deliver({ ...created, 'detail-type': 'Object Restore Completed' } as unknown as ObjectCreatedEvent);
+    const expired = pipeline().deliver({
+      ...created,
+      'detail-type': 'Object Deleted',
+      detail: { ...created.detail, object: { key: created.detail.object.key, sequencer: created.detail.object.sequencer }, reason: 'Lifecycle Expiration' },
+    } as unknown as ObjectCreatedEvent);
+    await settled();
+
+    const failed = await executions('?status=FAILED');
+    expect(failed.find((e) => e.id === restored.id)).toMatchObject({
+      error: 'NotAnUpload',
+      cause: 'upload takes only S3 Object Created events (source aws.s3), not Object Restore Completed from aws.s3',
+    });
+    expect(failed.find((e) => e.id === expired.id)).toMatchObject({ error: 'NotAnUpload', cause: expect.stringContaining('not Object Deleted from aws.s3') });
+    expect(renders()).toBe(rendersBefore);
+    expect(await variantKeys(key)).toEqual(variantsBefore);
+    for (const region of ORIGINALS_REGIONS) expect(await running.stack.originals[region].exists(key)).toBe(true);
+  });
+
   it.skipIf(!HAS_GO)(withGo('replays: the same S3 event 3 times, lost responses and every execution redriven render once, invalidate once, audit once'), async () => {
     const replaced = 'demo/e2e/replayed.jpg';
     const takenDown = 'demo/e2e/taken-down.jpg';

@@ -57,9 +57,9 @@ describe('costModel on a tiny profile computed by hand', () => {
   // lookups) 100,000 × 0.5 = 50,000; edge renders 50,000 × 0.1 = 5,000.
   //
   // Pipeline, per execution (asl/, see workflow-transitions.test.ts):
-  //   new upload 6 transitions (FirstGeneration, a Pass, counts), Lambda:
+  //   new upload 7 transitions (ObjectCreated?, a Choice, and FirstGeneration, a Pass, count), Lambda:
   //              validate, record                                            (2)
-  //   re-upload  8 transitions (Current?, a Choice, counts), Lambda: validate,
+  //   re-upload  9 transitions (Current?, a Choice, counts), Lambda: validate,
   //              record, advance-generation, delete-variants                 (4)
   //   render     16 transitions, Lambda: plan + 12 render-variant           (13)
   //   takedown   8 transitions, Lambda: 5
@@ -101,9 +101,9 @@ describe('costModel on a tiny profile computed by hand', () => {
     'S3 storage': 1.058,
     // 100 × 0.01 GB × 2 replicas = 2 GB/day × 30 = 60 GB × $0.02
     'Replication transfer': 1.2,
-    // 50×6 + 50×8 + 100×16 + 3×8 + 3×8 + 1,437×4 = 300 + 400 + 1,600 + 24 + 24 + 5,748
-    // = 8,096/day × 30 = 242,880 × $0.025/1,000
-    'Step Functions transitions': 6.072,
+    // 50×7 + 50×9 + 100×16 + 3×8 + 3×8 + 1,437×4 = 350 + 450 + 1,600 + 24 + 24 + 5,748
+    // = 8,196/day × 30 = 245,880 × $0.025/1,000
+    'Step Functions transitions': 6.147,
     // 50×2 + 50×4 + 100×13 + 3×5 + 3×4 + 1,437×2 = 4,501/day × 30 = 135,030 < 1M free
     'Lambda task requests': 0,
     // 1,200 renders × 0.25 s × 1 GB + 100 validations × 0.5 s × 2 GB = 400 GB-s/day
@@ -127,11 +127,11 @@ describe('costModel on a tiny profile computed by hand', () => {
     expect(model.lineItems.map((line) => line.name).sort()).toEqual(Object.keys(expected).sort());
   });
 
-  it('totals them: $2,442.04026/month, $81.40/day and per million images', () => {
-    // Sum of the above = 2,442.0402590701
-    expect(model.usdPerMonth).toBeCloseTo(2_442.0402590701, 6);
-    expect(model.usdPerDay).toBeCloseTo(2_442.0402590701 / 30, 6);
-    expect(model.usdPerMillionImages).toBeCloseTo(2_442.0402590701 / 30, 6);
+  it('totals them: $2,442.11526/month, $81.40/day and per million images', () => {
+    // Sum of the above = 2,442.1152590701
+    expect(model.usdPerMonth).toBeCloseTo(2_442.1152590701, 6);
+    expect(model.usdPerDay).toBeCloseTo(2_442.1152590701 / 30, 6);
+    expect(model.usdPerMillionImages).toBeCloseTo(2_442.1152590701 / 30, 6);
     for (const line of model.lineItems) expect(line.usdPerDay).toBeCloseTo(line.usdPerMonth / 30, 9);
   });
 });

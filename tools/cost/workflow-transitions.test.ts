@@ -4,15 +4,15 @@ import { ASL, branchOf, countPath, pipelinePaths, type AslMachine } from './work
 describe('countPath over the checked-in asl/', () => {
   const paths = pipelinePaths(12, 1);
 
-  it('bills a new upload 6 transitions: ValidateOriginal, RecordOriginal, Replaced?, FirstGeneration (a Pass), StartRender, Done', () => {
-    expect(paths.upload).toEqual({ transitions: 6, invocations: { 'validate-original': 1, 'record-original': 1 } });
+  it('bills a new upload 7 transitions: ObjectCreated?, ValidateOriginal, RecordOriginal, Replaced?, FirstGeneration (a Pass), StartRender, Done', () => {
+    expect(paths.upload).toEqual({ transitions: 7, invocations: { 'validate-original': 1, 'record-original': 1 } });
   });
 
-  it('bills a re-upload 8: AdvanceGeneration, Current? and DeleteOldVariants in place of FirstGeneration; no invalidation', () => {
-    // ValidateOriginal → RecordOriginal → Replaced? → AdvanceGeneration → Current? → DeleteOldVariants → StartRender → Done
+  it('bills a re-upload 9: AdvanceGeneration, Current? and DeleteOldVariants in place of FirstGeneration; no invalidation', () => {
+    // ObjectCreated? → ValidateOriginal → RecordOriginal → Replaced? → AdvanceGeneration → Current? → DeleteOldVariants → StartRender → Done
     expect(branchOf(ASL.upload, 'Replaced?')).toBe('AdvanceGeneration');
     expect(branchOf(ASL.upload, 'Current?')).toBe('DeleteOldVariants');
-    expect(paths.reupload.transitions).toBe(8);
+    expect(paths.reupload.transitions).toBe(9);
     expect(paths.reupload.invocations).toEqual({
       'validate-original': 1,
       'record-original': 1,
@@ -21,11 +21,11 @@ describe('countPath over the checked-in asl/', () => {
     });
   });
 
-  it('ends a re-upload superseded by a later one at the Default of Current?: 6 transitions, no delete, no render', () => {
-    // ValidateOriginal → RecordOriginal → Replaced? → AdvanceGeneration → Current? → Superseded
+  it('ends a re-upload superseded by a later one at the Default of Current?: 7 transitions, no delete, no render', () => {
+    // ObjectCreated? → ValidateOriginal → RecordOriginal → Replaced? → AdvanceGeneration → Current? → Superseded
     const superseded = countPath(ASL.upload, { choices: { 'Replaced?': 'AdvanceGeneration' } });
     expect(superseded).toEqual({
-      transitions: 6,
+      transitions: 7,
       invocations: { 'validate-original': 1, 'record-original': 1, 'advance-generation': 1 },
     });
   });
@@ -34,8 +34,8 @@ describe('countPath over the checked-in asl/', () => {
     expect(paths.render).toEqual({ transitions: 16, invocations: { 'plan-variants': 1, 'render-variant': 12 } });
   });
 
-  it('so an upload costs 2 executions and 6 + 16 = 22 transitions', () => {
-    expect(paths.upload.transitions + paths.render.transitions).toBe(22);
+  it('so an upload costs 2 executions and 7 + 16 = 23 transitions', () => {
+    expect(paths.upload.transitions + paths.render.transitions).toBe(23);
   });
 
   it('bills a takedown without requestedBy 8: RequestedBy?, NoRequester, five tasks, Done', () => {

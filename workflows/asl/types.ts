@@ -70,10 +70,16 @@ export type MapState<N extends string> = Common &
   };
 
 /** The comparisons we use; add others here when a workflow needs them. */
-export type ChoiceRule<N extends string> = { Variable: string; Next: N } & (
+export type Comparison = { Variable: string } & (
   | { BooleanEquals: boolean }
+  | { StringEquals: string }
   | { IsPresent: boolean }
+  | { IsString: boolean }
 );
+
+export type Condition = Comparison | { And: readonly Condition[] } | { Not: Condition };
+
+export type ChoiceRule<N extends string> = Condition & { Next: N };
 
 export interface ChoiceState<N extends string> extends Common {
   Type: 'Choice';
