@@ -20,7 +20,7 @@
  * be used again. Running executions are never evicted.
  */
 import { executionArn, runWorkflow, type WorkflowRun } from './asl-interpreter.ts';
-import type { ExecutionStatus } from './ops/execution-status.ts';
+import { MAX_EXECUTION_HISTORIES, type ExecutionStatus } from './ops/execution-status.ts';
 
 export { EXECUTION_STATUSES, type ExecutionStatus } from './ops/execution-status.ts';
 
@@ -44,8 +44,7 @@ export interface Execution {
   historyEvicted?: true;
 }
 
-/** Settled executions whose event histories are kept (about 157 KB each for a render: some 31 MB). */
-export const MAX_EXECUTION_HISTORIES = 200;
+export { MAX_EXECUTION_HISTORIES };
 /** Settled executions kept at all, as summaries past MAX_EXECUTION_HISTORIES (a few KB each). */
 export const MAX_EXECUTIONS = 10_000;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Execution } from '../executions.ts';
-import { failure, nextStep, steps, subject } from './execution-view.ts';
+import { MAX_EXECUTION_HISTORIES } from './execution-status.ts';
+import { evictedHistory, failure, nextStep, steps, subject } from './execution-view.ts';
 
 const lambdaCause = (message: string) => JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: message, trace: ['at a (x.ts:1:1)'] });
 
@@ -61,5 +62,14 @@ describe('steps', () => {
       { state: 'ValidateOriginal', outcome: 'succeeded', ms: 150, retries: 0 },
       { state: 'RecordOriginal', outcome: 'failed', ms: 50, retries: 1, error: 'Sandbox.Timedout: second' },
     ]);
+  });
+});
+
+describe('evictedHistory', () => {
+  it('says why an execution past the kept histories shows no steps, and says nothing for one that has them', () => {
+    expect(evictedHistory({ historyEvicted: true })).toBe(
+      `steps not kept: only the ${MAX_EXECUTION_HISTORIES} most recently settled executions keep theirs; its status, input, output and error are above`,
+    );
+    expect(evictedHistory({})).toBeUndefined();
   });
 });

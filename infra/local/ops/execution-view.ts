@@ -6,6 +6,7 @@ import takedownDefinition from '../../../asl/takedown.asl.json' with { type: 'js
 import type { OriginalsRegion } from '../../../core/index.ts';
 import type { Execution } from '../executions.ts';
 import type { ExecutionSummary } from './api.ts';
+import { MAX_EXECUTION_HISTORIES } from './execution-status.ts';
 
 type Input = { key?: string; detail?: { object?: { key?: string } } } | null;
 
@@ -63,6 +64,12 @@ export interface Step {
   readonly retries: number;
   /** The last error, in one line. */
   readonly error?: string;
+}
+
+/** Why an execution shows no steps, when its history was dropped to bound the stack's memory. */
+export function evictedHistory(execution: Pick<ExecutionSummary, 'historyEvicted'>): string | undefined {
+  if (!execution.historyEvicted) return undefined;
+  return `steps not kept: only the ${MAX_EXECUTION_HISTORIES} most recently settled executions keep theirs; its status, input, output and error are above`;
 }
 
 /** The top-level states in the order they ran (a Map's items are inside its one step). */

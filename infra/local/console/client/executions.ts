@@ -1,7 +1,7 @@
 /** The four workflows' executions: status, duration, the failed step and its error, and redrive. */
 import type { ExecutionStatus } from '../../executions.ts';
 import type { ExecutionSummary } from '../../ops/api.ts';
-import { failure, formatMs, nextStep, steps, subject } from '../../ops/execution-view.ts';
+import { evictedHistory, failure, formatMs, nextStep, steps, subject } from '../../ops/execution-view.ts';
 import type { OpsClient } from '../../ops/ops-client.ts';
 import { byId, fill, h, messageOf } from './dom.ts';
 
@@ -25,21 +25,27 @@ export function createExecutionsView(ops: OpsClient, onSettled: () => void) {
         'div',
         { class: execution.status === 'FAILED' ? 'result bad' : 'result', 'data-testid': 'execution-steps' },
         h('div', {}, `${execution.stateMachine} ${execution.name}: `, h('span', { class: `status-${execution.status}` }, execution.status), ` · ${subject(execution)}`),
-        h(
-          'ol',
-          {},
-          ...steps(execution.events).map((step) =>
-            h(
-              'li',
-              {},
-              h('b', {}, step.state),
-              ` ${step.outcome} in ${formatMs(step.ms)}`,
-              step.retries > 0 ? ` after ${step.retries} ${step.retries === 1 ? 'retry' : 'retries'}` : '',
-              step.error && step.outcome !== 'succeeded' ? h('div', { class: 'mono' }, step.error) : '',
-            ),
-          ),
-        ),
+        stepList(execution),
         h('details', {}, h('summary', {}, 'input and output'), h('pre', { class: 'mono' }, JSON.stringify({ input: execution.input, output: execution.output }, null, 2))),
+      ),
+    );
+  }
+
+  function stepList(execution: Awaited<ReturnType<OpsClient['execution']>>) {
+    const evicted = evictedHistory(execution);
+    if (evicted) return h('p', { class: 'hint', 'data-testid': 'history-evicted' }, evicted);
+    return h(
+      'ol',
+      {},
+      ...steps(execution.events).map((step) =>
+        h(
+          'li',
+          {},
+          h('b', {}, step.state),
+          ` ${step.outcome} in ${formatMs(step.ms)}`,
+          step.retries > 0 ? ` after ${step.retries} ${step.retries === 1 ? 'retry' : 'retries'}` : '',
+          step.error && step.outcome !== 'succeeded' ? h('div', { class: 'mono' }, step.error) : '',
+        ),
       ),
     );
   }
