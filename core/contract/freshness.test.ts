@@ -15,9 +15,10 @@ import {
   MAX_SLOT_VALUE_LENGTH,
   SLOT_DIGITS,
   slotEntry,
+  withoutSlotEntry,
   withSlotEntry,
 } from './freshness.ts';
-import { EDGE_MAX_AGE_SECONDS } from './limits.ts';
+import { EDGE_MAX_AGE_SECONDS, STALE_IF_ERROR_SECONDS } from './limits.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const id = (n: number) => n.toString(16).padStart(ENTRY_ID_DIGITS, '0');
@@ -70,7 +71,17 @@ describe('freshness slots', () => {
     expect(generationToken('0'.repeat(64))).toBe('00000000');
   });
 
-  it("keeps an entry an hour past the edge's longest TTL", () => {
-    expect(FRESHNESS_WINDOW_SECONDS).toBe(EDGE_MAX_AGE_SECONDS + 3600);
+  it("keeps an entry past the edge's longest TTL and its stale-on-error time, plus an hour to reach every edge", () => {
+    expect(FRESHNESS_WINDOW_SECONDS).toBe(EDGE_MAX_AGE_SECONDS + STALE_IF_ERROR_SECONDS + 3600);
+  });
+
+  it('removes an entry only while it is the change it names: a later change, or no entry, is left as it is', () => {
+    const value = withSlotEntry(withSlotEntry(EMPTY_SLOT, id(1), 'aaaaaaaa')!, id(2), DENIED)!;
+    expect(withoutSlotEntry(value, id(1), 'aaaaaaaa')).toBe(`${id(2)}=${DENIED}`);
+    expect(withoutSlotEntry(withoutSlotEntry(value, id(1), 'aaaaaaaa')!, id(2), DENIED)).toBe(EMPTY_SLOT);
+    expect(withoutSlotEntry(value, id(1), 'bbbbbbbb')).toBeUndefined();
+    expect(withoutSlotEntry(value, id(1), DENIED)).toBeUndefined();
+    expect(withoutSlotEntry(value, id(3), 'aaaaaaaa')).toBeUndefined();
+    expect(withoutSlotEntry(EMPTY_SLOT, id(1), 'aaaaaaaa')).toBeUndefined();
   });
 });

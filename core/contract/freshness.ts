@@ -43,9 +43,10 @@ export const ENTRY_LENGTH = 22;
 export const MAX_SLOT_ENTRIES = 46;
 /**
  * How long an entry stays: past it, nothing the edge cached without the entry's token can be
- * served. EDGE_MAX_AGE_SECONDS plus an hour for the removal to reach every edge (a test holds it).
+ * served. EDGE_MAX_AGE_SECONDS, plus STALE_IF_ERROR_SECONDS (an expired copy answered while the
+ * origin fails), plus an hour for the entry to reach every edge (a test holds it).
  */
-export const FRESHNESS_WINDOW_SECONDS = 90000;
+export const FRESHNESS_WINDOW_SECONDS = 93600;
 
 export interface FreshnessAddress {
   /** The KeyValueStore key of the slot: `s:{4 hex digits}`. */
@@ -88,6 +89,13 @@ export function withSlotEntry(value: string, id: string, token: string): string 
   if (token !== DENIED && !isGenerationToken(token)) throw new Error(`not a generation token: ${token}`);
   const others = entriesOf(value).filter((entry) => entry.slice(0, id.length + 1) !== `${id}=`);
   return others.length >= MAX_SLOT_ENTRIES ? undefined : joined(others.concat(`${id}=${token}`));
+}
+
+/** The slot's value without `id`'s entry, when that entry is `token`; undefined when it is not (gone, or a later change's). */
+export function withoutSlotEntry(value: string, id: string, token: string): string | undefined {
+  const entries = entriesOf(value);
+  const others = entries.filter((entry) => entry !== `${id}=${token}`);
+  return others.length === entries.length ? undefined : joined(others);
 }
 
 /**

@@ -65,6 +65,14 @@ export const MAX_NUMBER_DIGITS = 6;
 export const EDGE_MAX_AGE_SECONDS = 86400;
 
 /**
+ * How long past its TTL the edge may still answer a variant when the origin fails
+ * (`stale-if-error`). Without the directive CloudFront answers an expired object on
+ * an origin 5xx for as long as it holds it (docs/aws-limits.md §C, "Stale on error"),
+ * which no freshness window could outlast.
+ */
+export const STALE_IF_ERROR_SECONDS = 3600;
+
+/**
  * How long a browser or proxy reuses a variant without asking again (`max-age`):
  * the longest a client that saw a replaced image keeps showing it. Its URL does not
  * change when the original does; the edge's cache key does.

@@ -2,7 +2,7 @@
  * Making one variant: the edge on a miss and the render task both go through
  * here, so a variant's bytes and headers do not depend on which path made it.
  */
-import { BROWSER_MAX_AGE_SECONDS, CONTENT_TYPES, EDGE_MAX_AGE_SECONDS, originalKey, variantKey, type ImageRequest, type VariantParams } from '../contract/index.ts';
+import { BROWSER_MAX_AGE_SECONDS, CONTENT_TYPES, EDGE_MAX_AGE_SECONDS, STALE_IF_ERROR_SECONDS, originalKey, variantKey, type ImageRequest, type VariantParams } from '../contract/index.ts';
 import { NotFound } from '../errors.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import type { OriginalsReader } from '../storage/originals-reader.ts';
@@ -13,9 +13,10 @@ import type { RenderedImage } from './render.ts';
  * A variant's URL serves new bytes when its original is replaced (the edge's cache key moves
  * with the generation, docs/design.md "Freshness"), so nothing downstream may keep it for long:
  * the edge a day at most (s-maxage, capped by the cache policy's maximum TTL), browsers and
- * proxies BROWSER_MAX_AGE_SECONDS, then they ask again.
+ * proxies BROWSER_MAX_AGE_SECONDS, then they ask again; the edge answers an expired copy
+ * while the origin fails for STALE_IF_ERROR_SECONDS at most.
  */
-export const VARIANT_CACHE_CONTROL = `public, s-maxage=${EDGE_MAX_AGE_SECONDS}, max-age=${BROWSER_MAX_AGE_SECONDS}`;
+export const VARIANT_CACHE_CONTROL = `public, s-maxage=${EDGE_MAX_AGE_SECONDS}, max-age=${BROWSER_MAX_AGE_SECONDS}, stale-if-error=${STALE_IF_ERROR_SECONDS}`;
 
 /** renderVariant, or a wrapper around it (the local stack counts renders). */
 export type Renderer = (source: Buffer, params: VariantParams) => Promise<RenderedImage>;

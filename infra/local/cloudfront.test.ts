@@ -1,12 +1,14 @@
 /**
  * The local CloudFront holds an origin-request function's generated response
  * to CloudFront's 1 MB limit (headers and body) and answers 502 over it, as
- * CloudFront does; the real handler's largest inline answer passes it.
+ * CloudFront does; the real handler's largest inline answer passes it. Every
+ * answer it sends carries the response headers policy; what it caches does not.
  */
 import type { CloudFrontResultResponse } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RESPONSE_HEADERS } from '../../core/deployment/index.ts';
 import type { VariantParams } from '../../core/index.ts';
-import type { RenderedImage } from '../../core/transform/index.ts';
+import { VARIANT_CACHE_CONTROL, type RenderedImage } from '../../core/transform/index.ts';
 import { createOriginRequestHandler, MAX_INLINE_BODY_BYTES, type OriginRequestHandler } from '../../edge/origin/origin-request.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
 import {
@@ -18,6 +20,7 @@ import {
   MAX_GENERATED_RESPONSE_BYTES,
   ORIGIN_READ_TIMEOUT_MS,
   ORIGIN_REQUEST_FUNCTION_TIMEOUT_MS,
+  withResponseHeadersPolicy,
 } from './cloudfront.ts';
 import type { CloudFrontFunction } from './cloudfront-function-runtime.ts';
 
@@ -159,5 +162,75 @@ describe('local CloudFront: every miss is answered, and the misses collapsed ont
     const res = await erroring.handle(get('/demo/a.jpg?fmt=webp&q=75'));
     expect(res.status).toBe(200);
     expect(erroring.stats.originFailovers).toBe(1);
+  });
+});
+
+describe('local CloudFront: the response headers policy on every answer, not in the cache key', () => {
+  const POLICY = Object.fromEntries(Object.entries(RESPONSE_HEADERS).map(([name, { value }]) => [name, value]));
+  const roleOf = (event: Parameters<OriginRequestHandler>[0]) => event.Records[0]?.cf.request.origin?.s3?.customHeaders['x-imgedge-origin']?.[0]?.value;
+  /** The variants origin fetches from the bucket; the render origin answers 404 for `missing`, and renders anything else. */
+  const originGroup: OriginRequestHandler = async (event) => {
+    const request = event.Records[0]!.cf.request;
+    if (roleOf(event) !== 'render') return request;
+    const status = request.uri.includes('missing') ? '404' : '200';
+    return { status, headers: { 'cache-control': [{ key: 'Cache-Control', value: status === '404' ? 'public, max-age=60' : VARIANT_CACHE_CONTROL }] }, body: status };
+  };
+  /** The variants bucket holds `stored.jpg`, with headers of its own that the policy overrides. */
+  const bucket: OriginFetch = async (uri) =>
+    uri.includes('stored') ? { status: 200, headers: { 'content-type': 'image/webp', 'cache-control': VARIANT_CACHE_CONTROL, Vary: 'Origin', 'x-frame-options': 'DENY' }, body: Buffer.from('webp') } : notFound();
+  const generated = (statusCode: number, cacheControl: string): AWSCloudFrontFunction.Response => ({
+    statusCode,
+    statusDescription: String(statusCode),
+    headers: { 'content-type': { value: 'text/plain; charset=utf-8' }, 'cache-control': { value: cacheControl } },
+    body: 'refused',
+  });
+  /** The viewer function answers 403, 451 or 503 itself for those paths, as edge/viewer does. */
+  const refusals: Record<string, AWSCloudFrontFunction.Response> = { '/demo/forbidden.jpg': generated(403, 'no-store'), '/demo/taken-down.jpg': generated(451, 'no-store'), '/demo/outage.jpg': generated(503, 'no-store') };
+  const viewer: CloudFrontFunction = { handler: async (event) => refusals[event.request.uri] ?? event.request };
+  const edge = () => createLocalCloudFront({ viewer, originRequest: originGroup, fetchFromOrigin: bucket, variantsBucketDomain: 'variants.s3.us-east-1.amazonaws.com', cacheMaxBytes: 50_000_000 });
+  const withAccept = (url: string, accept: string) => ({ ...get(url), headers: { accept } });
+
+  it.each([
+    ['a miss, from the variants bucket', '/demo/stored.jpg?fmt=webp&w=640', 200, 'Miss from cloudfront', VARIANT_CACHE_CONTROL],
+    ['a miss, rendered', '/demo/rendered.jpg?fmt=webp&w=640', 200, 'Miss from cloudfront', VARIANT_CACHE_CONTROL],
+    ['an origin 404', '/demo/missing.jpg?fmt=webp&w=640', 404, 'Miss from cloudfront', 'public, max-age=60'],
+    ["the viewer function's 403", '/demo/forbidden.jpg?fmt=webp&w=640', 403, 'FunctionGeneratedResponse from cloudfront', 'no-store'],
+    ["the viewer function's 451", '/demo/taken-down.jpg?fmt=webp&w=640', 451, 'FunctionGeneratedResponse from cloudfront', 'no-store'],
+    ["the viewer function's 503", '/demo/outage.jpg?fmt=webp&w=640', 503, 'FunctionGeneratedResponse from cloudfront', 'no-store'],
+  ])('%s carries every policy header, the Cache-Control it was given, and each header once', async (_kind, url, status, cache, cacheControl) => {
+    const res = await edge().handle(get(url));
+    expect(res.status).toBe(status);
+    expect(res.headers).toMatchObject({ ...POLICY, 'x-cache': cache, 'cache-control': cacheControl });
+    expect(Object.keys(res.headers).map((name) => name.toLowerCase()).filter((name) => Object.hasOwn(POLICY, name))).toHaveLength(Object.keys(POLICY).length);
+  });
+
+  it("carries them on CloudFront's own answers too: the signed-URL 403 and the 503 of a failing origin-request function", async () => {
+    const signed = createLocalCloudFront({ viewer, originRequest: originGroup, fetchFromOrigin: bucket, variantsBucketDomain: 'v', cacheMaxBytes: 1_000_000, keyGroups: new Map([['keyed', []]]) });
+    const refused = await signed.handle(get('/keyed/a.jpg?w=640'));
+    expect(refused.status).toBe(403);
+    expect(refused.headers).toMatchObject(POLICY);
+    const failing = createLocalCloudFront({ viewer, originRequest: async () => Promise.reject(new Error('boom')), fetchFromOrigin: bucket, variantsBucketDomain: 'v', cacheMaxBytes: 1_000_000 });
+    const unavailable = await failing.handle(get('/demo/a.jpg?w=640'));
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.headers).toMatchObject(POLICY);
+  });
+
+  it('serves a hit with them, and keys the cache by URI and query alone: another Accept hits the same entry', async () => {
+    const cloudfront = edge();
+    const miss = await cloudfront.handle(withAccept('/demo/stored.jpg?fmt=auto&w=640', 'image/avif,image/webp,*/*'));
+    const hit = await cloudfront.handle(withAccept('/demo/stored.jpg?fmt=auto&w=640', 'image/jpeg'));
+    expect(hit.headers['x-cache']).toBe('Hit from cloudfront');
+    expect(hit.body.equals(miss.body)).toBe(true);
+    for (const answer of [miss, hit]) expect(answer.headers).toMatchObject({ ...POLICY, vary: 'Accept' });
+    expect(hit.headers).not.toHaveProperty('Vary');
+    expect(cloudfront.stats).toMatchObject({ hits: 1, misses: 1, originRequestInvocations: 1 });
+    expect(cloudfront.invalidate(['/demo/stored.jpg*'])).toBe(1);
+  });
+
+  it("keeps the origin's header where the policy does not override, and adds the policy's where the origin sent none", () => {
+    const policy = { vary: { value: 'Accept', override: false }, 'x-frame-options': { value: 'SAMEORIGIN', override: true } };
+    const fromOrigin = { status: 200, headers: { Vary: 'Origin', 'X-Frame-Options': 'DENY' }, body: Buffer.alloc(0) };
+    expect(withResponseHeadersPolicy(fromOrigin, policy).headers).toEqual({ Vary: 'Origin', 'x-frame-options': 'SAMEORIGIN' });
+    expect(withResponseHeadersPolicy({ ...fromOrigin, headers: {} }, policy).headers).toEqual({ vary: 'Accept', 'x-frame-options': 'SAMEORIGIN' });
   });
 });

@@ -6,11 +6,13 @@
  * collapsing for concurrent misses (as Origin Shield does), the origin group
  * [variants → render] with failover, and the origin-request Lambda@Edge
  * handler called with a real-shaped event before each origin fetch, whose
- * generated responses are held to CloudFront's size limit.
+ * generated responses are held to CloudFront's size limit, and the behavior's
+ * response headers policy on every answer it sends (never on what it caches).
  */
 import { randomUUID } from 'node:crypto';
 import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
 import { LRUCache } from 'lru-cache';
+import { RESPONSE_HEADERS, type PolicyHeader } from '../../core/deployment/index.ts';
 import { ORIGIN_ROLE_HEADER, type OriginRequestHandler, type OriginRole } from '../../edge/origin/origin-request.ts';
 import type { CloudFrontFunction } from './cloudfront-function-runtime.ts';
 import { checkSignedUrl, type TrustedPublicKey } from './signed-urls.ts';
@@ -134,7 +136,12 @@ export function createLocalCloudFront(options: LocalCloudFrontOptions): LocalClo
   });
   const inFlight = new Map<string, Promise<EdgeResponse>>();
 
+  /** Every answer leaves through the response headers policy; the cache keeps what the origin sent. */
   async function handle(viewerRequest: ViewerRequest): Promise<EdgeResponse> {
+    return withResponseHeadersPolicy(await answer(viewerRequest));
+  }
+
+  async function answer(viewerRequest: ViewerRequest): Promise<EdgeResponse> {
     stats.requests++;
     const refusal = signedUrlRefusal(viewerRequest);
     if (refusal) return refusal;
@@ -375,6 +382,31 @@ function functionResponse(result: AWSCloudFrontFunction.Response): EdgeResponse 
   const raw = result.body;
   const body = raw === undefined ? Buffer.alloc(0) : typeof raw === 'string' ? Buffer.from(raw) : Buffer.from(raw.data, raw.encoding === 'base64' ? 'base64' : 'utf8');
   return { status: result.statusCode, headers, body };
+}
+
+/**
+ * The behavior's response headers policy (core/deployment/response-headers.ts) on an answer
+ * on its way to the viewer. AWS documents it on "the responses that it serves from the cache
+ * and the ones that it forwards from the origin", custom headers on "every response that it
+ * returns to viewers", and each header's Override: true replaces a header of that name the
+ * origin sent, false keeps the origin's, and without one the policy's is added either way
+ * (docs/aws-limits.md §C, "Response headers policy"). AWS does not say whether an answer
+ * CloudFront makes itself (a viewer function's generated response, the signed-URL 403, its
+ * 502/503/504 pages) passes through the policy: here it does, which is safe either way, as
+ * these headers only narrow what a browser does with an answer and Vary only splits a
+ * proxy's copies; nothing depends on an error page having them or not.
+ */
+export function withResponseHeadersPolicy(response: EdgeResponse, policy: Readonly<Record<string, PolicyHeader>> = RESPONSE_HEADERS): EdgeResponse {
+  const headers: Record<string, string> = {};
+  const kept = new Set<string>();
+  for (const [name, value] of Object.entries(response.headers)) {
+    const lower = name.toLowerCase();
+    if (Object.hasOwn(policy, lower) && policy[lower]?.override) continue;
+    headers[name] = value;
+    kept.add(lower);
+  }
+  for (const [name, { value }] of Object.entries(policy)) if (!kept.has(name)) headers[name] = value;
+  return { ...response, headers };
 }
 
 function withCacheStatus(response: EdgeResponse, status: string): EdgeResponse {

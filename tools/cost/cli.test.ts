@@ -64,7 +64,7 @@ describe('npm run cost: output', () => {
     expect(run.stdout.split('\n')[1]).toMatch(/, cells 3 \(modelled, not deployed yet\)$/);
     expect(run.stdout).toMatch(/^Total\s+\$[\d,.]+\s+\$[\d,.]+$/m);
     expect(run.stdout).toMatch(/^breaks first: Step Functions state transitions \(refill\) at 0\.19\d*× this traffic/m);
-    expect(run.stdout).toMatch(/^KeyValueStore of the busiest cell at peak: 114,583 live entries .* 3\.15 MB of 5 MB/m);
+    expect(run.stdout).toMatch(/^KeyValueStore of the busiest cell at peak: 119,167 live entries .* 3\.25 MB of 5 MB/m);
     expect(run.stdout).toMatch(/^cells for headroom ≥ 1\.5 on every per-distribution and per-shield-Region quota: 3; not by any number of cells: Lambda concurrency, us-east-1$/m);
   });
 });

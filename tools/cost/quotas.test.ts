@@ -55,20 +55,20 @@ describe('quotas at 1B images/day', () => {
     expect(wildcards.exceededAtMultiple).toBeCloseTo(201.5625 / groupsInFlight, 6);
   });
 
-  it('holds 1.73 MB in the KeyValueStore: slot keys, a window of re-uploads and takedowns at peak, the tenants', () => {
-    // (10,000 re-uploads + 1,000 takedowns)/day × 3 / 86,400 s × 90,000 s = 34,375 entries
-    // 65,536 × 7 + 34,375 × 22 + 1,000 tenants × 518 = 458,752 + 756,250 + 518,000
+  it('holds 1.76 MB in the KeyValueStore: slot keys, a window of re-uploads and takedowns at peak, the tenants', () => {
+    // (10,000 re-uploads + 1,000 takedowns)/day × 3 / 86,400 s × 93,600 s = 35,750 entries
+    // 65,536 × 7 + 35,750 × 22 + 1,000 tenants × 518 = 458,752 + 786,500 + 518,000
     const check = byName(checks, 'KeyValueStore bytes per store');
-    expect(check.peakUsage).toBeCloseTo(1_733_002, 3);
+    expect(check.peakUsage).toBeCloseTo(1_763_252, 3);
     expect(check.limit).toBe(5_000_000);
-    // Only the entries grow with traffic: (5e6 − 458,752 − 518,000) / 756,250 = 5.32×.
-    expect(check.exceededAtMultiple).toBeCloseTo((5e6 - 458_752 - 518_000) / 756_250, 6);
+    // Only the entries grow with traffic: (5e6 − 458,752 − 518,000) / 786,500 = 5.12×.
+    expect(check.exceededAtMultiple).toBeCloseTo((5e6 - 458_752 - 518_000) / 786_500, 6);
   });
 
   it('expects about 6 entries in the fullest of 65,536 slots (0.52 on average), of 46', () => {
     const check = byName(checks, 'Entries in the fullest freshness slot');
     expect(check.limit).toBe(46);
-    expect(check.peakUsage).toBeCloseTo(slotLoad(34_375, 65_536).expectedFullest, 9);
+    expect(check.peakUsage).toBeCloseTo(slotLoad(35_750, 65_536).expectedFullest, 9);
     expect(check.peakUsage).toBeGreaterThan(5);
     expect(check.peakUsage).toBeLessThan(7);
   });
@@ -101,8 +101,8 @@ describe('quotas at 10B images/day', () => {
       'KeyValueStore bytes per store',
     ]);
     expect(byName(checks, 'CloudFront requests/s per distribution').headroom).toBeCloseTo(0.72, 9);
-    // 458,752 + 343,750 × 22 + 518,000
-    expect(byName(checks, 'KeyValueStore bytes per store').peakUsage).toBeCloseTo(8_539_252, 3);
+    // 458,752 + 357,500 × 22 + 518,000
+    expect(byName(checks, 'KeyValueStore bytes per store').peakUsage).toBeCloseTo(8_841_752, 3);
   });
 
   it('still fits the 150 Gbps transfer rate, barely: 1e10 × 50 KB × 8 / 86,400 × 3 = 138.9 Gbps', () => {
@@ -138,10 +138,10 @@ describe('cells (modelled, not deployed yet)', () => {
     ]) {
       expect(usage(three, name), name).toBeCloseTo(usage(one, name) / 3, 6);
     }
-    // The slot keys are in every store; the entries and the tenants divide: 458,752 + (7,562,500 + 518,000) / 3.
-    expect(usage(three, 'KeyValueStore bytes per store')).toBeCloseTo(458_752 + (7_562_500 + 518_000) / 3, 3);
+    // The slot keys are in every store; the entries and the tenants divide: 458,752 + (7,865,000 + 518,000) / 3.
+    expect(usage(three, 'KeyValueStore bytes per store')).toBeCloseTo(458_752 + (7_865_000 + 518_000) / 3, 3);
     // Three times the slots for the same entries.
-    expect(usage(three, 'Entries in the fullest freshness slot')).toBeCloseTo(slotLoad(343_750, 3 * 65_536).expectedFullest, 9);
+    expect(usage(three, 'Entries in the fullest freshness slot')).toBeCloseTo(slotLoad(357_500, 3 * 65_536).expectedFullest, 9);
   });
 
   it('divide Lambda@Edge by the busiest shield Region share, and only the edge share of us-east-1 concurrency', () => {

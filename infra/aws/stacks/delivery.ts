@@ -13,7 +13,7 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { CACHE_KEY_PARAMS, EDGE_MAX_AGE_SECONDS, ORIGIN_SHIELD_REGIONS, type OriginalsRegion } from '../../../core/index.ts';
-import { HSTS_MAX_AGE_SECONDS, VARY, type DeploymentConfig } from '../../../core/deployment/index.ts';
+import { HSTS_MAX_AGE_SECONDS, RESPONSE_HEADERS, VARY, type DeploymentConfig } from '../../../core/deployment/index.ts';
 import { ORIGIN_ROLE_HEADER, type OriginRole } from '../../../edge/origin/origin-request.ts';
 import { accessLogsBucket, privateBucket } from '../buckets.ts';
 import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
@@ -113,12 +113,12 @@ export class DeliveryStack extends Stack {
       responseHeadersPolicyName: `${config.name}-image-response-headers`,
       comment: 'The managed security headers, and Vary: Accept for fmt=auto (core/deployment/response-headers.ts)',
       securityHeadersBehavior: {
-        strictTransportSecurity: { accessControlMaxAge: Duration.seconds(HSTS_MAX_AGE_SECONDS), override: true },
-        contentTypeOptions: { override: true },
-        frameOptions: { frameOption: cloudfront.HeadersFrameOption.SAMEORIGIN, override: true },
-        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.seconds(HSTS_MAX_AGE_SECONDS), override: RESPONSE_HEADERS['strict-transport-security'].override },
+        contentTypeOptions: { override: RESPONSE_HEADERS['x-content-type-options'].override },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.SAMEORIGIN, override: RESPONSE_HEADERS['x-frame-options'].override },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: RESPONSE_HEADERS['referrer-policy'].override },
       },
-      customHeadersBehavior: { customHeaders: [{ header: 'Vary', value: VARY, override: true }] },
+      customHeadersBehavior: { customHeaders: [{ header: 'Vary', value: VARY, override: RESPONSE_HEADERS.vary.override }] },
     });
 
     const behavior = (trustedKeyGroups?: cloudfront.IKeyGroup[]): cloudfront.BehaviorOptions => ({
