@@ -17,7 +17,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { byRegion, freshnessSeed, keyPairTenantKey, type TenantConfig, tenantConfigKey } from '../../../core/index.ts';
+import { byRegion, FRESHNESS_SLOTS, freshnessSeed, keyPairTenantKey, type TenantConfig, tenantConfigKey } from '../../../core/index.ts';
 import type { DeploymentConfig, TenantDeployment } from '../../../core/deployment/index.ts';
 import type { EdgeConfig } from '../../../edge/origin/edge-config.ts';
 import { VIEWER_FUNCTION_FILE } from '../../../edge/viewer/artifact.ts';
@@ -31,6 +31,24 @@ import { grantAccess } from '../s3-access.ts';
 import { accessTargets } from '../access-targets.ts';
 import { ORIGIN_REQUEST_ACCESS, ORIGIN_REQUEST_HANDLER, ORIGIN_REQUEST_MEMORY_MB, ORIGIN_REQUEST_TIMEOUT_SECONDS } from '../../../edge/origin/function.ts';
 import { imageWebAcl } from '../waf.ts';
+
+/**
+ * Custom::TenantKeys runs in seconds, but its first run on a store created before the freshness
+ * slots upgrades it (tenant-keys/slots.ts): 65,536 slots at most 50 keys an UpdateKeys is 1,311
+ * calls, plus a ListKeys page per 50 keys the store holds (slots left by a run that stopped
+ * half-way, which then need no UpdateKeys), about 1,320 sequential calls in all (docs/aws-limits.md
+ * §A). AWS documents no request-rate quota for the KeyValueStore API, so latency decides: Lambda's
+ * longest timeout, 15 minutes (§H), allows 900 s / 1,320 ≈ 680 ms a call. A run that does not
+ * finish answers FAILED 10 s before it (tenant-keys/index.ts, ANSWER_MS) and keeps what it wrote:
+ * the next deploy continues from there.
+ */
+const TENANT_KEYS_TIMEOUT = Duration.minutes(15);
+/**
+ * CPU comes with memory (one vCPU at 1,769 MB, https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html),
+ * and a SigV4A-signed UpdateKeys of 50 keys took 6 ms of one core here: at 128 MB (~1/14 vCPU) the
+ * 1,320 calls would spend about 2 minutes signing, at 1,024 MB about 15 s.
+ */
+const TENANT_KEYS_MEMORY_MB = 1024;
 
 export interface EdgeStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -125,23 +143,28 @@ export class EdgeStack extends Stack {
     this.keyGroups = new Map(
       config.tenants.flatMap((tenant) => (tenant.signing.mode === 'key-group' ? [[tenant.name, this.tenantKeyGroup(tenant, keyPairs)] as const] : [])),
     );
-    this.writeTenantKeys([...tenantConfigEntries(config.tenants), ...keyPairs]);
+    const tenantKeys = this.writeTenantKeys([...tenantConfigEntries(config.tenants), ...keyPairs]);
+    // The function goes live (autoPublish) when CloudFormation updates it, whatever the distribution
+    // (delivery.ts) associates: only once the store has every slot it reads (tenant-keys/slots.ts).
+    this.viewerRequest.node.addDependency(tenantKeys);
   }
 
   /**
    * Every deploy writes `t:{tenant}` and `p:{Key-Pair-Id}` → tenant (tenant-keys/index.ts): the import only
-   * seeds a new store, so without this a tenant switched to signing would stay unsigned in the store.
+   * seeds a new store, so without this a tenant switched to signing would stay unsigned in the store. It also
+   * gives a store created before the freshness slots every slot (tenant-keys/slots.ts).
    */
-  private writeTenantKeys(entries: readonly TenantKeyEntry[]): void {
+  private writeTenantKeys(entries: readonly TenantKeyEntry[]): CustomResource {
     const fn = new NodejsFunction(this, 'TenantKeysFunction', {
-      description: "Writes the deployment's tenant configs (t:) and key pair ids (p:) to the KeyValueStore",
+      description: "Writes the deployment's tenant configs (t:) and key pair ids (p:) to the KeyValueStore, and the freshness slots a store created before them lacks",
       entry: repoPath('infra', 'aws', 'tenant-keys', 'index.ts'),
       handler: 'handler',
       projectRoot: repoPath(),
       depsLockFilePath: repoPath('package-lock.json'),
       runtime: NODE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
-      timeout: Duration.minutes(1),
+      timeout: TENANT_KEYS_TIMEOUT,
+      memorySize: TENANT_KEYS_MEMORY_MB,
       logGroup: new logs.LogGroup(this, 'TenantKeysLogs', { retention: logs.RetentionDays.ONE_MONTH }),
       bundling: ESM_BUNDLING,
     });
@@ -151,8 +174,32 @@ export class EdgeStack extends Stack {
         resources: [this.keyValueStore.keyValueStoreArn],
       }),
     );
-    const properties: TenantKeysProperties = { KvsArn: this.keyValueStore.keyValueStoreArn, Entries: entries };
-    new CustomResource(this, 'TenantKeys', { serviceToken: fn.functionArn, resourceType: 'Custom::TenantKeys', properties });
+    // What the upgrade of a store created before the slots reads: the sentinel slot, then every key.
+    const upgradeReads = new iam.Policy(this, 'TenantKeysUpgradeReads', {
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['cloudfront-keyvaluestore:GetKey', 'cloudfront-keyvaluestore:ListKeys'],
+          resources: [this.keyValueStore.keyValueStoreArn],
+        }),
+      ],
+    });
+    fn.role?.attachInlinePolicy(upgradeReads);
+    const properties: TenantKeysProperties = {
+      KvsArn: this.keyValueStore.keyValueStoreArn,
+      Entries: entries,
+      FreshnessSlots: String(FRESHNESS_SLOTS),
+    };
+    const tenantKeys = new CustomResource(this, 'TenantKeys', {
+      serviceToken: fn.functionArn,
+      resourceType: 'Custom::TenantKeys',
+      properties,
+      // A function that dies without answering fails the deploy then, not after the default hour (ServiceTimeout,
+      // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html).
+      serviceTimeout: TENANT_KEYS_TIMEOUT.plus(Duration.minutes(1)),
+    });
+    // The function's own role policy is in place before it runs (CDK orders that one); the added one too.
+    tenantKeys.node.addDependency(upgradeReads);
+    return tenantKeys;
   }
 
   private tenantKeyGroup(tenant: TenantDeployment, keyPairs: TenantKeyEntry[]): cloudfront.KeyGroup {
