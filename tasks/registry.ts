@@ -80,6 +80,16 @@ export const TASKS = {
       { table: 'originals', actions: READ_WRITE },
     ],
   },
+  'promote-generation': {
+    env: ['variantsBucket'],
+    timeoutSeconds: MINUTE,
+    access: [{ objects: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], in: 'variants' }, { list: 'variants' }],
+  },
+  'remove-freshness-entry': {
+    env: ['keyValueStoreArn', 'originalsBuckets'],
+    // A deny entry goes only once the original is in no region (HeadObject needs s3:GetObject; a 404 needs ListBucket).
+    access: [FRESHNESS_WRITE, { objects: ['s3:GetObject'], in: 'everyOriginals' }, { list: 'everyOriginals' }],
+  },
   'delete-variants': {
     env: ['variantsBucket'],
     timeoutSeconds: MINUTE,

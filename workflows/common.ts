@@ -50,6 +50,16 @@ export function functionArnPlaceholder(task: string): string {
   return `${pascalCase(task)}FunctionArn`;
 }
 
+/** `RenderVariant` → `render-variant`. */
+export function kebabCase(pascal: string): string {
+  return pascal.replace(/[A-Z]/g, (letter, at: number) => (at ? '-' : '') + letter.toLowerCase());
+}
+
+/** `expire-freshness` → `ExpireFreshnessStateMachineArn`: the substitution CDK fills with that state machine's ARN. */
+export function stateMachineArnPlaceholder(workflow: string): string {
+  return `${pascalCase(workflow)}StateMachineArn`;
+}
+
 /** The Lambda task (folder under tasks/) a Task state calls, or the service integration it uses. */
 export type TaskBinding = { lambda: string } | { integration: string };
 
@@ -59,7 +69,7 @@ export function taskBinding(resource: string): TaskBinding {
   }
   const pascal = /^\$\{([A-Z][A-Za-z0-9]*)FunctionArn\}$/.exec(resource)?.[1];
   if (!pascal) throw new Error(`Task resource is neither a service integration nor a function placeholder: ${resource}`);
-  return { lambda: pascal.replace(/[A-Z]/g, (letter, at: number) => (at ? '-' : '') + letter.toLowerCase()) };
+  return { lambda: kebabCase(pascal) };
 }
 
 /**
@@ -89,6 +99,8 @@ export interface Workflow {
   placeholders: string[];
   /** Task state name → what it calls: the local runner binds each one to a handler by name. */
   tasks: Record<string, TaskBinding>;
+  /** The workflows it starts (its `${…StateMachineArn}` placeholders): its role may start exactly those. */
+  starts: string[];
 }
 
 export function defineWorkflow(name: string, definition: StateMachineDefinition): Workflow {
@@ -96,7 +108,9 @@ export function defineWorkflow(name: string, definition: StateMachineDefinition)
   const tasks = Object.fromEntries(
     allStates(definition).flatMap(([state, s]) => (s.Type === 'Task' ? [[state, taskBinding(s.Resource)]] : [])),
   );
-  return { name, definition, placeholders: [...new Set(placeholders)].sort(), tasks };
+  const unique = [...new Set(placeholders)].sort();
+  const starts = unique.flatMap((placeholder) => /^([A-Z]\w*)StateMachineArn$/.exec(placeholder)?.slice(1, 2).map(kebabCase) ?? []);
+  return { name, definition, placeholders: unique, tasks, starts };
 }
 
 /** The checked-in form of a workflow, `asl/<name>.asl.json`: stable 2-space JSON. */

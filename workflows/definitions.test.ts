@@ -79,6 +79,7 @@ describe('placeholders', () => {
       upload: [
         'AdvanceGenerationFunctionArn',
         'DeleteVariantsFunctionArn',
+        'ExpireFreshnessStateMachineArn',
         'QuarantineOriginalFunctionArn',
         'RecordOriginalFunctionArn',
         'RenderStateMachineArn',
@@ -89,9 +90,11 @@ describe('placeholders', () => {
         'DeleteOriginalsFunctionArn',
         'DeleteVariantsFunctionArn',
         'EnqueueInvalidationFunctionArn',
+        'ExpireFreshnessStateMachineArn',
         'PutDenyEntryFunctionArn',
         'WriteAuditFunctionArn',
       ],
+      'expire-freshness': ['DeleteVariantsFunctionArn', 'PromoteGenerationFunctionArn', 'RemoveFreshnessEntryFunctionArn'],
       'invalidation-flush': [
         'ClaimInvalidationBatchFunctionArn',
         'DistributionId',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { runWorkflow } from '../infra/local/asl-interpreter.ts';
 import { TaskError } from '../tasks/shared/errors.ts';
@@ -14,6 +15,7 @@ function steps(overrides: Parameters<typeof stubs>[0] = {}) {
     DeleteVariants: () => ({ deleted: 2, paths }),
     EnqueueInvalidation: () => ({ enqueued: 2, alreadyQueued: 0 }),
     WriteAudit: () => ({ takedownId: 'takedown-7', recordedAt: '2026-11-25T10:00:01Z' }),
+    StartExpiry: () => ({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:expire-freshness:x', startDate: 'now' }),
     ...overrides,
   });
 }
@@ -27,7 +29,7 @@ describe('takedown', () => {
     const result = await run(request, tasks.handlers);
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(tasks.called()).toEqual(['PutDenyEntry', 'DeleteOriginals', 'DeleteVariants', 'EnqueueInvalidation', 'WriteAudit']);
+    expect(tasks.called()).toEqual(['PutDenyEntry', 'DeleteOriginals', 'DeleteVariants', 'EnqueueInvalidation', 'WriteAudit', 'StartExpiry']);
     const common = { tenant: 'demo', key: request.key, executionName: 'takedown-7' };
     expect(tasks.inputOf('PutDenyEntry')).toEqual({ ...common, reason: 'DMCA #42', takedownId: 'takedown-7' });
     expect(tasks.inputOf('DeleteOriginals')).toEqual({ ...common, takedownId: 'takedown-7' });
@@ -40,6 +42,12 @@ describe('takedown', () => {
       requestedBy: 'ops@example.com',
       deleted: 2,
       invalidationPaths: paths,
+    });
+    // Its deny entry expires, once, whatever replays the takedown: the expiry is named after the takedown id.
+    expect(tasks.inputOf('StartExpiry')).toEqual({
+      StateMachineArn: '${ExpireFreshnessStateMachineArn}',
+      Name: `expire-${createHash('sha256').update('takedown:takedown-7').digest('hex')}`,
+      Input: { tenant: 'demo', key: request.key, token: '!', AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: expect.stringContaining(':takedown-7') },
     });
   });
 

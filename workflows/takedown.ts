@@ -8,6 +8,7 @@
  */
 import { fieldsAt, stateMachine } from './asl/builder.ts';
 import { defineWorkflow, lambdaTask } from './common.ts';
+import { DENIED, startExpiry } from './expire-freshness.ts';
 
 const TAKEDOWN_ID = '$$.Execution.Name';
 const REQUEST = fieldsAt('$', ['tenant', 'key']);
@@ -69,8 +70,9 @@ export const takedown = defineWorkflow(
           },
           ResultPath: '$.audit',
         }),
-        Next: 'Done',
+        Next: 'StartExpiry',
       },
+      StartExpiry: startExpiry("States.Format('takedown:{}', $$.Execution.Name)", { ...REQUEST, token: DENIED }, 'Done'),
       Done: { Type: 'Succeed' },
     },
   }),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { runWorkflow } from '../infra/local/asl-interpreter.ts';
 import { OriginalRejected, TaskError } from '../tasks/shared/errors.ts';
@@ -34,6 +35,7 @@ function pipeline(overrides: Parameters<typeof stubs>[0] = {}, replaced = false)
     DeleteOldVariants: () => ({ deleted: 1, paths: oldPaths }),
     AdvanceGeneration: () => ({ slotKey: 's:0a1b', id: '0123456789ab', token: 'k3j2x9m4', written: true }),
     StartRender: () => ({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:render:x', startDate: 'now' }),
+    StartExpiry: () => ({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:expire-freshness:x', startDate: 'now' }),
     ...overrides,
   });
 }
@@ -75,11 +77,17 @@ describe('upload', () => {
     const result = await run(tasks.handlers);
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(tasks.called()).toEqual(['ValidateOriginal', 'RecordOriginal', 'AdvanceGeneration', 'DeleteOldVariants', 'StartRender']);
+    expect(tasks.called()).toEqual(['ValidateOriginal', 'RecordOriginal', 'AdvanceGeneration', 'DeleteOldVariants', 'StartExpiry', 'StartRender']);
     const requestId = 'replace:demo/samples/cat photo.jpg@etag-2';
     expect(tasks.inputOf('AdvanceGeneration')).toEqual({ tenant: 'demo', key: original.key, etag: 'etag-2', sequencer: original.sequencer, executionName: 'upload-1' });
     expect(tasks.inputOf('DeleteOldVariants')).toEqual({ tenant: 'demo', key: original.key, keep: 'k3j2x9m4', requestId, executionName: 'upload-1' });
     expect((tasks.inputOf('StartRender') as { Input: object }).Input).toMatchObject({ etag: 'etag-2', generation: 'k3j2x9m4' });
+    // The generation's entry expires once per upload (key@etag@sequencer), whatever replays the event.
+    expect(tasks.inputOf('StartExpiry')).toEqual({
+      StateMachineArn: '${ExpireFreshnessStateMachineArn}',
+      Name: `expire-${createHash('sha256').update(`${original.key}@etag-2@${original.sequencer}`).digest('hex')}`,
+      Input: { tenant: 'demo', key: original.key, token: 'k3j2x9m4', AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: expect.stringContaining(':upload-1') },
+    });
     expect(result.output).toMatchObject({ recorded: { replaced: true }, oldVariants: { paths: oldPaths }, generation: { token: 'k3j2x9m4' } });
   });
 

@@ -8,6 +8,7 @@
 import { fieldsAt, stateMachine } from './asl/builder.ts';
 import type { Comparison } from './asl/types.ts';
 import { defineWorkflow, lambdaTask } from './common.ts';
+import { startExpiry } from './expire-freshness.ts';
 
 const EVENT = {
   'bucket.$': '$.detail.bucket.name',
@@ -151,8 +152,13 @@ export const upload = defineWorkflow(
           Parameters: { ...fieldsAt('$.original', ['tenant', 'key']), 'keep.$': '$.generation.token', ...REPLACE_REQUEST_ID },
           ResultPath: '$.oldVariants',
         }),
-        Next: 'StartRender',
+        Next: 'StartExpiry',
       },
+      StartExpiry: startExpiry(
+        "States.Format('{}@{}@{}', $.original.key, $.original.etag, $.original.sequencer)",
+        { ...fieldsAt('$.original', ['tenant', 'key']), 'token.$': '$.generation.token' },
+        'StartRender',
+      ),
       StartRender: {
         Type: 'Task',
         Comment: 'Fire and forget: the render execution is named after the upload (key@etag), so a duplicate is refused.',

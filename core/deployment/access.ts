@@ -62,13 +62,13 @@ export function policyStatement(access: Access, targets: AccessTargets): PolicyS
 export type TaskBinding = { readonly lambda: string } | { readonly integration: string };
 
 /** The integrations a workflow may use, and what its role needs for each (the upload workflow starts render). */
-const INTEGRATION_ACCESS: Readonly<Record<string, Access>> = {
-  'states:startExecution': { startExecution: ['render'] },
-  'aws-sdk:cloudfront:createInvalidation': { distribution: ['cloudfront:CreateInvalidation'] },
+const INTEGRATION_ACCESS: Readonly<Record<string, (starts: readonly string[]) => Access>> = {
+  'states:startExecution': (starts) => ({ startExecution: starts }),
+  'aws-sdk:cloudfront:createInvalidation': () => ({ distribution: ['cloudfront:CreateInvalidation'] }),
 };
 
-/** What a state machine's role allows: invoking its tasks' functions and its integrations' calls. */
-export function workflowAccess(bindings: readonly TaskBinding[]): Access[] {
+/** What a state machine's role allows: invoking its tasks' functions, its integrations' calls, starting the workflows it `starts`. */
+export function workflowAccess(bindings: readonly TaskBinding[], starts: readonly string[]): Access[] {
   const tasks = [...new Set(bindings.flatMap((binding) => ('lambda' in binding ? [binding.lambda] : [])))];
   const integrations = [...new Set(bindings.flatMap((binding) => ('integration' in binding ? [binding.integration] : [])))];
   return [
@@ -76,7 +76,7 @@ export function workflowAccess(bindings: readonly TaskBinding[]): Access[] {
     ...integrations.map((integration) => {
       const access = INTEGRATION_ACCESS[integration];
       if (!access) throw new Error(`no permission known for the integration ${integration}`);
-      return access;
+      return access(starts);
     }),
   ];
 }

@@ -84,7 +84,7 @@ describe('every role is exactly its declared access', () => {
     // A state machine's ARN is its Ref.
     const stateMachineArn = (w: string) => `${pipeline.getLogicalId(pipeline.stateMachines.get(w)!.node.defaultChild as CfnElement)}.Ref`;
     const machineTargets = { ...targets, functionArn: logicalIdOfFunction, stateMachineArn };
-    expect(statements).toEqual(expected(workflowAccess(Object.values(workflow.tasks)), machineTargets));
+    expect(statements).toEqual(expected(workflowAccess(Object.values(workflow.tasks), workflow.starts), machineTargets));
   });
 
   it('the origin-request function may make the calls edge/origin/function.ts declares, and no other', () => {

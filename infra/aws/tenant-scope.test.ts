@@ -22,6 +22,8 @@ const MAY_SPAN_TENANTS: Readonly<Record<string, string>> = {
   [`${names.stack('pipeline')}/RenderVariantServiceRole`]: "pre-renders any tenant's standard variants",
   [`${names.stack('pipeline')}/DeleteOriginalsServiceRole`]: "takedowns delete any tenant's original in every region",
   [`${names.stack('pipeline')}/DeleteVariantsServiceRole`]: "takedowns and re-uploads delete any tenant's variants",
+  [`${names.stack('pipeline')}/PromoteGenerationServiceRole`]: "an expiring generation's variants, of any tenant, are copied to their plain names",
+  [`${names.stack('pipeline')}/RemoveFreshnessEntryServiceRole`]: "a deny entry goes only once any tenant's taken-down original is in no region (HeadObject)",
   [`${names.stack('storage', 'us-east-1')}/OriginalsReplicationRole`]: 'S3 replication copies every object of the primary bucket to the replicas',
   [`${names.stack('delivery')}/VariantsPolicy`]: 'CloudFront itself (OAC, this distribution only) reads the variants it serves',
 };

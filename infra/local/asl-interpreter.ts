@@ -10,7 +10,7 @@
  * - a handler's result goes through JSON, as a Lambda's response does.
  * - the Context object has the execution's and state machine's names and ARNs.
  */
-import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { allStates } from '../../workflows/asl/builder.ts';
 import type { StateMachineDefinition } from '../../workflows/asl/types.ts';
 import { isServiceIntegration } from '../../workflows/common.ts';
@@ -42,6 +42,12 @@ export interface RunWorkflowOptions {
   stateMachineName?: string;
   /** Wait this long before every retry instead of the Retry policy's backoff (tests). */
   retryIntervalMs?: number;
+  /** Pause this long in every Wait state instead of its Seconds (tests, and a local stack told so). */
+  waitMs?: number;
+  /** Each event as it happens (the execution's events are all in the result too). */
+  onEvent?: (event: WorkflowEvent) => void;
+  /** Aborting it stops the execution (the local stack stopping): the run then fails States.Aborted. */
+  signal?: AbortSignal;
 }
 
 export interface WorkflowRun {
@@ -72,6 +78,9 @@ export async function runWorkflow(definition: object, input: unknown, options: R
           states.filter(([, state]) => 'Retry' in state).map(([name]) => [name, options.retryIntervalMs!]),
         ),
       }),
+      ...(options.waitMs !== undefined && {
+        waitTimeOverrides: Object.fromEntries(states.filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, options.waitMs!])),
+      }),
     },
     context: {
       Execution: {
@@ -87,20 +96,28 @@ export async function runWorkflow(definition: object, input: unknown, options: R
 
   const events: WorkflowEvent[] = [];
   const collected = (async () => {
-    for await (const event of execution.eventLogs) events.push(event);
+    for await (const event of execution.eventLogs) {
+      events.push(event);
+      options.onEvent?.(event);
+    }
   })();
+  const abort = () => execution.abort();
+  options.signal?.addEventListener('abort', abort, { once: true });
   let run: Omit<WorkflowRun, 'events'>;
   try {
     run = { status: 'SUCCEEDED', output: await execution.result };
   } catch (thrown) {
     if (thrown instanceof ExecutionTimeoutError) {
       run = { status: 'FAILED', error: 'States.Timeout', cause: thrown.message };
+    } else if (thrown instanceof ExecutionAbortedError) {
+      run = { status: 'FAILED', error: 'States.Aborted', cause: 'the local stack stopped while this execution ran' };
     } else if (thrown instanceof ExecutionError && thrown.cause instanceof Error) {
       run = { status: 'FAILED', error: thrown.cause.name, cause: thrown.cause.message };
     } else {
       throw thrown;
     }
   }
+  options.signal?.removeEventListener('abort', abort);
   await collected;
   if (run.status === 'FAILED') {
     const failed = [...events].reverse().find((event) => event.type === 'StateFailed' && event.index === undefined);

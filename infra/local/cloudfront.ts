@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
 import { LRUCache } from 'lru-cache';
+import { EDGE_MAX_AGE_SECONDS } from '../../core/index.ts';
 import { RESPONSE_HEADERS, type PolicyHeader } from '../../core/deployment/index.ts';
 import { ORIGIN_ROLE_HEADER, type OriginRequestHandler, type OriginRole } from '../../edge/origin/origin-request.ts';
 import type { CloudFrontFunction } from './cloudfront-function-runtime.ts';
@@ -71,6 +72,8 @@ export interface LocalCloudFrontOptions {
   readonly originReadTimeoutMs?: number;
   /** How long an origin-request invocation may take (default ORIGIN_REQUEST_FUNCTION_TIMEOUT_MS). */
   readonly originRequestTimeoutMs?: number;
+  /** The edge cache's clock in milliseconds (tests: a day passes at once); performance.now by default. */
+  readonly now?: () => number;
 }
 
 export type FailoverRequest = 'viewer' | 'rewritten';
@@ -116,7 +119,8 @@ export const ORIGIN_REQUEST_FUNCTION_TIMEOUT_MS = 30_000;
 
 /** CloudFront's default error-caching minimum TTL. */
 const ERROR_CACHING_TTL_MS = 10_000;
-const MAX_TTL_MS = 365 * 24 * 3600 * 1000;
+/** The cache policy's maximum TTL (infra/aws/stacks/delivery.ts): it caps whatever an answer's Cache-Control says. */
+const MAX_TTL_MS = EDGE_MAX_AGE_SECONDS * 1000;
 
 export interface LocalCloudFront {
   handle(request: ViewerRequest): Promise<EdgeResponse>;
@@ -133,6 +137,7 @@ export function createLocalCloudFront(options: LocalCloudFrontOptions): LocalClo
   const cache = new LRUCache<string, EdgeResponse>({
     maxSize: options.cacheMaxBytes,
     sizeCalculation: (entry) => Math.max(1, entry.body.length),
+    ...(options.now && { perf: { now: options.now } }),
   });
   const inFlight = new Map<string, Promise<EdgeResponse>>();
 

@@ -72,20 +72,35 @@ export interface LocalExecutions {
   /** Newest first. */
   list(filter?: { stateMachine?: string; status?: ExecutionStatus }): readonly Execution[];
   get(id: string): Execution | undefined;
-  /** Resolves when no execution is running, including the ones those started. */
+  /**
+   * Resolves when every execution still running (the ones those started included) is paused in
+   * a Wait state: nothing more happens until a wait ends (an expiry's window is a day). With
+   * `waitMs`, waits end by themselves and are waited for like any other state.
+   */
   settled(): Promise<void>;
+  /** Aborts every running execution (each ends FAILED States.Aborted) and resolves once they ended. */
+  stop(): Promise<void>;
 }
 
 export function createLocalExecutions(options: {
   stateMachines: Readonly<Record<string, StateMachineBinding>>;
   /** Shortens Retry waits; undefined keeps the definition's real backoff. */
   retryIntervalMs?: number;
+  /** Shortens every Wait state to this many milliseconds; undefined keeps the definitions' Seconds. */
+  waitMs?: number;
   onSettled?: (execution: Execution) => void;
   /** Tests: smaller bounds than MAX_EXECUTION_HISTORIES and MAX_EXECUTIONS. */
   limits?: { readonly histories?: number; readonly executions?: number };
 }): LocalExecutions {
   const executions = new Map<string, Execution>();
-  const running = new Set<Promise<void>>();
+  /** Running executions by id, and those of them paused in a Wait state. */
+  const running = new Map<string, Promise<void>>();
+  const waiting = new Set<string>();
+  const onChange = new Set<() => void>();
+  const changed = () => {
+    for (const listener of [...onChange]) listener();
+  };
+  const stopping = new AbortController();
   const maxHistories = options.limits?.histories ?? MAX_EXECUTION_HISTORIES;
   const maxExecutions = options.limits?.executions ?? MAX_EXECUTIONS;
   /** Settled executions, least recently settled first; and those of them that still hold their events. */
@@ -142,13 +157,26 @@ export function createLocalExecutions(options: {
       executionName: execution.name,
       stateMachineName: execution.stateMachine,
       retryIntervalMs: options.retryIntervalMs,
+      waitMs: options.waitMs,
+      signal: stopping.signal,
+      onEvent: (event) => {
+        // A shortened wait ends by itself in a moment: only a real one (a day) leaves the stack settled.
+        if (options.waitMs !== undefined || !('state' in event) || event.state.type !== 'Wait') return;
+        if (event.type === 'StateEntered') waiting.add(execution.id);
+        else waiting.delete(execution.id);
+        changed();
+      },
     }).then(
       (result) => settle(execution, started, result),
       // The interpreter itself failed (not a state): the execution fails with why, visibly.
       (error: unknown) => settle(execution, started, { status: 'FAILED', error: 'States.Runtime', cause: error instanceof Error ? error.message : String(error) }),
     );
-    running.add(done);
-    void done.finally(() => running.delete(done));
+    running.set(execution.id, done);
+    void done.finally(() => {
+      running.delete(execution.id);
+      waiting.delete(execution.id);
+      changed();
+    });
   }
 
   return {
@@ -187,7 +215,19 @@ export function createLocalExecutions(options: {
     },
     get: (id) => executions.get(id),
     async settled() {
-      while (running.size > 0) await Promise.all(running);
+      while ([...running.keys()].some((id) => !waiting.has(id))) {
+        await new Promise<void>((resolve) => {
+          const once = () => {
+            onChange.delete(once);
+            resolve();
+          };
+          onChange.add(once);
+        });
+      }
+    },
+    async stop() {
+      stopping.abort();
+      await Promise.all(running.values());
     },
   };
 }

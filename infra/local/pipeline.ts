@@ -19,7 +19,7 @@ import { InvalidationQueue, invalidationQueueTable } from '../../tasks/shared/in
 import { TASK_ENV } from '../../tasks/shared/environment.ts';
 import { TABLE_KEYS } from '../../tasks/shared/tables.ts';
 import { DEFAULT_TASK_MEMORY_MB, DEFAULT_TASK_TIMEOUT_SECONDS, taskAccess, taskDefinition, taskEnvNames, TASK_NAMES, type TaskEnvName, type TaskName } from '../../tasks/registry.ts';
-import { taskBinding } from '../../workflows/common.ts';
+import { stateMachineArnPlaceholder, taskBinding } from '../../workflows/common.ts';
 import { aslFile, WORKFLOWS, type Workflow } from '../../workflows/index.ts';
 import { stateMachineArn, type TaskHandler } from './asl-interpreter.ts';
 import { localBundles, NODE_TASKS } from './bundles.ts';
@@ -101,6 +101,8 @@ export interface LocalPipelineOptions {
   readonly invalidationCompletesAfterMs?: number;
   /** Shortens every Retry wait (tests). */
   readonly retryIntervalMs?: number;
+  /** Shortens every Wait state to this many milliseconds (tests: an expiry's window); by default they wait their Seconds. */
+  readonly waitMs?: number;
   /** Takes one action out of one task's role, as a forgotten grant would (tests: the call must fail with AccessDenied). */
   readonly withhold?: Withhold;
   readonly log?: (entry: Record<string, unknown>) => void;
@@ -175,7 +177,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const gate = await startIamGate({
     roles: new Map([
       ...TASK_NAMES.map((task) => [localFunctionName(task), withholding(policyDocument(taskAccess(task), targets), options.withhold?.task === task ? options.withhold.action : undefined)] as const),
-      ...WORKFLOWS.map((w) => [machineRole(w.name), policyDocument(workflowAccess(Object.values(w.tasks)), targets)] as const),
+      ...WORKFLOWS.map((w) => [machineRole(w.name), policyDocument(workflowAccess(Object.values(w.tasks), w.starts), targets)] as const),
     ]),
     s3: (bucket) => options.s3Endpoints.find((endpoint) => endpoint.buckets.includes(bucket))?.url,
     dynamodb: dynamo.endpoint,
@@ -219,6 +221,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   executions = createLocalExecutions({
     stateMachines: Object.fromEntries(WORKFLOWS.map((w) => [w.name, { definition: checkedInDefinition(w), handlers: faults.wrap(bindTasks(w, lambdas, integrations, gate)) }])),
     retryIntervalMs: options.retryIntervalMs,
+    waitMs: options.waitMs,
     onSettled: (execution) =>
       options.log?.({ message: 'execution settled', stateMachine: execution.stateMachine, name: execution.name, status: execution.status, durationMs: execution.durationMs, error: execution.error, cause: execution.cause }),
   });
@@ -267,7 +270,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     },
     async stop() {
       clearInterval(schedule);
+      // What is working finishes; what only waits (an expiry's window) is dropped, as a restart loses it (issue 19).
       await executions.settled();
+      await executions.stop();
       await planner?.close();
       await Promise.all(nodeTasks.map((fn) => fn.close()));
       await gate.close();
@@ -279,7 +284,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
 /** asl/<name>.asl.json, the file CDK deploys, with its placeholders filled as definitionSubstitutions would. */
 function checkedInDefinition(workflow: Workflow): object {
   const text = readFileSync(new URL(`../../${aslFile(workflow)}`, import.meta.url), 'utf8');
-  const values: Record<string, string> = { DistributionId: LOCAL_DISTRIBUTION_ID, RenderStateMachineArn: stateMachineArn('render') };
+  const values: Record<string, string> = {
+    DistributionId: LOCAL_DISTRIBUTION_ID,
+    ...Object.fromEntries(WORKFLOWS.map((w) => [stateMachineArnPlaceholder(w.name), stateMachineArn(w.name)])),
+  };
   return JSON.parse(
     text.replace(/\$\{(\w+)\}/g, (placeholder, name: string) => {
       if (values[name] !== undefined) return values[name];

@@ -31,6 +31,8 @@ export interface LocalStackOptions {
   /** Replication lag from the primary region to the replicas. */
   readonly replicationDelayMs?: number;
   readonly cacheMaxBytes?: number;
+  /** The edge cache's clock in milliseconds (tests: the freshness window passes at once). */
+  readonly edgeClock?: () => number;
   /** How long the origin handler waits on one originals region before the next. */
   readonly regionTimeoutMs?: number;
   /** The region Lambda@Edge "runs in": decides which replica is nearest. */
@@ -45,7 +47,7 @@ export interface LocalStackOptions {
   /** The pipeline's knobs; `startUploadOnObjectCreated: false` leaves uploads to the edge path alone. */
   readonly pipeline?: Pick<
     LocalPipelineOptions,
-    'startUploadOnObjectCreated' | 'flushEveryMs' | 'invalidationCompletesAfterMs' | 'retryIntervalMs'
+    'startUploadOnObjectCreated' | 'flushEveryMs' | 'invalidationCompletesAfterMs' | 'retryIntervalMs' | 'waitMs'
   >;
 }
 
@@ -163,6 +165,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_BYTES,
     keyGroups,
     failoverRequest: options.failoverRequest,
+    now: options.edgeClock,
   });
   const cloudfront = behindWebAcl(distribution, waf);
 

@@ -45,6 +45,26 @@ describe('delete-variants', () => {
     expect([...variants.objects.keys()].sort()).toEqual([...kept, ...NOT_ITS_VARIANTS].sort());
   });
 
+  it("deletes only one generation's variants (its entry expired), and names their cache keys with it", async () => {
+    const expired = ['demo/a b.jpg/w640_q75_vold00001.webp', 'demo/a b.jpg/h256_q60_vold00001.avif'];
+    const others = ['demo/a b.jpg/w640_q75_vnew00001.webp', 'demo/a b.jpg/b.jpg/w640_q75_vold00001.webp'];
+    const variants = variantsStore([...VARIANTS, ...expired, ...others, ...NOT_ITS_VARIANTS]);
+    const { runtime, metric } = await local.runtime();
+    const out = await createDeleteVariantsTask({ variants })(runtime)({ ...input, only: 'old00001', executionName: 'e' });
+    expect(out).toEqual({ deleted: 2, paths: ['/demo/a%20b.jpg?fmt=webp&q=75&w=640&v=old00001', '/demo/a%20b.jpg?fmt=avif&h=256&q=60&v=old00001'] });
+    expect([...variants.objects.keys()].sort()).toEqual([...VARIANTS, ...others, ...NOT_ITS_VARIANTS].sort());
+    expect(metric('VariantsDeleted')).toBe(2);
+  });
+
+  it('refuses keep and only together and lists nothing', async () => {
+    const variants = variantsStore(VARIANTS);
+    const { runtime } = await local.runtime();
+    await expect(createDeleteVariantsTask({ variants })(runtime)({ ...input, keep: 'new00001', only: 'old00001', executionName: 'e' })).rejects.toMatchObject({
+      name: 'TaskInputInvalid',
+    });
+    expect(variants.calls).toEqual([]);
+  });
+
   it('returns the same paths on a replay, when everything is already gone', async () => {
     const variants = variantsStore(VARIANTS);
     const { runtime, metric } = await local.runtime();

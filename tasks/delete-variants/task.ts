@@ -15,7 +15,8 @@ const DELETE_CONCURRENCY = 16;
 /**
  * Deletes every variant of an original (a takedown), or every one but those of the
  * generation to keep (a re-upload keeps its own, which the edge may have rendered
- * already), and returns their cache keys. Objects under `key/` that are not of the
+ * already), or only those of one generation (its entry expired: no URL reaches them),
+ * and returns their cache keys. Objects under `key/` that are not of the
  * variant shape (a nested original's variants, odd names) are left alone.
  *
  * A replay within the idempotency TTL returns the first run's paths; past it, the
@@ -25,14 +26,16 @@ const DELETE_CONCURRENCY = 16;
 export function createDeleteVariantsTask({ variants }: DeleteVariantsDeps) {
   return defineTask({
     name: TASK,
-    input: z.object({ tenant: z.string(), key: z.string(), requestId: z.string().min(1), keep: z.string().optional() }),
+    input: z
+      .object({ tenant: z.string(), key: z.string(), requestId: z.string().min(1), keep: z.string().optional(), only: z.string().optional() })
+      .refine((input) => input.keep === undefined || input.only === undefined, 'keep and only exclude each other'),
     idempotencyKey: (input) => input.requestId,
-    run: async ({ tenant, key, keep }, { metrics }) => {
+    run: async ({ tenant, key, keep, only }, { metrics }) => {
       const original = tenantOriginal(TASK, tenant, key);
       const found: { objectKey: string; path: string }[] = [];
       for await (const objectKey of variants.list(`${key}/`)) {
         const name = parseVariantName(key, objectKey);
-        if (name && (keep === undefined || name.generation !== keep)) found.push({ objectKey, path: variantUri({ ...original, ...name }) });
+        if (name && (keep === undefined || name.generation !== keep) && (only === undefined || name.generation === only)) found.push({ objectKey, path: variantUri({ ...original, ...name }) });
       }
       for (let i = 0; i < found.length; i += DELETE_CONCURRENCY) {
         await Promise.all(found.slice(i, i + DELETE_CONCURRENCY).map((variant) => variants.delete(variant.objectKey)));

@@ -22,3 +22,10 @@ export class OriginalRejected extends TaskError {
     super('OriginalRejected', reason);
   }
 }
+
+/** A taken-down original is in a region again (a late replica, or an upload not recorded yet): its deny entry stays. */
+export class OriginalPresent extends TaskError {
+  constructor(key: string, regions: readonly string[]) {
+    super('OriginalPresent', `${key} is taken down but present in ${regions.join(', ')}: its deny entry stays until it is gone (take it down again, or let its upload finish), then redrive`);
+  }
+}

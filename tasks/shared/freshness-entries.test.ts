@@ -78,6 +78,65 @@ describe('keyValueStoreFreshnessEntries', () => {
     kvs.on(GetKeyCommand).resolves({ Key: slotKey, Value: full });
     await expect(entries().set(KEY, DENIED)).rejects.toMatchObject({ name: 'SlotFull' });
   });
+
+  describe('remove', () => {
+    const TOKEN = 'abc12345';
+    const NEIGHBOUR = `${'0'.repeat(12)}=zzzzzzzz`;
+    const puts = () => kvs.commandCalls(PutKeyCommand).map((c) => c.args[0].input);
+
+    it("writes the slot without the original's entry while it is the token, naming the store's ETag", async () => {
+      kvs.on(GetKeyCommand).resolves({ Key: slotKey, Value: `${NEIGHBOUR} ${id}=${TOKEN}` });
+      kvs.on(PutKeyCommand).resolves({});
+      expect(await entries().remove(KEY, TOKEN)).toEqual({ slotKey, id, removed: true });
+      expect(puts()).toEqual([{ KvsARN: ARN, Key: slotKey, Value: NEIGHBOUR, IfMatch: 'E1' }]);
+    });
+
+    it('writes the empty slot when the entry was its only one', async () => {
+      kvs.on(GetKeyCommand).resolves({ Key: slotKey, Value: `${id}=${DENIED}` });
+      kvs.on(PutKeyCommand).resolves({});
+      expect(await entries().remove(KEY, DENIED)).toMatchObject({ removed: true });
+      expect(puts().map((put) => put.Value)).toEqual([EMPTY_SLOT]);
+    });
+
+    it.each([
+      ['a later change', `${id}=def67890 ${NEIGHBOUR}`],
+      ['a takedown since', `${id}=${DENIED}`],
+      ['no entry at all', NEIGHBOUR],
+      ['an empty slot', EMPTY_SLOT],
+    ])('writes nothing when the slot holds %s, and says removed: false', async (_, value) => {
+      kvs.on(GetKeyCommand).resolves({ Key: slotKey, Value: value });
+      expect(await entries().remove(KEY, TOKEN)).toEqual({ slotKey, id, removed: false });
+      expect(puts()).toEqual([]);
+    });
+
+    it('reads the slot again after a conflict and removes the entry it still finds', async () => {
+      kvs.on(GetKeyCommand).resolves({ Key: slotKey, Value: `${id}=${TOKEN} ${NEIGHBOUR}` });
+      kvs.on(PutKeyCommand).rejectsOnce(conflict()).resolves({});
+      expect(await entries().remove(KEY, TOKEN)).toMatchObject({ removed: true });
+      expect(puts().map((put) => [put.IfMatch, put.Value])).toEqual([
+        ['E1', NEIGHBOUR],
+        ['E2', NEIGHBOUR],
+      ]);
+      expect(kvs.commandCalls(GetKeyCommand)).toHaveLength(2);
+    });
+
+    it('answers by the slot read on the attempt that succeeds: a later token written meanwhile stays', async () => {
+      kvs
+        .on(GetKeyCommand)
+        .resolvesOnce({ Key: slotKey, Value: `${id}=${TOKEN}` })
+        .resolves({ Key: slotKey, Value: `${id}=def67890` });
+      kvs.on(PutKeyCommand).rejectsOnce(conflict()).resolves({});
+      expect(await entries().remove(KEY, TOKEN)).toEqual({ slotKey, id, removed: false });
+      expect(puts()).toHaveLength(1);
+    });
+
+    it('gives up after a few conflicts as StoreUnavailable', async () => {
+      kvs.on(GetKeyCommand).resolves({ Key: slotKey, Value: `${id}=${TOKEN}` });
+      kvs.on(PutKeyCommand).rejects(conflict());
+      await expect(entries().remove(KEY, TOKEN)).rejects.toMatchObject({ name: 'StoreUnavailable' });
+      expect(puts()).toHaveLength(4);
+    });
+  });
 });
 
 describe('mapFreshnessEntries', () => {
@@ -92,5 +151,28 @@ describe('mapFreshnessEntries', () => {
 
   it('refuses a store that was not seeded with the slot', async () => {
     await expect(mapFreshnessEntries(new Map()).set(KEY, DENIED)).rejects.toThrow(/not seeded/);
+  });
+
+  it("removes the entry while it is the token, keeping the slot's other entries", async () => {
+    const neighbour = `${'0'.repeat(12)}=zzzzzzzz`;
+    const map = new Map([[slotKey, EMPTY_SLOT]]);
+    const store = mapFreshnessEntries(map);
+    await store.set(KEY, 'aaaaaaaa');
+    expect(await store.remove(KEY, 'aaaaaaaa')).toEqual({ slotKey, id, removed: true });
+    expect(map.get(slotKey)).toBe(EMPTY_SLOT);
+    map.set(slotKey, `${neighbour} ${id}=!`);
+    expect(await store.remove(KEY, DENIED)).toMatchObject({ removed: true });
+    expect(map.get(slotKey)).toBe(neighbour);
+  });
+
+  it('leaves another token, or no entry, as it is and says removed: false', async () => {
+    const map = new Map([[slotKey, EMPTY_SLOT]]);
+    const store = mapFreshnessEntries(map);
+    expect(await store.remove(KEY, 'aaaaaaaa')).toEqual({ slotKey, id, removed: false });
+    expect(map.get(slotKey)).toBe(EMPTY_SLOT);
+    await store.set(KEY, 'bbbbbbbb');
+    expect(await store.remove(KEY, 'aaaaaaaa')).toMatchObject({ removed: false });
+    expect(slotEntry(map.get(slotKey)!, id)).toBe('bbbbbbbb');
+    await expect(mapFreshnessEntries(new Map()).remove(KEY, DENIED)).rejects.toThrow(/not seeded/);
   });
 });

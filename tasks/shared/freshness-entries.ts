@@ -3,7 +3,7 @@
  * original's generation token, or DENIED, in its slot of the KeyValueStore. Every
  * write is a read-modify-write of one slot value.
  */
-import { freshnessAddressOf, MAX_SLOT_ENTRIES, SlotFull, StoreUnavailable, withSlotEntry, type FreshnessAddress } from '../../core/index.ts';
+import { freshnessAddressOf, MAX_SLOT_ENTRIES, SlotFull, slotEntry, StoreUnavailable, withoutSlotEntry, withSlotEntry, type FreshnessAddress } from '../../core/index.ts';
 import {
   CloudFrontKeyValueStoreServiceException,
   ConflictException,
@@ -24,10 +24,15 @@ const always: WriteGuard = async () => true;
 export interface FreshnessEntries {
   /** Sets the original's entry to `token` (a generation token or DENIED), unless `guard` says no; whether it did. */
   set(originalKey: string, token: string, guard?: WriteGuard): Promise<FreshnessAddress & { readonly written: boolean }>;
+  /** The original's entry (a generation token or DENIED), or undefined. */
+  get(originalKey: string): Promise<string | undefined>;
+  /** Removes the original's entry while it is `token`; whether it did (a later change's entry, or none, stays as it is). */
+  remove(originalKey: string, token: string): Promise<FreshnessAddress & { readonly removed: boolean }>;
 }
 
 /** Reads a slot's value and writes it back changed; a store that lost a slot is broken, never empty. */
 interface SlotStore {
+  read(slotKey: string): Promise<string>;
   /** false when the guard refused. */
   change(slotKey: string, change: (value: string) => string, guard: WriteGuard): Promise<boolean>;
 }
@@ -47,16 +52,39 @@ function entriesIn(store: SlotStore): FreshnessEntries {
       );
       return { slotKey, id, written };
     },
+    async get(originalKey) {
+      const { slotKey, id } = freshnessAddressOf(originalKey);
+      return slotEntry(await store.read(slotKey), id);
+    },
+    async remove(originalKey, token) {
+      const { slotKey, id } = freshnessAddressOf(originalKey);
+      let removed = false;
+      await store.change(
+        slotKey,
+        (value) => {
+          const next = withoutSlotEntry(value, id, token);
+          removed = next !== undefined;
+          return next ?? value;
+        },
+        always,
+      );
+      return { slotKey, id, removed };
+    },
   };
 }
 
 /** The local stack's and the tests' store: the slot values in a Map (seeded with every slot). */
 export function mapFreshnessEntries(map: Map<string, string>): FreshnessEntries {
+  const slot = (slotKey: string) => {
+    const value = map.get(slotKey);
+    if (value === undefined) throw new Error(`KeyValueStore has no slot ${slotKey}: it was not seeded`);
+    return value;
+  };
   return entriesIn({
+    read: async (slotKey) => slot(slotKey),
     async change(slotKey, change, guard) {
       if (!(await guard())) return false;
-      const value = map.get(slotKey);
-      if (value === undefined) throw new Error(`KeyValueStore has no slot ${slotKey}: it was not seeded`);
+      const value = slot(slotKey);
       const next = change(value);
       if (next !== value) map.set(slotKey, next);
       return true;
@@ -69,14 +97,25 @@ const MAX_PUT_ATTEMPTS = 4;
 
 /** A CloudFront KeyValueStore: every write names the store's current ETag, so a racing write makes us read the slot again. */
 export function keyValueStoreFreshnessEntries(client: CloudFrontKeyValueStoreClient, kvsArn: string): FreshnessEntries {
+  const read = async (slotKey: string) => {
+    const { Value } = await client.send(new GetKeyCommand({ KvsARN: kvsArn, Key: slotKey }));
+    if (Value === undefined) throw new Error(`KeyValueStore ${kvsArn} answered slot ${slotKey} without a value`);
+    return Value;
+  };
   return entriesIn({
+    async read(slotKey) {
+      try {
+        return await read(slotKey);
+      } catch (err) {
+        throw isUnavailable(err) ? new StoreUnavailable(`KeyValueStore ${kvsArn} unavailable`, { cause: err }) : err;
+      }
+    },
     async change(slotKey, change, guard) {
       for (let attempt = 1; attempt <= MAX_PUT_ATTEMPTS; attempt++) {
         try {
           const { ETag } = await client.send(new DescribeKeyValueStoreCommand({ KvsARN: kvsArn }));
           if (!(await guard())) return false;
-          const { Value } = await client.send(new GetKeyCommand({ KvsARN: kvsArn, Key: slotKey }));
-          if (Value === undefined) throw new Error(`KeyValueStore ${kvsArn} answered slot ${slotKey} without a value`);
+          const Value = await read(slotKey);
           const next = change(Value);
           if (next === Value) return true;
           await client.send(new PutKeyCommand({ KvsARN: kvsArn, Key: slotKey, Value: next, IfMatch: ETag }));

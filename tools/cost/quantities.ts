@@ -91,6 +91,9 @@ export function dailyQuantities(a: Assumptions): DailyQuantities {
     [paths.reupload, reuploads],
     [paths.render, a.uploadsPerDay],
     [paths.takedown, a.takedownsPerDay],
+    // Every re-upload and takedown starts the expiry of its entry (a superseded one ends sooner: priced as if not).
+    [paths.generationExpiry, reuploads],
+    [paths.denyExpiry, a.takedownsPerDay],
     [paths.busyFlush, busyFlushes],
     [paths.idleFlush, flushes - busyFlushes],
   ];

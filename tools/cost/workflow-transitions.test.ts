@@ -8,11 +8,11 @@ describe('countPath over the checked-in asl/', () => {
     expect(paths.upload).toEqual({ transitions: 7, invocations: { 'validate-original': 1, 'record-original': 1 } });
   });
 
-  it('bills a re-upload 9: AdvanceGeneration, Current? and DeleteOldVariants in place of FirstGeneration; no invalidation', () => {
-    // ObjectCreated? → ValidateOriginal → RecordOriginal → Replaced? → AdvanceGeneration → Current? → DeleteOldVariants → StartRender → Done
+  it('bills a re-upload 10: AdvanceGeneration, Current?, DeleteOldVariants and StartExpiry in place of FirstGeneration; no invalidation', () => {
+    // ObjectCreated? → ValidateOriginal → RecordOriginal → Replaced? → AdvanceGeneration → Current? → DeleteOldVariants → StartExpiry → StartRender → Done
     expect(branchOf(ASL.upload, 'Replaced?')).toBe('AdvanceGeneration');
     expect(branchOf(ASL.upload, 'Current?')).toBe('DeleteOldVariants');
-    expect(paths.reupload.transitions).toBe(9);
+    expect(paths.reupload.transitions).toBe(10);
     expect(paths.reupload.invocations).toEqual({
       'validate-original': 1,
       'record-original': 1,
@@ -30,6 +30,11 @@ describe('countPath over the checked-in asl/', () => {
     });
   });
 
+  it("bills an entry's expiry: a generation's 8 (two Waits, Denied?, promote, remove, Removed?, delete, Done), a deny entry's 6 (Wait, Denied?, remove, DenyRemoved?, sweep, Done)", () => {
+    expect(paths.generationExpiry).toEqual({ transitions: 8, invocations: { 'promote-generation': 1, 'remove-freshness-entry': 1, 'delete-variants': 1 } });
+    expect(paths.denyExpiry).toEqual({ transitions: 6, invocations: { 'delete-variants': 1, 'remove-freshness-entry': 1 } });
+  });
+
   it('bills a render of 12 variants 16: PlanVariants, the Map, 12 × RenderVariant, AnyFailed?, Done', () => {
     expect(paths.render).toEqual({ transitions: 16, invocations: { 'plan-variants': 1, 'render-variant': 12 } });
   });
@@ -38,8 +43,8 @@ describe('countPath over the checked-in asl/', () => {
     expect(paths.upload.transitions + paths.render.transitions).toBe(23);
   });
 
-  it('bills a takedown without requestedBy 8: RequestedBy?, NoRequester, five tasks, Done', () => {
-    expect(paths.takedown.transitions).toBe(8);
+  it('bills a takedown without requestedBy 9: RequestedBy?, NoRequester, five tasks, StartExpiry, Done', () => {
+    expect(paths.takedown.transitions).toBe(9);
     expect(Object.values(paths.takedown.invocations).reduce((a, b) => a + b)).toBe(5);
   });
 

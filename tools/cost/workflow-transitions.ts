@@ -10,6 +10,7 @@
  */
 import flushAsl from '../../asl/invalidation-flush.asl.json' with { type: 'json' };
 import renderAsl from '../../asl/render.asl.json' with { type: 'json' };
+import expireAsl from '../../asl/expire-freshness.asl.json' with { type: 'json' };
 import takedownAsl from '../../asl/takedown.asl.json' with { type: 'json' };
 import uploadAsl from '../../asl/upload.asl.json' with { type: 'json' };
 import { taskBinding } from '../../workflows/common.ts';
@@ -86,6 +87,7 @@ export const ASL = {
   render: renderAsl as AslMachine,
   takedown: takedownAsl as AslMachine,
   invalidationFlush: flushAsl as AslMachine,
+  expireFreshness: expireAsl as AslMachine,
 } as const;
 
 /** The tasks that run sharp: x86_64 at their own memory sizes (infra/aws/stacks/pipeline.ts); the others are arm64. */
@@ -132,6 +134,12 @@ export function pipelinePaths(standardVariants: number, batchesPerBusyFlush: num
     render: countPath(ASL.render, { mapItems: { RenderVariants: standardVariants } }),
     /** Started without requestedBy (the longer of the two paths). */
     takedown: countPath(ASL.takedown),
+    /** A generation's entry at the end of its window, still its latest change: promote, remove, delete the generation's objects. */
+    generationExpiry: countPath(ASL.expireFreshness, { choices: { 'Removed?': branchOf(ASL.expireFreshness, 'Removed?') } }),
+    /** A deny entry at the end of its window: remove, sweep. */
+    denyExpiry: countPath(ASL.expireFreshness, {
+      choices: { 'Denied?': branchOf(ASL.expireFreshness, 'Denied?'), 'DenyRemoved?': branchOf(ASL.expireFreshness, 'DenyRemoved?') },
+    }),
     idleFlush: countPath(ASL.invalidationFlush),
     busyFlush: countPath(ASL.invalidationFlush, {
       choices: { 'AnyBatches?': 'SubmitBatches' },

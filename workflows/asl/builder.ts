@@ -56,6 +56,7 @@ function transitions(state: State): string[] {
     case 'Choice':
       return [...state.Choices.map((rule) => rule.Next), ...(state.Default ? [state.Default] : [])];
     case 'Pass':
+    case 'Wait':
       return state.Next ? [state.Next] : [];
     case 'Task':
     case 'Map':

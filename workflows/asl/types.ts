@@ -87,6 +87,13 @@ export interface ChoiceState<N extends string> extends Common {
   Default?: N;
 }
 
+/** A fixed pause (docs/aws-limits.md §E, "Wait state"). */
+export type WaitState<N extends string> = Common &
+  Transition<N> & {
+    Type: 'Wait';
+    Seconds: number;
+  };
+
 export interface SucceedState extends Common {
   Type: 'Succeed';
 }
@@ -104,6 +111,7 @@ export type State<N extends string = string> =
   | PassState<N>
   | MapState<N>
   | ChoiceState<N>
+  | WaitState<N>
   | SucceedState
   | FailState;
 

@@ -22,7 +22,7 @@ import { TASK_ENV } from '../../../tasks/shared/environment.ts';
 import { INVALIDATION_QUEUE_KEYS } from '../../../tasks/shared/invalidation-queue.ts';
 import { taskAccess, taskDefinition, taskEnvNames, TASK_NAMES, type TaskEnvName, type TaskName } from '../../../tasks/registry.ts';
 import { TABLE_KEYS } from '../../../tasks/shared/tables.ts';
-import { functionArnPlaceholder, pascalCase as pascal } from '../../../workflows/common.ts';
+import { functionArnPlaceholder, pascalCase as pascal, stateMachineArnPlaceholder } from '../../../workflows/common.ts';
 import { aslFile, WORKFLOWS, type Workflow } from '../../../workflows/index.ts';
 import { PRIMARY_REGION, type ResourceNames } from '../names.ts';
 import { acknowledge, wildcardResourceFinding } from '../nag.ts';
@@ -76,8 +76,8 @@ export class PipelineStack extends Stack {
     this.functions = functions;
 
     const machines = new Map<string, sfn.StateMachine>();
-    // render first: upload starts it, so upload's definition needs its ARN.
-    const order = ['render', 'upload', 'takedown', 'invalidation-flush'];
+    // Started before starters: upload's definition needs render's and expire-freshness's ARNs.
+    const order = ['render', 'expire-freshness', 'upload', 'takedown', 'invalidation-flush'];
     for (const workflow of [...WORKFLOWS].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name))) {
       machines.set(workflow.name, this.stateMachine(workflow, machines, props));
     }
@@ -161,8 +161,7 @@ export class PipelineStack extends Stack {
       if (!fn) throw new Error(`workflow ${workflow.name} calls tasks/${binding.lambda}, which has no function`);
       substitutions[functionArnPlaceholder(binding.lambda)] = fn.functionArn;
     }
-    const render = machines.get('render');
-    if (render) substitutions.RenderStateMachineArn = render.stateMachineArn;
+    for (const [name, started] of machines) substitutions[stateMachineArnPlaceholder(name)] = started.stateMachineArn;
     substitutions.DistributionId = props.distribution.distributionId;
     const missing = workflow.placeholders.filter((name) => substitutions[name] === undefined);
     if (missing.length > 0) throw new Error(`workflow ${workflow.name}: nothing substitutes ${missing.join(', ')}`);
@@ -183,7 +182,7 @@ export class PipelineStack extends Stack {
     // DefinitionBody.fromFile hides the states from CDK, so the role is granted from the workflow's bindings:
     // the functions' unqualified ARNs, which is what the definitions call.
     const targets = accessTargets(props.names, { functions: this.functions, stateMachines: machines, distributionArn: props.distribution.distributionArn });
-    grantAccess(machine, workflowAccess(Object.values(workflow.tasks)), targets);
+    grantAccess(machine, workflowAccess(Object.values(workflow.tasks), workflow.starts), targets);
     acknowledge(
       machine,
       [wildcardResourceFinding('*')],
