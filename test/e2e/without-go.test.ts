@@ -17,6 +17,8 @@ beforeAll(async () => {
   process.env.PATH = mkdtempSync(join(tmpdir(), 'imgedge-no-go-'));
   // A schedule of 1 ms would start hundreds of flushes while the test's own flush runs, were it on.
   running = await startTestStack({ pipeline: { flushEveryMs: 1 } });
+  // The seed's renders, which a busy machine takes long over, are not what this file is about.
+  await running.stack.pipeline.settled();
 });
 afterAll(async () => {
   await running?.stop();

@@ -109,7 +109,7 @@ export const CONSOLE_PAGE = `<!doctype html>
   </section>
   <section aria-labelledby="executions-h"><h2 id="executions-h">Executions</h2>
     <form id="executions-filter">
-      <label>Workflow<select id="filter-workflow"><option value="">all four</option><option>upload</option><option>render</option><option>takedown</option><option>invalidation-flush</option></select></label>
+      <label>Workflow<select id="filter-workflow"><option value="">all</option><option>upload</option><option>render</option><option>takedown</option><option>invalidation-flush</option><option>expire-freshness</option></select></label>
       <label>Status<select id="filter-status"><option value="">any</option><option>FAILED</option><option>RUNNING</option><option>SUCCEEDED</option></select></label>
       <button type="button" id="flush">Flush invalidations now</button>
     </form>

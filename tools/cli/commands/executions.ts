@@ -7,7 +7,7 @@ export const DEFAULT_EXECUTIONS_LIMIT = 20;
 
 export const executions: Command = {
   summary: 'list workflow executions, newest first: status, duration, the failed step and its error',
-  usage: 'executions [--failed | --status S] [--workflow upload|render|takedown|invalidation-flush] [--limit N]',
+  usage: 'executions [--failed | --status S] [--workflow upload|render|takedown|invalidation-flush|expire-freshness] [--limit N]',
   options: { failed: { type: 'boolean' }, status: { type: 'string' }, workflow: { type: 'string' }, limit: { type: 'string' } },
   async run(context, values) {
     if (values.failed && values.status) throw new UsageError('--failed is --status FAILED: give one of them');
