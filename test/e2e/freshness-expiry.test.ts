@@ -5,22 +5,13 @@
  * The window passes at once here: every Wait state takes no time and the edge's clock is
  * moved past the window, as a day and two hours would.
  */
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DENIED, EMPTY_SLOT, FRESHNESS_WINDOW_SECONDS, freshnessAddressOf, generationTokenOf, parseVariantName } from '../../core/index.ts';
+import { DENIED, EMPTY_SLOT, FRESHNESS_WINDOW_SECONDS, freshnessAddressOf, generationTokenOf } from '../../core/index.ts';
 import type { ObjectCreatedEvent } from '../../infra/local/s3-events.ts';
+import { getVariant, servesEverywhere as servesAll, solidOriginal as original, variantNames as namesOf, type Colour, type VariantUrl } from '../support/colours.ts';
 import { settled as settledStack, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
-type Colour = 'red' | 'blue';
-const RGB: Record<Colour, { r: number; g: number; b: number }> = { red: { r: 220, g: 20, b: 20 }, blue: { r: 20, g: 20, b: 220 } };
-const original = (colour: Colour) => sharp({ create: { width: 800, height: 600, channels: 3, background: RGB[colour] } }).jpeg({ quality: 90 }).toBuffer();
-
-async function colourOf(body: Buffer): Promise<Colour> {
-  const [r, , b] = (await sharp(body).stats()).channels.map((channel) => channel.mean) as [number, number, number];
-  return r > b ? 'red' : 'blue';
-}
-
-const URLS: ReadonlyArray<readonly [string, string]> = [
+const URLS: readonly VariantUrl[] = [
   ['?w=256&fmt=webp', '*/*'],
   ['?w=640', 'image/avif,image/webp,*/*'],
 ];
@@ -41,25 +32,12 @@ describe('freshness entries expire on the local stack', () => {
   });
   afterAll(() => running.stop());
 
-  const get = async (key: string, [query, accept]: readonly [string, string]) => {
-    const res = await running.request(`/${key}${query}`, { headers: { accept } });
-    return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
-  };
-  async function servesEverywhere(key: string, colour: Colour) {
-    for (const url of URLS) {
-      const answer = await get(key, url);
-      expect(answer.status, url[0]).toBe(200);
-      expect(await colourOf(answer.body), url[0]).toBe(colour);
-    }
-  }
+  const get = (key: string, url: VariantUrl) => getVariant(running, key, url);
+  const servesEverywhere = (key: string, colour: Colour) => servesAll(running, key, URLS, colour);
   const uploadsOf = (key: string) => pipeline().executions.list({ stateMachine: 'upload' }).filter((e) => (e.input as ObjectCreatedEvent).detail.object.key === key);
   const expiriesOf = (key: string) => pipeline().executions.list({ stateMachine: 'expire-freshness' }).filter((e) => (e.input as { key: string }).key === key);
   const slotOf = (key: string) => running.stack.kvs.get(freshnessAddressOf(key).slotKey);
-  async function variantNames(key: string) {
-    const names = [];
-    for await (const objectKey of running.stack.variants.list(`${key}/`)) names.push(parseVariantName(key, objectKey));
-    return names;
-  }
+  const variantNames = (key: string) => namesOf(running, key);
   async function put(key: string, colour: Colour) {
     const before = uploadsOf(key).length;
     expect((await upload(running, key, await original(colour), 'image/jpeg')).status).toBe(201);

@@ -4,25 +4,14 @@
  * and no invalidation ever completes; a takedown answers 451; a re-upload after a takedown
  * serves the new image; a render of an earlier upload that finishes late is never served.
  */
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DENIED, EDGE_MAX_AGE_SECONDS, generationTokenOf, parseVariantName } from '../../core/index.ts';
+import { DENIED, EDGE_MAX_AGE_SECONDS, generationTokenOf } from '../../core/index.ts';
 import type { ObjectCreatedEvent } from '../../infra/local/s3-events.ts';
+import { colourOf, getVariant, servesEverywhere as servesAll, solidOriginal as original, variantNames as namesOf, type Colour, type VariantUrl } from '../support/colours.ts';
 import { settled as settledStack, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
-type Colour = 'red' | 'green' | 'blue';
-const RGB: Record<Colour, { r: number; g: number; b: number }> = { red: { r: 220, g: 20, b: 20 }, green: { r: 20, g: 200, b: 20 }, blue: { r: 20, g: 20, b: 220 } };
-
-const original = (colour: Colour) => sharp({ create: { width: 800, height: 600, channels: 3, background: RGB[colour] } }).jpeg({ quality: 90 }).toBuffer();
-
-/** The colour an answer shows: the channel that dominates its mean. */
-async function colourOf(body: Buffer): Promise<Colour> {
-  const [r, g, b] = (await sharp(body).stats()).channels.map((channel) => channel.mean) as [number, number, number];
-  return r > g && r > b ? 'red' : g > b ? 'green' : 'blue';
-}
-
 /** Variant URLs a page would use: explicit formats, fmt=auto for two browsers, another width. */
-const URLS: ReadonlyArray<readonly [string, string]> = [
+const URLS: readonly VariantUrl[] = [
   ['?w=256&fmt=webp', '*/*'],
   ['?w=640&fmt=jpeg', '*/*'],
   ['?w=640', 'image/avif,image/webp,*/*'],
@@ -44,19 +33,8 @@ describe('freshness on the local stack', () => {
 
   const settled = () => settledStack(running);
 
-  const get = async (key: string, [query, accept]: readonly [string, string]) => {
-    const res = await running.request(`/${key}${query}`, { headers: { accept } });
-    return { status: res.status, cache: res.headers.get('x-cache'), body: Buffer.from(await res.arrayBuffer()), cacheControl: res.headers.get('cache-control') };
-  };
-
-  /** Every URL answers 200 in `colour`. */
-  async function servesEverywhere(key: string, colour: Colour) {
-    for (const url of URLS) {
-      const answer = await get(key, url);
-      expect(answer.status, url[0]).toBe(200);
-      expect(await colourOf(answer.body), url[0]).toBe(colour);
-    }
-  }
+  const get = (key: string, url: VariantUrl) => getVariant(running, key, url);
+  const servesEverywhere = (key: string, colour: Colour) => servesAll(running, key, URLS, colour);
 
   const uploadsOf = (key: string) => pipeline().executions.list({ stateMachine: 'upload' }).filter((e) => (e.input as ObjectCreatedEvent).detail.object.key === key);
 
@@ -68,11 +46,7 @@ describe('freshness on the local stack', () => {
 
   const entry = (key: string) => running.stack.freshnessEntry(key);
 
-  async function variantNames(key: string) {
-    const names = [];
-    for await (const objectKey of running.stack.variants.list(`${key}/`)) names.push(parseVariantName(key, objectKey));
-    return names;
-  }
+  const variantNames = (key: string) => namesOf(running, key);
 
   it('serves a replaced original at every variant URL while the edge still holds the old one, with no invalidation', async () => {
     const key = 'demo/fresh/replaced.jpg';
