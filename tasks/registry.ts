@@ -81,14 +81,25 @@ export const TASKS = {
     ],
   },
   'promote-generation': {
-    env: ['variantsBucket'],
+    env: ['variantsBucket', 'keyValueStoreArn'],
     timeoutSeconds: MINUTE,
-    access: [{ objects: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], in: 'variants' }, { list: 'variants' }],
+    access: [
+      { objects: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], in: 'variants' },
+      { list: 'variants' },
+      { keyValueStore: ['cloudfront-keyvaluestore:GetKey'] },
+    ],
   },
   'remove-freshness-entry': {
-    env: ['keyValueStoreArn', 'originalsBuckets'],
-    // A deny entry goes only once the original is in no region (HeadObject needs s3:GetObject; a 404 needs ListBucket).
-    access: [FRESHNESS_WRITE, { objects: ['s3:GetObject'], in: 'everyOriginals' }, { list: 'everyOriginals' }],
+    env: ['keyValueStoreArn', 'originalsBuckets', 'variantsBucket'],
+    timeoutSeconds: MINUTE,
+    // A deny entry goes only once the original is in no region (HeadObject needs s3:GetObject; a 404 needs ListBucket), its variants swept.
+    access: [
+      FRESHNESS_WRITE,
+      { objects: ['s3:GetObject'], in: 'everyOriginals' },
+      { list: 'everyOriginals' },
+      { objects: ['s3:DeleteObject'], in: 'variants' },
+      { list: 'variants' },
+    ],
   },
   'delete-variants': {
     env: ['variantsBucket'],

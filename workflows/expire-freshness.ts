@@ -7,7 +7,7 @@
  * A generation: its variants are copied to their plain names first (after the entry goes the
  * edge asks for those), the entry removed while it is still this token, and once every edge
  * has the store without it, the generation's own objects deleted. A deny entry: removed only
- * while it is still the deny token and the original is in no region, then the variants swept once more.
+ * while it is still the deny token and the original is in no region, its variants swept first.
  */
 import { fieldsAt, stateMachine } from './asl/builder.ts';
 import type { Payload, TaskFields } from './asl/types.ts';
@@ -50,19 +50,8 @@ export const expireFreshness = defineWorkflow(
         Default: 'PromoteGeneration',
       },
       RemoveDenyEntry: {
-        Comment: 'Only while the entry is still the deny token, and the original in no region.',
+        Comment: 'Only while the entry is still the deny token and the original in no region; its variants swept first, while viewers still get 451.',
         ...lambdaTask('remove-freshness-entry', { Parameters: { ...ORIGINAL, ...EXPIRY_ID }, ResultPath: '$.removal' }),
-        Next: 'DenyRemoved?',
-      },
-      'DenyRemoved?': {
-        Type: 'Choice',
-        Comment: 'A re-upload since moved the generation: its variants are current, and its own expiry takes over.',
-        Choices: [{ Variable: '$.removal.removed', BooleanEquals: true, Next: 'SweepVariants' }],
-        Default: 'Superseded',
-      },
-      SweepVariants: {
-        Comment: 'The takedown deleted them; an edge render racing it could have left one. Done in the seconds the removal takes to reach the edges.',
-        ...lambdaTask('delete-variants', { Parameters: { ...fieldsAt('$', ['tenant', 'key']), ...EXPIRY_ID }, ResultPath: '$.swept' }),
         Next: 'Done',
       },
       PromoteGeneration: {

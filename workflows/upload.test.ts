@@ -35,6 +35,7 @@ function pipeline(overrides: Parameters<typeof stubs>[0] = {}, replaced = false)
     DeleteOldVariants: () => ({ deleted: 1, paths: oldPaths }),
     AdvanceGeneration: () => ({ slotKey: 's:0a1b', id: '0123456789ab', token: 'k3j2x9m4', written: true }),
     StartRender: () => ({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:render:x', startDate: 'now' }),
+    StartReplacementRender: () => ({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:render:x', startDate: 'now' }),
     StartExpiry: () => ({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:expire-freshness:x', startDate: 'now' }),
     ...overrides,
   });
@@ -77,11 +78,11 @@ describe('upload', () => {
     const result = await run(tasks.handlers);
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(tasks.called()).toEqual(['ValidateOriginal', 'RecordOriginal', 'AdvanceGeneration', 'DeleteOldVariants', 'StartExpiry', 'StartRender']);
+    expect(tasks.called()).toEqual(['ValidateOriginal', 'RecordOriginal', 'AdvanceGeneration', 'DeleteOldVariants', 'StartReplacementRender', 'StartExpiry']);
     const requestId = 'replace:demo/samples/cat photo.jpg@etag-2';
     expect(tasks.inputOf('AdvanceGeneration')).toEqual({ tenant: 'demo', key: original.key, etag: 'etag-2', sequencer: original.sequencer, executionName: 'upload-1' });
     expect(tasks.inputOf('DeleteOldVariants')).toEqual({ tenant: 'demo', key: original.key, keep: 'k3j2x9m4', requestId, executionName: 'upload-1' });
-    expect((tasks.inputOf('StartRender') as { Input: object }).Input).toMatchObject({ etag: 'etag-2', generation: 'k3j2x9m4' });
+    expect((tasks.inputOf('StartReplacementRender') as { Input: object }).Input).toMatchObject({ etag: 'etag-2', generation: 'k3j2x9m4' });
     // The generation's entry expires once per upload (key@etag@sequencer), whatever replays the event.
     expect(tasks.inputOf('StartExpiry')).toEqual({
       StateMachineArn: '${ExpireFreshnessStateMachineArn}',
@@ -96,6 +97,15 @@ describe('upload', () => {
     const result = await run(tasks.handlers);
     expect(result.status).toBe('SUCCEEDED');
     expect(tasks.called()).toEqual(['ValidateOriginal', 'RecordOriginal', 'AdvanceGeneration']);
+  });
+
+  it('starts the render before the expiry: a start that fails leaves the render going and the upload redrivable at StartExpiry', async () => {
+    const throttled = new TaskError('StepFunctions.ExecutionLimitExceededException', 'Rate exceeded');
+    const tasks = pipeline({ StartExpiry: throws(throttled) }, true);
+    const result = await run(tasks.handlers);
+
+    expect(result).toMatchObject({ status: 'FAILED', error: 'StepFunctions.ExecutionLimitExceededException', failedState: 'StartExpiry' });
+    expect(tasks.called()).toEqual(['ValidateOriginal', 'RecordOriginal', 'AdvanceGeneration', 'DeleteOldVariants', 'StartReplacementRender', 'StartExpiry']);
   });
 
   it('quarantines a rejected upload and fails with the reason as cause', async () => {

@@ -6,7 +6,7 @@
  * "upload"; docs/design.md, "Freshness").
  */
 import { fieldsAt, stateMachine } from './asl/builder.ts';
-import type { Comparison } from './asl/types.ts';
+import type { Comparison, TaskFields } from './asl/types.ts';
 import { defineWorkflow, lambdaTask } from './common.ts';
 import { startExpiry } from './expire-freshness.ts';
 
@@ -47,6 +47,30 @@ const REPLACE_REQUEST_ID = { 'requestId.$': "States.Format('replace:{}@{}', $.or
  */
 const REJECTION_REASON = '$.rejection.lambdaError.errorMessage';
 
+
+/**
+ * Fire and forget: the render execution is named after the upload (key@etag), so a duplicate
+ * is refused and caught on to `next`.
+ */
+function startRender<N extends string>(next: N): TaskFields<N> & { Next: N } {
+  return {
+    Type: 'Task',
+    Comment: 'Fire and forget: the render execution is named after the upload (key@etag), so a duplicate is refused.',
+    Resource: 'arn:aws:states:::states:startExecution',
+    Parameters: {
+      StateMachineArn: '${RenderStateMachineArn}',
+      'Name.$': '$.original.renderExecutionName',
+      Input: {
+        ...fieldsAt('$.original', ['tenant', 'path', 'key', 'etag']),
+        'generation.$': '$.generation.token',
+        'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
+      },
+    },
+    ResultPath: '$.render',
+    Catch: [{ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: '$.render', Next: next }],
+    Next: next,
+  };
+}
 
 export const upload = defineWorkflow(
   'upload',
@@ -152,30 +176,16 @@ export const upload = defineWorkflow(
           Parameters: { ...fieldsAt('$.original', ['tenant', 'key']), 'keep.$': '$.generation.token', ...REPLACE_REQUEST_ID },
           ResultPath: '$.oldVariants',
         }),
-        Next: 'StartExpiry',
+        Next: 'StartReplacementRender',
       },
+      StartRender: startRender('Done'),
+      StartReplacementRender: startRender('StartExpiry'),
+      // After the render: a failure here (a throttled start) leaves the images served and the execution redrivable from this step.
       StartExpiry: startExpiry(
         "States.Format('{}@{}@{}', $.original.key, $.original.etag, $.original.sequencer)",
         { ...fieldsAt('$.original', ['tenant', 'key']), 'token.$': '$.generation.token' },
-        'StartRender',
+        'Done',
       ),
-      StartRender: {
-        Type: 'Task',
-        Comment: 'Fire and forget: the render execution is named after the upload (key@etag), so a duplicate is refused.',
-        Resource: 'arn:aws:states:::states:startExecution',
-        Parameters: {
-          StateMachineArn: '${RenderStateMachineArn}',
-          'Name.$': '$.original.renderExecutionName',
-          Input: {
-            ...fieldsAt('$.original', ['tenant', 'path', 'key', 'etag']),
-            'generation.$': '$.generation.token',
-            'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
-          },
-        },
-        ResultPath: '$.render',
-        Catch: [{ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: '$.render', Next: 'Done' }],
-        Next: 'Done',
-      },
       Done: { Type: 'Succeed' },
     },
   }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { parseVariantName, variantUri } from '../../core/index.ts';
 import type { ObjectStore } from '../../core/storage/index.ts';
 import { defineTask, MetricUnit } from '../shared/task.ts';
+import { deleteVariantsOf } from '../shared/variants-of.ts';
 import { tenantOriginal } from '../shared/tenant-original.ts';
 
 export interface DeleteVariantsDeps {
@@ -9,15 +9,12 @@ export interface DeleteVariantsDeps {
 }
 
 const TASK = 'delete-variants';
-/** Deletes in flight at once: a popular original may have hundreds of variants. */
-const DELETE_CONCURRENCY = 16;
 
 /**
  * Deletes every variant of an original (a takedown), or every one but those of the
  * generation to keep (a re-upload keeps its own, which the edge may have rendered
  * already), or only those of one generation (its entry expired: no URL reaches them),
- * and returns their cache keys. Objects under `key/` that are not of the
- * variant shape (a nested original's variants, odd names) are left alone.
+ * and returns their cache keys (tasks/shared/variants-of.ts).
  *
  * A replay within the idempotency TTL returns the first run's paths; past it, the
  * variants are gone and the replay returns fewer paths, or none: by then the
@@ -32,16 +29,14 @@ export function createDeleteVariantsTask({ variants }: DeleteVariantsDeps) {
     idempotencyKey: (input) => input.requestId,
     run: async ({ tenant, key, keep, only }, { metrics }) => {
       const original = tenantOriginal(TASK, tenant, key);
-      const found: { objectKey: string; path: string }[] = [];
-      for await (const objectKey of variants.list(`${key}/`)) {
-        const name = parseVariantName(key, objectKey);
-        if (name && (keep === undefined || name.generation !== keep) && (only === undefined || name.generation === only)) found.push({ objectKey, path: variantUri({ ...original, ...name }) });
-      }
-      for (let i = 0; i < found.length; i += DELETE_CONCURRENCY) {
-        await Promise.all(found.slice(i, i + DELETE_CONCURRENCY).map((variant) => variants.delete(variant.objectKey)));
-      }
-      metrics.addMetric('VariantsDeleted', MetricUnit.Count, found.length);
-      return { deleted: found.length, paths: found.map((variant) => variant.path) };
+      const result = await deleteVariantsOf(
+        variants,
+        key,
+        original,
+        (name) => (keep === undefined || name.generation !== keep) && (only === undefined || name.generation === only),
+      );
+      metrics.addMetric('VariantsDeleted', MetricUnit.Count, result.deleted);
+      return result;
     },
   });
 }

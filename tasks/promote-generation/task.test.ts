@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { DENIED, freshnessSeed } from '../../core/index.ts';
 import type { ReadOptions, StoredObject } from '../../core/storage/index.ts';
 import { VARIANT_CACHE_CONTROL } from '../../core/transform/variant.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
 import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
+import { mapFreshnessEntries } from '../shared/freshness-entries.ts';
 import { createPromoteGenerationTask } from './task.ts';
 
 const local = useLocalDynamo();
@@ -41,9 +43,12 @@ function variantsStore(keys: readonly string[], store = new MemoryStore('variant
 
 const EVERYTHING = [...Object.keys(GENERATION), OVERWRITTEN_PLAIN, STALE_PLAIN, ...OTHER_GENERATION, ...NOT_ITS_VARIANTS];
 
-async function setup(store = variantsStore(EVERYTHING)) {
+/** The variants bucket, and the original's entry in the freshness store (this generation's by default). */
+async function setup(store = variantsStore(EVERYTHING), entry: string = TOKEN) {
+  const entries = mapFreshnessEntries(new Map(freshnessSeed()));
+  await entries.set(KEY, entry);
   const { runtime, metric } = await local.runtime();
-  return { variants: store, metric, handler: createPromoteGenerationTask({ variants: store })(runtime) };
+  return { variants: store, metric, handler: createPromoteGenerationTask({ variants: store, entries })(runtime) };
 }
 
 /** A generation variant deleted (a later re-upload's cleanup) after the listing, before it is read. */
@@ -61,7 +66,7 @@ class VanishingStore extends MemoryStore {
 describe('promote-generation', () => {
   it("copies each of the generation's variants to its plain name: its bytes, its format's type, the variant Cache-Control", async () => {
     const { variants, metric, handler } = await setup();
-    expect(await handler({ ...input, executionName: 'e' })).toEqual({ promoted: 3, deleted: 1 });
+    expect(await handler({ ...input, executionName: 'e' })).toEqual({ promoted: 3, deleted: 1, superseded: false });
     for (const [generationKey, { plain, contentType }] of Object.entries(GENERATION)) {
       expect(variants.objects.get(plain)).toEqual({ body: bytes(generationKey), contentType, cacheControl: VARIANT_CACHE_CONTROL });
       // The generation's own object stays until the expiry's last step deletes it.
@@ -83,7 +88,7 @@ describe('promote-generation', () => {
 
   it('deletes every plain variant when the generation was never rendered', async () => {
     const { variants, metric, handler } = await setup(variantsStore([OVERWRITTEN_PLAIN, STALE_PLAIN, ...OTHER_GENERATION, ...NOT_ITS_VARIANTS]));
-    expect(await handler({ ...input, executionName: 'e' })).toEqual({ promoted: 0, deleted: 2 });
+    expect(await handler({ ...input, executionName: 'e' })).toEqual({ promoted: 0, deleted: 2, superseded: false });
     expect([...variants.objects.keys()].sort()).toEqual([...OTHER_GENERATION, ...NOT_ITS_VARIANTS].sort());
     expect(metric('VariantsPromoted')).toBe(0);
   });
@@ -101,7 +106,7 @@ describe('promote-generation', () => {
   it('changes nothing on a replay of the same request and answers the same', async () => {
     const { variants, metric, handler } = await setup();
     const [first, ...replays] = await replay(handler, input);
-    expect(first).toEqual({ promoted: 3, deleted: 1 });
+    expect(first).toEqual({ promoted: 3, deleted: 1, superseded: false });
     expect(replays).toEqual([first, first]);
     expect(variants.calls.filter((call) => call.startsWith('list'))).toHaveLength(1);
     expect(variants.calls.filter((call) => call.startsWith('put'))).toHaveLength(3);
@@ -126,5 +131,16 @@ describe('promote-generation', () => {
     const { variants, handler } = await setup();
     await expect(handler({ ...input, tenant, key, executionName: 'e' })).rejects.toMatchObject({ name: 'TaskInputInvalid' });
     expect(variants.calls).toEqual([]);
+  });
+
+  it.each([
+    ['a later re-upload', 'later001'],
+    ['a takedown', DENIED],
+  ])('leaves every object alone when %s replaced the generation in the store since', async (_, entry) => {
+    const variants = variantsStore(EVERYTHING);
+    const before = new Map(variants.objects);
+    const { handler } = await setup(variants, entry);
+    expect(await handler({ ...input, executionName: 'e' })).toEqual({ promoted: 0, deleted: 0, superseded: true });
+    expect(variants.objects).toEqual(before);
   });
 });

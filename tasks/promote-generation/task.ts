@@ -2,11 +2,14 @@ import { z } from 'zod';
 import { CONTENT_TYPES, isGenerationToken, parseVariantName, variantKey, type VariantName } from '../../core/index.ts';
 import type { ObjectStore } from '../../core/storage/index.ts';
 import { MAX_SOURCE_BYTES, VARIANT_CACHE_CONTROL } from '../../core/transform/index.ts';
+import type { FreshnessEntries } from '../shared/freshness-entries.ts';
 import { defineTask, MetricUnit } from '../shared/task.ts';
 import { tenantOriginal } from '../shared/tenant-original.ts';
 
 export interface PromoteGenerationDeps {
   variants: ObjectStore;
+  /** Only a generation that is still the original's entry is promoted. */
+  entries: FreshnessEntries;
 }
 
 const TASK = 'promote-generation';
@@ -18,14 +21,17 @@ const TASK = 'promote-generation';
  * have. Once the entry is gone the edge asks for the plain names, so they must hold the
  * current bytes: a plain object left from before the replacement (an edge render racing the
  * upload's cleanup) would otherwise be served again. Copying again on a replay changes nothing.
+ * A generation that is no longer the original's entry is left alone (`superseded`).
  */
-export function createPromoteGenerationTask({ variants }: PromoteGenerationDeps) {
+export function createPromoteGenerationTask({ variants, entries }: PromoteGenerationDeps) {
   return defineTask({
     name: TASK,
     input: z.object({ tenant: z.string(), key: z.string(), token: z.string().refine(isGenerationToken, 'not a generation token'), requestId: z.string().min(1) }),
     idempotencyKey: (input) => input.requestId,
     run: async ({ tenant, key, token }, { metrics }) => {
       const original = tenantOriginal(TASK, tenant, key);
+      // A later re-upload or a takedown since (or this expiry redriven after a later one): the plain names are theirs to set.
+      if ((await entries.get(key)) !== token) return { promoted: 0, deleted: 0, superseded: true };
       const names: Array<VariantName & { objectKey: string }> = [];
       for await (const objectKey of variants.list(`${key}/`)) {
         const name = parseVariantName(key, objectKey);
@@ -45,7 +51,7 @@ export function createPromoteGenerationTask({ variants }: PromoteGenerationDeps)
       }
       await Promise.all(stale.map((name) => variants.delete(name.objectKey)));
       metrics.addMetric('VariantsPromoted', MetricUnit.Count, copied);
-      return { promoted: copied, deleted: stale.length };
+      return { promoted: copied, deleted: stale.length, superseded: false };
     },
   });
 }

@@ -21,8 +21,9 @@ async function setup(entry: string | null = TOKEN) {
   const entries = mapFreshnessEntries(kvs);
   if (entry !== null) await entries.set(KEY, entry);
   const originals = byRegion(() => new MemoryStore('originals'));
+  const variants = new MemoryStore('variants');
   const { runtime, metric } = await local.runtime();
-  return { kvs, originals, metric, handler: createRemoveFreshnessEntryTask({ entries, originals })(runtime) };
+  return { kvs, originals, variants, metric, handler: createRemoveFreshnessEntryTask({ entries, variants, originals })(runtime) };
 }
 
 const entryOf = (kvs: Map<string, string>) => slotEntry(kvs.get(slotKey)!, id);
@@ -71,6 +72,23 @@ describe('remove-freshness-entry', () => {
     expect(kvs.get(slotKey)).toBe(EMPTY_SLOT);
     for (const store of Object.values(originals)) expect(store.calls).toEqual([`exists ${KEY}`]);
     expect(metric('FreshnessEntriesRemoved')).toBe(1);
+  });
+
+  it("sweeps a taken-down original's variants before its deny entry goes, and only its own", async () => {
+    const { kvs, variants, metric, handler } = await setup(DENIED);
+    const leftBehind = [`${KEY}/w640_q75.webp`, `${KEY}/w256_q75_vabcd1234.avif`];
+    const others = [`${KEY}/notes.txt`, `${KEY}2/w640_q75.webp`];
+    for (const key of [...leftBehind, ...others]) variants.objects.set(key, { body: Buffer.from('x'), contentType: 'image/webp', cacheControl: undefined });
+    let entryWhileSweeping: string | undefined;
+    const remove = variants.delete.bind(variants);
+    variants.delete = async (key) => {
+      entryWhileSweeping = entryOf(kvs);
+      return remove(key);
+    };
+    expect(await handler({ ...input, token: DENIED, executionName: 'e' })).toMatchObject({ removed: true });
+    expect([...variants.objects.keys()].sort()).toEqual(others.sort());
+    expect(entryWhileSweeping).toBe(DENIED);
+    expect(metric('VariantsDeleted')).toBe(2);
   });
 
   it.each(['us-east-1', 'eu-west-1', 'ap-northeast-1'] as const)(

@@ -146,10 +146,10 @@ describe('the freshness entries over 1,000 changes', () => {
     const advance = createAdvanceGenerationTask({ entries, originalsTable })(await runtime());
     const deny = createPutDenyEntryTask({ entries, now: () => new Date(clock) })(await runtime());
     const deleteOriginals = createDeleteOriginalsTask({ originals, dynamo: originalsTable.client, originalsTable: originalsTable.name })(await runtime());
-    const expire = createRemoveFreshnessEntryTask({ entries, originals })(await runtime());
+    const expire = createRemoveFreshnessEntryTask({ entries, variants: new MemoryStore('variants'), originals })(await runtime());
     // Their own idempotency records: a redrive past PIPELINE_IDEMPOTENCY_TTL_SECONDS reaches the store again.
     const lateAdvance = createAdvanceGenerationTask({ entries, originalsTable })(await runtime());
-    const lateExpire = createRemoveFreshnessEntryTask({ entries, originals })(await runtime());
+    const lateExpire = createRemoveFreshnessEntryTask({ entries, variants: new MemoryStore('variants'), originals })(await runtime());
 
     const hot = keysSharingASlot(HOT);
     const hotSlot = freshnessAddressOf(hot[0]!).slotKey;

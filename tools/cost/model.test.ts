@@ -64,7 +64,7 @@ describe('costModel on a tiny profile computed by hand', () => {
   //   render     16 transitions, Lambda: plan + 12 render-variant           (13)
   //   takedown   9 transitions (StartExpiry counts), Lambda: 5
   //   generation expiry 8 transitions (2 Waits, 2 Choices), Lambda: promote, remove, delete (3)
-  //   deny expiry       6 transitions, Lambda: remove, sweep              (2)
+  //   deny expiry       4 transitions, Lambda: remove (it sweeps)        (1)
   //   flush with a batch 8 transitions, Lambda: read, plan, claim, mark     (4)
   //   empty flush        4 transitions, Lambda: read, plan                  (2)
   // Invalidation groups/day = the 3 takedowns only (re-uploads move their generation
@@ -103,18 +103,18 @@ describe('costModel on a tiny profile computed by hand', () => {
     'S3 storage': 1.058,
     // 100 × 0.01 GB × 2 replicas = 2 GB/day × 30 = 60 GB × $0.02
     'Replication transfer': 1.2,
-    // 50×7 + 50×10 + 100×16 + 3×9 + 50×8 + 3×6 + 3×8 + 1,437×4 = 350 + 500 + 1,600 + 27 + 400 + 18 + 24 + 5,748
-    // = 8,667/day × 30 = 260,010 × $0.025/1,000
-    'Step Functions transitions': 6.50025,
-    // 50×2 + 50×4 + 100×13 + 3×5 + 50×3 + 3×2 + 3×4 + 1,437×2 = 4,657/day × 30 = 139,710 < 1M free
+    // 50×7 + 50×10 + 100×16 + 3×9 + 50×8 + 3×4 + 3×8 + 1,437×4 = 350 + 500 + 1,600 + 27 + 400 + 12 + 24 + 5,748
+    // = 8,661/day × 30 = 259,830 × $0.025/1,000
+    'Step Functions transitions': 6.49575,
+    // 50×2 + 50×4 + 100×13 + 3×5 + 50×3 + 3×1 + 3×4 + 1,437×2 = 4,654/day × 30 = 139,620 < 1M free
     'Lambda task requests': 0,
     // 1,200 renders × 0.25 s × 1 GB + 100 validations × 0.5 s × 2 GB = 400 GB-s/day
     // × 30 = 12,000 < 400,000 free
     'Lambda task compute x86_64': 0,
-    // (4,657 − 1,200 − 100) = 3,357 × 0.1 s × 0.5 GB = 167.85 GB-s/day × 30 = 5,035.5 × $0.0000133334
-    'Lambda task compute arm64': 0.0671403357,
-    // 4,657 invocations × 3 writes × 30 = 419,130 × $0.625/M
-    'DynamoDB writes': 0.26195625,
+    // (4,654 − 1,200 − 100) = 3,354 × 0.1 s × 0.5 GB = 167.7 GB-s/day × 30 = 5,031 × $0.0000133334
+    'Lambda task compute arm64': 0.0670803354,
+    // 4,654 invocations × 3 writes × 30 = 418,860 × $0.625/M
+    'DynamoDB writes': 0.2617875,
     // (1,200 render tasks + 50 advance-generations) × 1 consistent GetItem × 30 = 37,500 × $0.125/M
     'DynamoDB reads': 0.0046875,
     // 3 groups × 16 exact paths × 30 = 1,440 − 1,000 free = 440 × $0.005
@@ -129,11 +129,11 @@ describe('costModel on a tiny profile computed by hand', () => {
     expect(model.lineItems.map((line) => line.name).sort()).toEqual(Object.keys(expected).sort());
   });
 
-  it('totals them: $2,442.48040/month, $81.40/day and per million images', () => {
-    // Sum of the above = 2,442.4804040857
-    expect(model.usdPerMonth).toBeCloseTo(2_442.4804040857, 6);
-    expect(model.usdPerDay).toBeCloseTo(2_442.4804040857 / 30, 6);
-    expect(model.usdPerMillionImages).toBeCloseTo(2_442.4804040857 / 30, 6);
+  it('totals them: $2,442.47568/month, $81.40/day and per million images', () => {
+    // Sum of the above = 2,442.4756753354
+    expect(model.usdPerMonth).toBeCloseTo(2_442.4756753354, 6);
+    expect(model.usdPerDay).toBeCloseTo(2_442.4756753354 / 30, 6);
+    expect(model.usdPerMillionImages).toBeCloseTo(2_442.4756753354 / 30, 6);
     for (const line of model.lineItems) expect(line.usdPerDay).toBeCloseTo(line.usdPerMonth / 30, 9);
   });
 });

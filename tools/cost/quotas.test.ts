@@ -73,13 +73,13 @@ describe('quotas at 1B images/day', () => {
     expect(check.peakUsage).toBeLessThan(7);
   });
 
-  it('breaks first at Step Functions state transitions, at 1.8676×: the invalidations no longer come first', () => {
+  it('breaks first at Step Functions state transitions, at 1.8678×: the invalidations no longer come first', () => {
     // Per day at multiple m: 990,000m new uploads × 7 + 10,000m re-uploads × 10 + 1,000,000m renders × 16
-    // + 1,000m takedowns × 9 + 10,000m generation expiries × 8 + 1,000m deny expiries × 6 = 23,125,000m; past 1,440 takedowns every flush is busy (1 batch: 8).
-    // 23,125,000m + 1,440 × 8 = 1,500/s × 86,400 / 3 = 43,200,000 → m = 43,188,480 / 22,028,000.
+    // + 1,000m takedowns × 9 + 10,000m generation expiries × 8 + 1,000m deny expiries × 4 = 23,123,000m; past 1,440 takedowns every flush is busy (1 batch: 8).
+    // 23,123,000m + 1,440 × 8 = 1,500/s × 86,400 / 3 = 43,200,000 → m = 43,188,480 / 22,028,000.
     const first = breaksFirst(checks);
     expect(first?.name).toBe('Step Functions state transitions (refill)');
-    expect(first!.exceededAtMultiple).toBeCloseTo(43_188_480 / 23_125_000, 6);
+    expect(first!.exceededAtMultiple).toBeCloseTo(43_188_480 / 23_123_000, 6);
     expect(firstExceeded(checks)?.name).toBe('Step Functions state transitions (refill)');
   });
 

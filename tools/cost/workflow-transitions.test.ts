@@ -9,7 +9,7 @@ describe('countPath over the checked-in asl/', () => {
   });
 
   it('bills a re-upload 10: AdvanceGeneration, Current?, DeleteOldVariants and StartExpiry in place of FirstGeneration; no invalidation', () => {
-    // ObjectCreated? → ValidateOriginal → RecordOriginal → Replaced? → AdvanceGeneration → Current? → DeleteOldVariants → StartExpiry → StartRender → Done
+    // ObjectCreated? → ValidateOriginal → RecordOriginal → Replaced? → AdvanceGeneration → Current? → DeleteOldVariants → StartReplacementRender → StartExpiry → Done
     expect(branchOf(ASL.upload, 'Replaced?')).toBe('AdvanceGeneration');
     expect(branchOf(ASL.upload, 'Current?')).toBe('DeleteOldVariants');
     expect(paths.reupload.transitions).toBe(10);
@@ -30,9 +30,9 @@ describe('countPath over the checked-in asl/', () => {
     });
   });
 
-  it("bills an entry's expiry: a generation's 8 (two Waits, Denied?, promote, remove, Removed?, delete, Done), a deny entry's 6 (Wait, Denied?, remove, DenyRemoved?, sweep, Done)", () => {
+  it("bills an entry's expiry: a generation's 8 (two Waits, Denied?, promote, remove, Removed?, delete, Done), a deny entry's 4 (Wait, Denied?, sweep-and-remove, Done)", () => {
     expect(paths.generationExpiry).toEqual({ transitions: 8, invocations: { 'promote-generation': 1, 'remove-freshness-entry': 1, 'delete-variants': 1 } });
-    expect(paths.denyExpiry).toEqual({ transitions: 6, invocations: { 'delete-variants': 1, 'remove-freshness-entry': 1 } });
+    expect(paths.denyExpiry).toEqual({ transitions: 4, invocations: { 'remove-freshness-entry': 1 } });
   });
 
   it('bills a render of 12 variants 16: PlanVariants, the Map, 12 × RenderVariant, AnyFailed?, Done', () => {

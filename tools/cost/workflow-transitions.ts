@@ -136,10 +136,8 @@ export function pipelinePaths(standardVariants: number, batchesPerBusyFlush: num
     takedown: countPath(ASL.takedown),
     /** A generation's entry at the end of its window, still its latest change: promote, remove, delete the generation's objects. */
     generationExpiry: countPath(ASL.expireFreshness, { choices: { 'Removed?': branchOf(ASL.expireFreshness, 'Removed?') } }),
-    /** A deny entry at the end of its window: remove, sweep. */
-    denyExpiry: countPath(ASL.expireFreshness, {
-      choices: { 'Denied?': branchOf(ASL.expireFreshness, 'Denied?'), 'DenyRemoved?': branchOf(ASL.expireFreshness, 'DenyRemoved?') },
-    }),
+    /** A deny entry at the end of its window: sweep and remove, one task. */
+    denyExpiry: countPath(ASL.expireFreshness, { choices: { 'Denied?': branchOf(ASL.expireFreshness, 'Denied?') } }),
     idleFlush: countPath(ASL.invalidationFlush),
     busyFlush: countPath(ASL.invalidationFlush, {
       choices: { 'AnyBatches?': 'SubmitBatches' },
