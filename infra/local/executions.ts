@@ -19,6 +19,7 @@
  * operations answer 404), redrive is ExecutionDoesNotExist, and its name may
  * be used again. Running executions are never evicted.
  */
+import { setMaxListeners } from 'node:events';
 import { executionArn, runWorkflow, type WorkflowRun } from './asl-interpreter.ts';
 import { MAX_EXECUTION_HISTORIES, type ExecutionStatus } from './ops/execution-status.ts';
 
@@ -101,6 +102,8 @@ export function createLocalExecutions(options: {
     for (const listener of [...onChange]) listener();
   };
   const stopping = new AbortController();
+  // Every running execution listens to it: hundreds at once is normal, not a leak.
+  setMaxListeners(0, stopping.signal);
   const maxHistories = options.limits?.histories ?? MAX_EXECUTION_HISTORIES;
   const maxExecutions = options.limits?.executions ?? MAX_EXECUTIONS;
   /** Settled executions, least recently settled first; and those of them that still hold their events. */

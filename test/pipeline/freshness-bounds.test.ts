@@ -11,9 +11,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import {
   byRegion,
   DENIED,
@@ -30,7 +27,7 @@ import { keyValueStoreApi, LOCAL_KVS_ARN, VersionedMap } from '../../infra/local
 import { SLOT_KEY_BYTES, storeBytes } from '../../tools/cost/freshness.ts';
 import { putOriginal, sequencer, type OriginalsTable } from '../../tasks/record-original/originals-table.ts';
 import { mapFreshnessEntries } from '../../tasks/shared/freshness-entries.ts';
-import type { TaskRuntime } from '../../tasks/shared/task.ts';
+import { quietRuntime } from '../support/tasks.ts';
 import { createAdvanceGenerationTask } from '../../tasks/advance-generation/task.ts';
 import { createPutDenyEntryTask } from '../../tasks/put-deny-entry/task.ts';
 import { createDeleteOriginalsTask } from '../../tasks/delete-originals/task.ts';
@@ -117,18 +114,12 @@ interface Expiry {
 describe('the freshness entries over 1,000 changes', () => {
   let clock = START;
   let dynamo: LocalDynamo;
-  let tables = 0;
   beforeAll(async () => {
     dynamo = await startLocalDynamo({ now: () => clock, ttlSweepIntervalMs: 0, inProcessClient: true });
   });
   afterAll(() => dynamo?.close());
 
-  const quiet = new Logger({ logLevel: 'SILENT' });
-  async function runtime(): Promise<TaskRuntime> {
-    const tableName = `idempotency-${++tables}`;
-    await dynamo.createTable(tableName);
-    return { persistence: new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: dynamo.client }), logger: quiet, metrics: new Metrics({ namespace: 'test', logger: quiet }) };
-  }
+  const runtime = () => quietRuntime(dynamo);
 
   it('holds at most the changes of the last window, in bytes too, and ends as the seed', async () => {
     // The store as the local stack has it, measured as its DescribeKeyValueStore counts it (TotalSizeInBytes).
@@ -140,7 +131,7 @@ describe('the freshness entries over 1,000 changes', () => {
         .TotalSizeInBytes;
     expect(totalBytes()).toBe(SLOT_KEY_BYTES); // the seed is the cost model's floor
     const originals = byRegion(() => new MemoryStore('originals'));
-    const originalsTable: OriginalsTable = { client: DynamoDBDocumentClient.from(dynamo.client), name: `originals-${++tables}` };
+    const originalsTable: OriginalsTable = { client: DynamoDBDocumentClient.from(dynamo.client), name: 'originals' };
     await dynamo.createTable(originalsTable.name, 'key');
 
     const advance = createAdvanceGenerationTask({ entries, originalsTable })(await runtime());

@@ -8,9 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { itemBytes, startLocalDynamo, type LocalDynamo } from '../../infra/local/dynamodb-emulator.ts';
 import {
   DONE_RETENTION_SECONDS,
@@ -24,7 +21,7 @@ import {
   type QueuedPath,
 } from '../../tasks/shared/invalidation-queue.ts';
 import type { InvalidationStatus } from '../../tasks/shared/invalidation-status.ts';
-import type { TaskRuntime } from '../../tasks/shared/task.ts';
+import { quietRuntime } from '../support/tasks.ts';
 import { createEnqueueInvalidationTask } from '../../tasks/enqueue-invalidation/task.ts';
 import { createReadInvalidationQueueTask } from '../../tasks/read-invalidation-queue/task.ts';
 import { createClaimInvalidationBatchTask } from '../../tasks/claim-invalidation-batch/task.ts';
@@ -61,18 +58,12 @@ const UNBOUNDED = HOT * (1 + ROUNDS - MAX_REMEMBERED_REQUESTS) + COLD * ROUNDS;
 describe('the invalidation queue over 10,000 cycles', () => {
   let clock = Date.UTC(2030, 0, 1);
   let dynamo: LocalDynamo;
-  let tables = 0;
   beforeAll(async () => {
     dynamo = await startLocalDynamo({ now: () => clock, ttlSweepIntervalMs: 0, maxItemSizeKb: MAX_QUEUE_ITEM_BYTES / 1_024, inProcessClient: true });
   });
   afterAll(() => dynamo?.close());
 
-  const quiet = new Logger({ logLevel: 'SILENT' });
-  async function runtime(): Promise<TaskRuntime> {
-    const tableName = `idempotency-${++tables}`;
-    await dynamo.createTable(tableName);
-    return { persistence: new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: dynamo.client }), logger: quiet, metrics: new Metrics({ namespace: 'test', logger: quiet }) };
-  }
+  const runtime = () => quietRuntime(dynamo);
   const lambda = { getRemainingTimeInMillis: () => 30_000 };
 
   it('keeps every item within MAX_QUEUE_ITEM_BYTES and the table within its bound, and every replay a replay', async () => {

@@ -30,6 +30,14 @@ export interface LocalTables {
 
 let tables = 0;
 
+/** A silent runtime whose idempotency records go to a fresh table of `dynamo` (a test's own dynalite, with its own clock). */
+export async function quietRuntime(dynamo: LocalDynamo): Promise<TaskRuntime> {
+  const tableName = `idempotency-${++tables}`;
+  await dynamo.createTable(tableName);
+  const logger = new Logger({ logLevel: 'SILENT' });
+  return { persistence: new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: dynamo.client }), logger, metrics: new Metrics({ namespace: 'test', logger }) };
+}
+
 /** A KeyValueStore as a deployment seeds it: every freshness slot, empty. */
 export const seededSlots = (): Map<string, string> => new Map(freshnessSeed());
 
