@@ -92,6 +92,30 @@ export function lambdaTask<N extends string = never>(
   };
 }
 
+/**
+ * A Task state that starts `workflow`, fire and forget, named by `name` (a path or an intrinsic):
+ * a duplicate name is refused, and the refusal is caught on to `next` like the start itself.
+ */
+export function startWorkflow<N extends string>(
+  workflow: string,
+  fields: { Comment: string; name: string; Input: Payload; ResultPath: string },
+  next: N,
+): TaskFields<N> & { Next: N } {
+  return {
+    Type: 'Task',
+    Comment: fields.Comment,
+    Resource: 'arn:aws:states:::states:startExecution',
+    Parameters: {
+      StateMachineArn: `\${${stateMachineArnPlaceholder(workflow)}}`,
+      'Name.$': fields.name,
+      Input: { ...fields.Input, 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id' },
+    },
+    ResultPath: fields.ResultPath,
+    Catch: [{ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: fields.ResultPath, Next: next }],
+    Next: next,
+  };
+}
+
 export interface Workflow {
   name: string;
   definition: StateMachineDefinition;

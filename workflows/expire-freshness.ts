@@ -10,8 +10,8 @@
  * while it is still the deny token and the original is in no region, its variants swept first.
  */
 import { fieldsAt, stateMachine } from './asl/builder.ts';
-import type { Payload, TaskFields } from './asl/types.ts';
-import { defineWorkflow, lambdaTask } from './common.ts';
+import type { Payload } from './asl/types.ts';
+import { defineWorkflow, lambdaTask, startWorkflow } from './common.ts';
 
 /**
  * core/contract/freshness.ts's FRESHNESS_WINDOW_SECONDS and DENIED, spelled here since workflows
@@ -93,18 +93,15 @@ export const expireFreshness = defineWorkflow(
  * new, and the duplicate is caught on to `next`. Step Functions names are at most 80
  * characters: `expire-` and a SHA-256 in hex are 71.
  */
-export function startExpiry<N extends string>(changeId: string, input: Payload, next: N): TaskFields<N> & { Next: N } {
-  return {
-    Type: 'Task',
-    Comment: 'Fire and forget: the expiry waits the freshness window, then removes the entry.',
-    Resource: 'arn:aws:states:::states:startExecution',
-    Parameters: {
-      StateMachineArn: '${ExpireFreshnessStateMachineArn}',
-      'Name.$': `States.Format('expire-{}', States.Hash(${changeId}, 'SHA-256'))`,
-      Input: { ...input, 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id' },
+export function startExpiry<N extends string>(changeId: string, input: Payload, next: N) {
+  return startWorkflow(
+    'expire-freshness',
+    {
+      Comment: 'Fire and forget: the expiry waits the freshness window, then removes the entry.',
+      name: `States.Format('expire-{}', States.Hash(${changeId}, 'SHA-256'))`,
+      Input: input,
+      ResultPath: '$.expiry',
     },
-    ResultPath: '$.expiry',
-    Catch: [{ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: '$.expiry', Next: next }],
-    Next: next,
-  };
+    next,
+  );
 }

@@ -6,8 +6,8 @@
  * "upload"; docs/design.md, "Freshness").
  */
 import { fieldsAt, stateMachine } from './asl/builder.ts';
-import type { Comparison, TaskFields } from './asl/types.ts';
-import { defineWorkflow, lambdaTask } from './common.ts';
+import type { Comparison } from './asl/types.ts';
+import { defineWorkflow, lambdaTask, startWorkflow } from './common.ts';
 import { startExpiry } from './expire-freshness.ts';
 
 const EVENT = {
@@ -52,24 +52,17 @@ const REJECTION_REASON = '$.rejection.lambdaError.errorMessage';
  * Fire and forget: the render execution is named after the upload (key@etag), so a duplicate
  * is refused and caught on to `next`.
  */
-function startRender<N extends string>(next: N): TaskFields<N> & { Next: N } {
-  return {
-    Type: 'Task',
-    Comment: 'Fire and forget: the render execution is named after the upload (key@etag), so a duplicate is refused.',
-    Resource: 'arn:aws:states:::states:startExecution',
-    Parameters: {
-      StateMachineArn: '${RenderStateMachineArn}',
-      'Name.$': '$.original.renderExecutionName',
-      Input: {
-        ...fieldsAt('$.original', ['tenant', 'path', 'key', 'etag']),
-        'generation.$': '$.generation.token',
-        'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
-      },
+function startRender<N extends string>(next: N) {
+  return startWorkflow(
+    'render',
+    {
+      Comment: 'Fire and forget: the render execution is named after the upload (key@etag), so a duplicate is refused.',
+      name: '$.original.renderExecutionName',
+      Input: { ...fieldsAt('$.original', ['tenant', 'path', 'key', 'etag']), 'generation.$': '$.generation.token' },
+      ResultPath: '$.render',
     },
-    ResultPath: '$.render',
-    Catch: [{ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: '$.render', Next: next }],
-    Next: next,
-  };
+    next,
+  );
 }
 
 export const upload = defineWorkflow(
