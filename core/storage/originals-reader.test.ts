@@ -190,6 +190,32 @@ describe('a region that fails', () => {
     expect(failovers()).toEqual(['us-east-1']);
   });
 
+  const reset = () => new StoreUnavailable('bucket near unavailable', { cause: Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }) });
+
+  it('asks a region that reset the connection again, once, before failing it over: a keep-alive race is not an outage', async () => {
+    const read = reader().read('demo/a.jpg', 1_000);
+    await settle();
+    near.gets[0]?.fail(reset());
+    await settle();
+    expect([near.gets.length, middle.gets.length]).toEqual([2, 0]);
+    near.gets[1]?.succeed();
+    await expect(read).resolves.toEqual({ region: 'us-east-1', body: Buffer.from('near') });
+    expect(failovers()).toEqual([]);
+  });
+
+  it('fails over a region that resets twice, and logs what it did under the StoreUnavailable', async () => {
+    const read = reader().read('demo/a.jpg', 1_000);
+    await settle();
+    near.gets[0]?.fail(reset());
+    await settle();
+    near.gets[1]?.fail(reset());
+    await settle();
+    middle.gets[0]?.succeed();
+    await expect(read).resolves.toMatchObject({ region: 'eu-west-1' });
+    expect(failovers()).toEqual(['us-east-1']);
+    expect(logs.find((entry) => entry.message === REGION_FAILED_MESSAGE)?.error).toMatch(/unavailable ← TimeoutError: socket hang up/);
+  });
+
   it('looks in the next replica at once when one lacks the original (not replicated yet), with no failover', async () => {
     const read = reader().read('demo/a.jpg', 1_000);
     await settle();

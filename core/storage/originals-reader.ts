@@ -160,36 +160,62 @@ export function createOriginalsReader(options: OriginalsReaderOptions): Original
             leg.answering = true;
             leg.hedge.clear();
           };
-          store.get(key, { maxBytes, signal: leg.controller.signal, onResponse }).then(
-            (object) => {
-              leg.settled = true;
-              leg.hedge.clear();
-              if (done) return;
-              penalizedUntil.delete(region);
-              if (!object) return advance(); // a fresh upload may not have replicated here yet
-              // Regions asked before this one that have not even started answering lost to it: they hang.
-              for (const earlier of legs.slice(0, legs.indexOf(leg))) {
-                if (earlier.settled || earlier.answering) continue;
+          const attempt = (resetBefore: boolean) =>
+            store.get(key, { maxBytes, signal: leg.controller.signal, onResponse }).then(
+              (object) => {
+                leg.settled = true;
+                leg.hedge.clear();
+                if (done) return;
+                penalizedUntil.delete(region);
+                if (!object) return advance(); // a fresh upload may not have replicated here yet
+                // Regions asked before this one that have not even started answering lost to it: they hang.
+                for (const earlier of legs.slice(0, legs.indexOf(leg))) {
+                  if (earlier.settled || earlier.answering) continue;
+                  unavailable++;
+                  failed(earlier.region, `no answer after ${regionTimeoutMs} ms while ${region} answered`);
+                }
+                finish(() => resolve({ region, body: object.body }));
+              },
+              (err: unknown) => {
+                if (done) return;
+                if (!resetBefore && !leg.answering && isConnectionReset(err)) {
+                  options.log({ level: 'info', message: 'originals region reset the connection, asking it again', region, error: withCauses(err) });
+                  return void attempt(true);
+                }
+                leg.settled = true;
+                leg.hedge.clear();
+                // A refusal of the original itself (too large, access denied) is the same in every region.
+                if (toErrorResponse(err).status < 500) return finish(() => reject(err));
                 unavailable++;
-                failed(earlier.region, `no answer after ${regionTimeoutMs} ms while ${region} answered`);
-              }
-              finish(() => resolve({ region, body: object.body }));
-            },
-            (err: unknown) => {
-              leg.settled = true;
-              leg.hedge.clear();
-              if (done) return;
-              // A refusal of the original itself (too large, access denied) is the same in every region.
-              if (toErrorResponse(err).status < 500) return finish(() => reject(err));
-              unavailable++;
-              failed(region, String(err));
-              advance();
-            },
-          );
+                failed(region, withCauses(err));
+                advance();
+              },
+            );
+          void attempt(false);
         }
 
         advance();
       });
     },
   };
+}
+
+/**
+ * A connection reset before any answer: the usual cause is a keep-alive connection the
+ * server closed as the request went out on it (an idle timeout racing the reuse), not a
+ * failing region, so the read asks the same region again once before failing it over.
+ */
+function isConnectionReset(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ECONNRESET' || code === 'EPIPE') return true;
+  }
+  return false;
+}
+
+/** The error and its causes: a StoreUnavailable alone does not say what the region did. */
+function withCauses(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e !== undefined && parts.length < 4; e = e instanceof Error ? e.cause : undefined) parts.push(String(e));
+  return parts.join(' ← ');
 }

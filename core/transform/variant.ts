@@ -4,7 +4,7 @@
  */
 import { BROWSER_MAX_AGE_SECONDS, CONTENT_TYPES, EDGE_MAX_AGE_SECONDS, STALE_IF_ERROR_SECONDS, originalKey, variantKey, type ImageRequest, type VariantParams } from '../contract/index.ts';
 import { NotFound } from '../errors.ts';
-import type { ObjectStore } from '../storage/object-store.ts';
+import type { ObjectStore, StoredObject } from '../storage/object-store.ts';
 import type { OriginalsReader } from '../storage/originals-reader.ts';
 import { MAX_SOURCE_BYTES } from './limits.ts';
 import type { RenderedImage } from './render.ts';
@@ -43,8 +43,18 @@ export async function renderFromOriginals(originals: OriginalsReader, render: Re
   return { key: variantKey(image), rendered, region: original.region, fetchMs: fetched - start, renderMs: performance.now() - fetched };
 }
 
+/**
+ * Whether a stored variant object may be served as it is: CloudFront serves the variants bucket's
+ * bytes and type unchecked, so an empty object, or one without its format's type, must never be
+ * stored, and one found is as good as missing.
+ */
+export function isServableVariant(object: Pick<StoredObject, 'body' | 'contentType'>, format: RenderedImage['format']): boolean {
+  return object.body.length > 0 && object.contentType === CONTENT_TYPES[format];
+}
+
 /** Conditional put: the first stored render of a variant stays, whichever path made it. */
-export function storeVariant(variants: ObjectStore, variant: RenderedVariant): Promise<'created' | 'exists'> {
+export async function storeVariant(variants: ObjectStore, variant: RenderedVariant): Promise<'created' | 'exists'> {
+  if (variant.rendered.body.length === 0) throw new Error(`refusing to store ${variant.key}: an empty render is not a variant`);
   return variants.putIfAbsent(variant.key, variant.rendered.body, {
     contentType: CONTENT_TYPES[variant.rendered.format],
     cacheControl: VARIANT_CACHE_CONTROL,

@@ -202,11 +202,24 @@ function send(res: ServerResponse, response: ServiceResponse): void {
   res.writeHead(response.status, response.headers).end(response.body);
 }
 
-/** Hands the call to the stand-in at `base`, byte for byte; `replace` may swap the answer for a given status. */
-function forward(base: string, request: SignedRequest, res: ServerResponse, replace?: (status: number) => ServiceResponse | undefined): Promise<void> {
+/**
+ * Hands the call to the stand-in at `base`, byte for byte; `replace` may swap the answer for a given status.
+ * A keep-alive connection the stand-in closed as this request was sent on it resets
+ * (Node's http docs, `request.reusedSocket`: the race is the server's idle timeout
+ * against the client's reuse). The gate is a hop AWS does not have, so it asks again,
+ * once, on a fresh connection: its caller must not see a reset of the gate's making.
+ */
+function forward(
+  base: string,
+  request: SignedRequest,
+  res: ServerResponse,
+  replace?: (status: number) => ServiceResponse | undefined,
+  retried = false,
+): Promise<void> {
   const target = new URL(request.url, base);
   return new Promise((resolve, reject) => {
-    const upstream = httpRequest(target, { method: request.method, headers: { ...request.headers, host: target.host } }, (answer) => {
+    const headers = { ...request.headers, host: target.host };
+    const upstream = httpRequest(target, { method: request.method, headers, ...(retried ? { agent: false } : {}) }, (answer) => {
       const replacement = replace?.(answer.statusCode ?? 0);
       if (replacement) {
         answer.resume();
@@ -216,7 +229,8 @@ function forward(base: string, request: SignedRequest, res: ServerResponse, repl
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res).on('finish', resolve).on('error', reject);
     });
-    upstream.on('error', (error) => {
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (!retried && upstream.reusedSocket && error.code === 'ECONNRESET') return resolve(forward(base, request, res, replace, true));
       // A stand-in that is down looks like AWS's endpoint not answering: the caller's connection drops.
       res.destroy(error);
       resolve();

@@ -4,7 +4,8 @@
  * or what tests need to provoke:
  *  - faults: a region that answers 503, or never answers (timeout);
  *  - conditional writes (`If-None-Match: *` → 412), which S3 has and s3rver ignores;
- *  - request counters per region (origin fetches in /_local/stats).
+ *  - request counters per region (origin fetches in /_local/stats);
+ * and with a store as consistent as S3's (./s3-store.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
+import { ConsistentFilesystemStore } from './s3-store.ts';
 
 export const FAULTS = ['none', 'unavailable', 'timeout'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -78,6 +80,7 @@ interface S3rverApp {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
   on(event: 'event', listener: (event: S3rverEvent) => void): void;
   store: { existsObject(bucket: string, key: string): Promise<boolean> };
+  context: { store: unknown };
 }
 interface S3rverEvent {
   Records: Array<{ eventName: string; s3: { bucket: { name: string }; object: { key: string } } }>;
@@ -89,6 +92,7 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
     silent: true,
     configureBuckets: buckets.map((b) => ({ name: b, configs: [] })),
   }) as unknown as S3rverApp;
+  s3rver.store = s3rver.context.store = new ConsistentFilesystemStore(directory, `${directory}.staging`);
   await s3rver.configureBuckets();
   const s3 = s3rver.callback();
   const counters: EndpointCounters = { get: 0, head: 0, put: 0, delete: 0 };

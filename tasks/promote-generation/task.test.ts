@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DENIED, freshnessSeed } from '../../core/index.ts';
+import { CONTENT_TYPES, DENIED, freshnessSeed } from '../../core/index.ts';
 import type { ReadOptions, StoredObject } from '../../core/storage/index.ts';
 import { VARIANT_CACHE_CONTROL } from '../../core/transform/variant.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
@@ -33,11 +33,12 @@ const NOT_ITS_VARIANTS = [
 ];
 
 const bytes = (objectKey: string) => Buffer.from(`bytes of ${objectKey}`);
+/** The type a render stores a variant with, by its extension. */
+const typeOf = (objectKey: string) => (CONTENT_TYPES as Record<string, string>)[objectKey.split('.').pop() ?? ''] ?? 'text/plain';
 
 /** The variants bucket after an upload's generation was rendered; every object's body names its key. */
 function variantsStore(keys: readonly string[], store = new MemoryStore('variants')): MemoryStore {
-  // What the render put does not matter here: promoting names the format's type itself.
-  for (const key of keys) store.objects.set(key, { body: bytes(key), contentType: 'binary/octet-stream', cacheControl: undefined });
+  for (const key of keys) store.objects.set(key, { body: bytes(key), contentType: typeOf(key), cacheControl: 'public, max-age=31536000' });
   return store;
 }
 
@@ -101,6 +102,19 @@ describe('promote-generation', () => {
     expect(variants.calls).not.toContain(`put ${KEY}/h256_q60.avif`);
     expect(variants.objects.get(`${KEY}/w100_h50_q80.jpeg`)?.body).toEqual(bytes(`${KEY}/w100_h50_q80_v${TOKEN}.jpeg`));
     expect(variants.objects.get(OVERWRITTEN_PLAIN)?.body).toEqual(bytes(`${KEY}/w640_q75_v${TOKEN}.webp`));
+  });
+
+  it.each([
+    ['empty', Buffer.alloc(0), 'image/avif'],
+    ['untyped', Buffer.from('avif bytes'), 'binary/octet-stream'],
+    ["another format's type", Buffer.from('avif bytes'), 'image/jpeg'],
+  ])('promotes no %s generation variant: its plain name is deleted, for the edge to render again', async (_, body, contentType) => {
+    const store = variantsStore([...EVERYTHING, `${KEY}/h256_q60.avif`]);
+    store.objects.set(`${KEY}/h256_q60_v${TOKEN}.avif`, { body, contentType, cacheControl: undefined });
+    const { variants, handler } = await setup(store);
+    expect(await handler({ ...input, executionName: 'e' })).toEqual({ promoted: 2, deleted: 2, superseded: false });
+    expect(variants.objects.has(`${KEY}/h256_q60.avif`)).toBe(false);
+    expect(variants.objects.get(`${KEY}/w100_h50_q80.jpeg`)?.body).toEqual(bytes(`${KEY}/w100_h50_q80_v${TOKEN}.jpeg`));
   });
 
   it('changes nothing on a replay of the same request and answers the same', async () => {

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { CONTENT_TYPES, isGenerationToken, parseVariantName, variantKey, type VariantName } from '../../core/index.ts';
+import { CONTENT_TYPES, isGenerationToken, variantKey, type VariantName } from '../../core/index.ts';
 import type { ObjectStore } from '../../core/storage/index.ts';
-import { MAX_SOURCE_BYTES, VARIANT_CACHE_CONTROL } from '../../core/transform/index.ts';
+import { isServableVariant, MAX_SOURCE_BYTES, VARIANT_CACHE_CONTROL } from '../../core/transform/index.ts';
 import type { FreshnessEntries } from '../shared/freshness-entries.ts';
 import { defineTask, MetricUnit } from '../shared/task.ts';
 import { tenantOriginal } from '../shared/tenant-original.ts';
+import { variantsOf } from '../shared/variants-of.ts';
 
 export interface PromoteGenerationDeps {
   variants: ObjectStore;
@@ -20,7 +21,9 @@ const TASK = 'promote-generation';
  * of the generation's to its plain name and deletes every plain one the generation does not
  * have. Once the entry is gone the edge asks for the plain names, so they must hold the
  * current bytes: a plain object left from before the replacement (an edge render racing the
- * upload's cleanup) would otherwise be served again. Copying again on a replay changes nothing.
+ * upload's cleanup) would otherwise be served again. A generation's object that is gone since
+ * the listing, or not servable (isServableVariant), is one it does not have: the edge renders
+ * that variant again on its next miss. Copying again on a replay changes nothing.
  * A generation that is no longer the original's entry is left alone (`superseded`).
  */
 export function createPromoteGenerationTask({ variants, entries }: PromoteGenerationDeps) {
@@ -32,26 +35,19 @@ export function createPromoteGenerationTask({ variants, entries }: PromoteGenera
       const original = tenantOriginal(TASK, tenant, key);
       // A later re-upload or a takedown since (or this expiry redriven after a later one): the plain names are theirs to set.
       if ((await entries.get(key)) !== token) return { promoted: 0, deleted: 0, superseded: true };
-      const names: Array<VariantName & { objectKey: string }> = [];
-      for await (const objectKey of variants.list(`${key}/`)) {
-        const name = parseVariantName(key, objectKey);
-        if (name) names.push({ ...name, objectKey });
-      }
+      const names = await variantsOf(variants, key);
       const plainKey = (name: VariantName) => variantKey({ ...original, params: name.params });
-      const promoted = names.filter((name) => name.generation === token);
-      const kept = new Set(promoted.map(plainKey));
-      const stale = names.filter((name) => name.generation === undefined && !kept.has(name.objectKey));
-      let copied = 0;
-      for (const name of promoted) {
+      const kept = new Set<string>();
+      for (const name of names.filter((name) => name.generation === token)) {
         const object = await variants.get(name.objectKey, { maxBytes: MAX_SOURCE_BYTES });
-        // Deleted since the listing (a later re-upload's cleanup): nothing to promote.
-        if (!object) continue;
+        if (!object || !isServableVariant(object, name.params.fmt)) continue;
         await variants.put(plainKey(name), object.body, { contentType: CONTENT_TYPES[name.params.fmt], cacheControl: VARIANT_CACHE_CONTROL });
-        copied++;
+        kept.add(plainKey(name));
       }
+      const stale = names.filter((name) => name.generation === undefined && !kept.has(name.objectKey));
       await Promise.all(stale.map((name) => variants.delete(name.objectKey)));
-      metrics.addMetric('VariantsPromoted', MetricUnit.Count, copied);
-      return { promoted: copied, deleted: stale.length, superseded: false };
+      metrics.addMetric('VariantsPromoted', MetricUnit.Count, kept.size);
+      return { promoted: kept.size, deleted: stale.length, superseded: false };
     },
   });
 }

@@ -1,0 +1,151 @@
+/**
+ * s3rver's filesystem store, made as consistent as S3 (strong read-after-write:
+ * docs/aws-limits.md §D, "S3 consistency"). s3rver 3.7.1's own store
+ *  - answers a PUT before its bytes reach the disk (it resolves when its hashing
+ *    stream ends, not when the file is written), and writes the metadata after;
+ *  - truncates the object file in place, so a reader during an overwrite gets an
+ *    empty or partial body;
+ *  - leaves the write stream without an error handler and prunes emptied folders
+ *    while other keys are written into them: a delete beside a write reset the
+ *    connection (ENOENT) or crashed the process.
+ * The stack served just-written variants as empty `200 binary/octet-stream`.
+ * Here a PUT stages the whole body outside the bucket first, then, holding its
+ * key, writes the metadata and renames the object into place; a GET holds the
+ * key while it opens the object, so it sees one whole version. An open file
+ * keeps its bytes when a rename replaces it (POSIX), so a read in progress
+ * finishes with the version it opened.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** The parts of s3rver's FilesystemStore (lib/stores/filesystem.js, untyped) this one builds on. */
+interface FilesystemStore {
+  readonly rootDirectory: string;
+  getBucketPath(bucket: string): string;
+  getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+  existsObject(bucket: string, key: string): Promise<boolean>;
+  getObject(bucket: string, key: string, options?: unknown): Promise<unknown>;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
+  copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, metadata?: unknown): Promise<unknown>;
+}
+interface S3rverObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly metadata: Record<string, string>;
+  readonly content: Buffer | Readable;
+}
+type FilesystemStoreClass = new (rootDirectory: string) => FilesystemStore;
+
+const BaseStore = createRequire(import.meta.url)('s3rver/lib/stores/filesystem') as FilesystemStoreClass;
+
+/** Tries at placing an object whose folder a concurrent delete keeps pruning. */
+const PLACE_ATTEMPTS = 5;
+
+const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
+
+/** One holder per key at a time; waiters in arrival order. */
+class KeyLocks {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async hold<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const tail = before.then(() => new Promise<void>((resolve) => (release = resolve)));
+    this.tails.set(key, tail);
+    await before;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+export class ConsistentFilesystemStore extends BaseStore {
+  private readonly locks = new KeyLocks();
+
+  /** `staging` must be on the same filesystem as `rootDirectory` and outside it (renames, bucket listing). */
+  constructor(
+    rootDirectory: string,
+    private readonly staging: string,
+  ) {
+    super(rootDirectory);
+  }
+
+  override getObject(bucket: string, key: string, options?: unknown): Promise<unknown> {
+    return this.locks.hold(`${bucket}/${key}`, () => super.getObject(bucket, key, options));
+  }
+
+  async putObject(object: S3rverObject): Promise<{ size: number; md5: string }> {
+    await mkdir(this.staging, { recursive: true });
+    const staged = join(this.staging, randomUUID());
+    const hash = createHash('md5');
+    let size = 0;
+    const measure = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    try {
+      const content = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+      await pipeline(content, measure, createWriteStream(staged));
+      const md5 = hash.digest('hex');
+      await this.locks.hold(`${object.bucket}/${object.key}`, () => this.place(object, staged, md5));
+      return { size, md5 };
+    } finally {
+      await rm(staged, { force: true });
+    }
+  }
+
+  override copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, metadata?: unknown): Promise<unknown> {
+    return this.locks.hold(`${destBucket}/${destKey}`, () => super.copyObject(srcBucket, srcKey, destBucket, destKey, metadata));
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    await this.locks.hold(`${bucket}/${key}`, async () => {
+      for (const resource of ['object', 'object.md5', 'metadata.json']) {
+        await unlink(this.getResourcePath(bucket, key, resource)).catch((err: unknown) => {
+          if (code(err) !== 'ENOENT') throw err;
+        });
+      }
+    });
+    await this.pruneEmptyFolders(bucket, key);
+  }
+
+  /** Metadata first, then the object: a reader holding the key next sees both or (a new key) neither. */
+  private async place(object: S3rverObject, staged: string, md5: string): Promise<void> {
+    const target = this.getResourcePath(object.bucket, object.key, 'object');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await mkdir(dirname(target), { recursive: true });
+        await this.putMetadata(object.bucket, object.key, object.metadata, md5);
+        await rename(staged, target);
+        return;
+      } catch (err) {
+        // A delete of a neighbour pruned the folder between mkdir and the writes: make it again.
+        if (code(err) !== 'ENOENT' || attempt === PLACE_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  /** S3 has no folders; s3rver's do not outlive their last object. A folder written into meanwhile stays. */
+  private async pruneEmptyFolders(bucket: string, key: string): Promise<void> {
+    const parts = key.split('/').slice(0, -1);
+    for (; parts.length > 0; parts.pop()) {
+      try {
+        await rmdir(join(this.getBucketPath(bucket), ...parts));
+      } catch (err) {
+        if (code(err) === 'ENOTEMPTY' || code(err) === 'ENOENT' || code(err) === 'EEXIST') return;
+        throw err;
+      }
+    }
+  }
+}
