@@ -18,7 +18,6 @@ export const TRANSIENT_ERRORS = [
   'Lambda.Unknown',
   'Sandbox.Timedout',
   'States.Timeout',
-  'IdempotencyAlreadyInProgressError',
 ] as const;
 
 export const TRANSIENT_RETRY: Retrier = {
@@ -28,6 +27,25 @@ export const TRANSIENT_RETRY: Retrier = {
   MaxAttempts: 4,
   MaxDelaySeconds: 20,
   JitterStrategy: 'FULL',
+};
+
+/**
+ * A task that finds the idempotency record of its own work in progress: a duplicate of it still
+ * running, or an invocation that died holding the record (out of memory, its environment ended).
+ * Powertools keeps such a record in progress until the remaining time of the invocation that
+ * wrote it has run out (docs/aws-limits.md §F, `registerLambdaContext`): up to the longest task
+ * timeout. These retries outlast that (IN_PROGRESS_RETRY_SECONDS, at least
+ * MAX_TASK_TIMEOUT_SECONDS of tasks/registry.ts: a test holds them equal), where the transient
+ * policy's, about 15 s, ran out first and failed the execution. No jitter: nobody else competes
+ * for this record, the wait is for it alone.
+ */
+export const IN_PROGRESS_RETRY: Retrier = {
+  ErrorEquals: ['IdempotencyAlreadyInProgressError'],
+  IntervalSeconds: 5,
+  BackoffRate: 2,
+  MaxAttempts: 5,
+  MaxDelaySeconds: 30,
+  JitterStrategy: 'NONE',
 };
 
 /** Every Task passes the execution name: the handler's correlation id. */
@@ -87,7 +105,7 @@ export function lambdaTask<N extends string = never>(
     Parameters: { ...Parameters, ...EXECUTION_NAME },
     ...(ResultSelector && { ResultSelector }),
     ...(ResultPath !== undefined && { ResultPath }),
-    Retry: [TRANSIENT_RETRY],
+    Retry: [IN_PROGRESS_RETRY, TRANSIENT_RETRY],
     ...(Catch && { Catch }),
   };
 }

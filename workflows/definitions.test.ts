@@ -4,7 +4,7 @@ import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { allStates } from './asl/builder.ts';
 import type { Json, Payload, State } from './asl/types.ts';
-import { TRANSIENT_RETRY, functionArnPlaceholder } from './common.ts';
+import { IN_PROGRESS_RETRY, TRANSIENT_RETRY, functionArnPlaceholder } from './common.ts';
 import { WORKFLOWS, aslFile, aslJson, type Workflow } from './index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -47,11 +47,12 @@ describe.each(WORKFLOWS.map((workflow) => [workflow.name, workflow] as const))('
     }
   });
 
-  it('retries every Lambda task on the transient errors, with full jitter, and passes the execution name', () => {
+  it('retries every Lambda task on the transient errors, with full jitter, and on its own work in progress, and passes the execution name', () => {
     const lambdas = taskStates(workflow).filter(([name]) => 'lambda' in workflow.tasks[name]!);
     expect(lambdas.length).toBeGreaterThan(0);
     for (const [name, state] of lambdas) {
       expect(state.Retry, name).toContainEqual(TRANSIENT_RETRY);
+      expect(state.Retry, name).toContainEqual(IN_PROGRESS_RETRY);
       expect(state.Parameters?.['executionName.$'], name).toBe('$$.Execution.Name');
     }
   });
