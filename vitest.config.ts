@@ -1,12 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+const EXCLUDE = ['node_modules/**', 'dist/**', 'cdk.out/**', '.scratch/**'];
+const COMMON = {
+  testTimeout: 30_000,
+  hookTimeout: 120_000,
+  // Powertools writes JSON logs and EMF to stdout; tests assert on spies instead.
+  env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+};
+
+/**
+ * Two projects, run one after the other (sequence.groupOrder): the suite, its
+ * files in parallel; then test/load/, one file at a time on an otherwise idle
+ * machine. A load test keeps every core busy on purpose: beside the suite it
+ * would starve other files into timeouts, and they would make its own timing
+ * meaningless. `vitest run` runs both; `vitest run --project suite` the first.
+ */
 export default defineConfig({
   test: {
-    include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**', 'cdk.out/**', '.scratch/**'],
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
-    // Powertools writes JSON logs and EMF to stdout; tests assert on spies instead.
-    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+    projects: [
+      { test: { ...COMMON, name: 'suite', include: ['**/*.test.ts'], exclude: [...EXCLUDE, 'test/load/**'] } },
+      { test: { ...COMMON, name: 'load', include: ['test/load/**/*.test.ts'], exclude: EXCLUDE, fileParallelism: false, sequence: { groupOrder: 1 } } },
+    ],
   },
 });
