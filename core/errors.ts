@@ -44,6 +44,16 @@ export class UnprocessableSource extends ImgedgeError {
   override readonly status = 422;
 }
 
+/**
+ * 503: a render ran past its deadline (sharp's timeout, MAX_RENDER_SECONDS). A busy machine is
+ * slow too, so it is not called the image's fault: no-store at the edge, retried by the
+ * workflows; only an upload whose validation times out on every attempt is refused for it.
+ */
+export class RenderTimedOut extends ImgedgeError {
+  override readonly name = 'RenderTimedOut';
+  override readonly status = 503;
+}
+
 /** 503: every originals region failed or timed out; CloudFront may retry. */
 export class OriginsUnavailable extends ImgedgeError {
   override readonly name = 'OriginsUnavailable';

@@ -9,6 +9,8 @@ import type { Catcher, Payload, Retrier, StateMachineDefinition, TaskFields } fr
 export const TRANSIENT_ERRORS = [
   'StoreUnavailable',
   'OriginsUnavailable',
+  // A render past its deadline (sharp's timeout): a busy machine, as far as anyone can tell.
+  'RenderTimedOut',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',

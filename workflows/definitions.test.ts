@@ -80,6 +80,7 @@ describe('placeholders', () => {
       upload: [
         'AdvanceGenerationFunctionArn',
         'DeleteVariantsFunctionArn',
+        'EnqueueInvalidationFunctionArn',
         'ExpireFreshnessStateMachineArn',
         'QuarantineOriginalFunctionArn',
         'RecordOriginalFunctionArn',

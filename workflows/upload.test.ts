@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runWorkflow } from '../infra/local/asl-interpreter.ts';
 import { OriginalRejected, TaskError } from '../tasks/shared/errors.ts';
 import { stubs, throws } from '../test/support/workflows.ts';
-import { upload } from './upload.ts';
+import { NOT_VALIDATED_IN_TIME, upload } from './upload.ts';
 
 const event = {
   'detail-type': 'Object Created',
@@ -30,7 +30,9 @@ const oldPaths = ['/demo/samples/cat%20photo.jpg?fmt=webp&w=640'];
 function pipeline(overrides: Parameters<typeof stubs>[0] = {}, replaced = false) {
   return stubs({
     ValidateOriginal: () => original,
-    QuarantineOriginal: () => ({ quarantinedKey: original.key }),
+    QuarantineOriginal: () => ({ quarantinedKey: original.key, tenant: 'demo' }),
+    DeleteRejectedVariants: () => ({ deleted: 1, paths: oldPaths }),
+    InvalidateRejectedVariants: () => ({ queued: 1 }),
     RecordOriginal: () => ({ key: original.key, etag: original.etag, replaced }),
     DeleteOldVariants: () => ({ deleted: 1, paths: oldPaths }),
     AdvanceGeneration: () => ({ slotKey: 's:0a1b', id: '0123456789ab', token: 'k3j2x9m4', written: true }),
@@ -114,7 +116,7 @@ describe('upload', () => {
     const result = await run(tasks.handlers);
 
     expect(result).toMatchObject({ status: 'FAILED', error: 'OriginalRejected', cause: reason });
-    expect(tasks.called()).toEqual(['ValidateOriginal', 'QuarantineOriginal']);
+    expect(tasks.called()).toEqual(['ValidateOriginal', 'QuarantineOriginal', 'DeleteRejectedVariants', 'InvalidateRejectedVariants']);
     expect(tasks.inputOf('QuarantineOriginal')).toEqual({
       bucket: 'originals-us-east-1',
       key: 'demo/samples/cat+photo.jpg',
@@ -123,6 +125,40 @@ describe('upload', () => {
       reason,
       executionName: 'upload-1',
     });
+  });
+
+  it('deletes the variants the edge rendered from a rejected upload, and queues their invalidation, under one request id', async () => {
+    const tasks = pipeline({ ValidateOriginal: throws(new OriginalRejected('image is truncated')) });
+    await run(tasks.handlers);
+    const requestId = 'quarantine:demo/samples/cat photo.jpg@etag-2';
+    expect(tasks.inputOf('DeleteRejectedVariants')).toEqual({ tenant: 'demo', key: original.key, requestId, executionName: 'upload-1' });
+    expect(tasks.inputOf('InvalidateRejectedVariants')).toEqual({ paths: oldPaths, requestId, executionName: 'upload-1' });
+  });
+
+  it('deletes no variants for a rejected key that is no original key of a tenant', async () => {
+    const tasks = pipeline({ ValidateOriginal: throws(new OriginalRejected('bad key')), QuarantineOriginal: () => ({ quarantinedKey: '../x.jpg', tenant: null }) });
+    const result = await run(tasks.handlers);
+    expect(result).toMatchObject({ status: 'FAILED', error: 'OriginalRejected', cause: 'bad key' });
+    expect(tasks.called()).toEqual(['ValidateOriginal', 'QuarantineOriginal']);
+  });
+
+  it.each(['RenderTimedOut', 'Sandbox.Timedout'])(
+    'quarantines an upload whose validation fails with %s on every attempt, as "%s" could not be validated in time',
+    async (error) => {
+      const tasks = pipeline({ ValidateOriginal: throws(new TaskError(error, 'took too long')) });
+      const result = await run(tasks.handlers);
+      expect(result).toMatchObject({ status: 'FAILED', error: 'OriginalRejected', cause: NOT_VALIDATED_IN_TIME });
+      expect(tasks.called().filter((state) => state === 'ValidateOriginal')).toHaveLength(5); // retried first: a busy machine is slow too
+      expect(tasks.inputOf('QuarantineOriginal')).toMatchObject({ reason: NOT_VALIDATED_IN_TIME });
+      expect(tasks.called().slice(-3)).toEqual(['QuarantineOriginal', 'DeleteRejectedVariants', 'InvalidateRejectedVariants']);
+    },
+  );
+
+  it('does not quarantine an upload whose validation could not reach the store: that is an outage, redrivable', async () => {
+    const tasks = pipeline({ ValidateOriginal: throws(new TaskError('StoreUnavailable', 'bucket unavailable')) });
+    const result = await run(tasks.handlers);
+    expect(result).toMatchObject({ status: 'FAILED', error: 'StoreUnavailable' });
+    expect(tasks.called()).not.toContain('QuarantineOriginal');
   });
 
   it('succeeds when the render of this upload already exists', async () => {

@@ -41,6 +41,13 @@ const OBJECT_CREATED = {
 /** Identifies this replacement's deletion of the old variants. */
 const REPLACE_REQUEST_ID = { 'requestId.$': "States.Format('replace:{}@{}', $.original.key, $.original.etag)" };
 
+/** Identifies the cleanup after this upload's quarantine. */
+const QUARANTINE_REQUEST_ID = { 'requestId.$': "States.Format('quarantine:{}@{}', $.quarantined.quarantinedKey, $.detail.object.etag)" };
+
+/** What a validation that cannot finish fails with once its retries are spent (TRANSIENT_ERRORS retries both first). */
+const VALIDATION_TIMEOUTS = ['RenderTimedOut', 'Sandbox.Timedout'];
+export const NOT_VALIDATED_IN_TIME = 'could not be validated in time';
+
 /**
  * A Lambda error's Cause is the JSON the runtime reports (`{ errorType, errorMessage, trace }`),
  * so the one-line reason of `OriginalRejected` is its errorMessage.
@@ -100,9 +107,20 @@ export const upload = defineWorkflow(
         ...lambdaTask('validate-original', {
           Parameters: EVENT,
           ResultPath: '$.original',
-          Catch: [{ ErrorEquals: ['OriginalRejected'], ResultPath: '$.rejection', Next: 'ReadRejectionReason' }],
+          Catch: [
+            { ErrorEquals: ['OriginalRejected'], ResultPath: '$.rejection', Next: 'ReadRejectionReason' },
+            // Past every retry: a render past its deadline each time, or the function's own timeout.
+            { ErrorEquals: VALIDATION_TIMEOUTS, ResultPath: '$.rejection', Next: 'NotValidatedInTime' },
+          ],
         }),
         Next: 'RecordOriginal',
+      },
+      NotValidatedInTime: {
+        Type: 'Pass',
+        Comment: 'An upload that cannot be validated is not accepted: it is quarantined like a rejected one.',
+        Parameters: { lambdaError: { errorMessage: NOT_VALIDATED_IN_TIME } },
+        ResultPath: '$.rejection',
+        Next: 'QuarantineOriginal',
       },
       ReadRejectionReason: {
         Type: 'Pass',
@@ -114,6 +132,28 @@ export const upload = defineWorkflow(
         ...lambdaTask('quarantine-original', {
           Parameters: { ...EVENT, 'reason.$': REJECTION_REASON },
           ResultPath: '$.quarantined',
+        }),
+        Next: 'AnOriginalKey?',
+      },
+      'AnOriginalKey?': {
+        Type: 'Choice',
+        Comment: 'A key that is no original key of a tenant can have no variants: the edge renders none for it.',
+        Choices: [{ Variable: '$.quarantined.tenant', IsNull: true, Next: 'Rejected' }],
+        Default: 'DeleteRejectedVariants',
+      },
+      DeleteRejectedVariants: {
+        Comment: 'Any the edge rendered while the upload was being validated: the rejected bytes are served no longer.',
+        ...lambdaTask('delete-variants', {
+          Parameters: { 'tenant.$': '$.quarantined.tenant', 'key.$': '$.quarantined.quarantinedKey', ...QUARANTINE_REQUEST_ID },
+          ResultPath: '$.rejectedVariants',
+        }),
+        Next: 'InvalidateRejectedVariants',
+      },
+      InvalidateRejectedVariants: {
+        Comment: 'Edge copies of them go with the next flush.',
+        ...lambdaTask('enqueue-invalidation', {
+          Parameters: { 'paths.$': '$.rejectedVariants.paths', ...QUARANTINE_REQUEST_ID },
+          ResultPath: '$.rejectedInvalidation',
         }),
         Next: 'Rejected',
       },

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ImgedgeError, NotFound, UnprocessableSource } from '../errors.ts';
+import { ImgedgeError, NotFound, RenderTimedOut, toErrorResponse, UnprocessableSource } from '../errors.ts';
 import { fromSharpError, sharpCall } from './sharp-errors.ts';
 
 describe('fromSharpError', () => {
   it.each([
     ['Input image exceeds pixel limit', 'image has too many pixels'],
     ['Input image exceeds channel limit', 'image has too many channels'],
-    ['timeout: 57% complete', 'image took too long to render'],
     ['Input buffer contains unsupported image format', 'image is corrupt: its header cannot be read'],
     ['Input buffer has corrupt header: VipsJpeg: premature end of JPEG image', 'image is corrupt: its header cannot be read'],
     ['VipsJpeg: premature end of JPEG image', 'image is truncated'],
@@ -20,6 +19,14 @@ describe('fromSharpError', () => {
     expect(mapped).toBeInstanceOf(UnprocessableSource);
     expect((mapped as UnprocessableSource).status).toBe(422);
     expect((mapped as UnprocessableSource).publicMessage).toBe(publicMessage);
+    expect(mapped.cause).toBe(cause);
+  });
+
+  it('turns sharp’s timeout into a 503 RenderTimedOut: a slow render is not a bad image, and is retried', () => {
+    const cause = new Error('timeout: 57% complete');
+    const mapped = fromSharpError(cause);
+    expect(mapped).toBeInstanceOf(RenderTimedOut);
+    expect(toErrorResponse(mapped)).toEqual({ status: 503, message: 'image took too long to render' });
     expect(mapped.cause).toBe(cause);
   });
 

@@ -6,9 +6,9 @@
  * pipeline is being built, outside this adapter, and stay internal errors
  * (500), as they are our bugs. By the time libvips runs, the bytes have passed
  * the sniffer, so a libvips failure means the original is bad (422) unless it
- * says the process itself ran out of something (500).
+ * says the process itself ran out of something (500) or of time (503).
  */
-import { ImgedgeError, UnprocessableSource } from '../errors.ts';
+import { ImgedgeError, RenderTimedOut, UnprocessableSource } from '../errors.ts';
 
 interface Rule {
   /** Matched against sharp's error message. */
@@ -26,8 +26,8 @@ const RULES: readonly Rule[] = [
   // sharp's own guards: limitInputPixels / limitInputChannels ("Input image exceeds pixel limit").
   { pattern: /exceeds pixel limit/i, toError: unprocessable('image has too many pixels') },
   { pattern: /exceeds channel limit/i, toError: unprocessable('image has too many channels') },
-  // sharp's timeout(): "timeout: 57% complete".
-  { pattern: /^timeout\b/i, toError: unprocessable('image took too long to render') },
+  // sharp's timeout(): "timeout: 57% complete". Slow is not corrupt: a 503, retried.
+  { pattern: /^timeout\b/i, toError: (cause) => new RenderTimedOut('image took too long to render', { cause }) },
   // Known bytes that libvips still cannot open (e.g. a TIFF cut before its first IFD).
   { pattern: /unsupported image format/i, toError: unprocessable('image is corrupt: its header cannot be read') },
   { pattern: /corrupt header/i, toError: unprocessable('image is corrupt: its header cannot be read') },

@@ -33,7 +33,7 @@ describe('quarantine-original', () => {
   const item = async () => (await originals.client.send(new GetCommand({ TableName: originals.name, Key: { key } }))).Item;
 
   it('copies this upload to the quarantine bucket under the same key, records why, then deletes it', async () => {
-    expect(await quarantine()).toEqual({ quarantinedKey: key });
+    expect(await quarantine()).toEqual({ quarantinedKey: key, tenant: 'demo' });
     expect(s3.commandCalls(CopyObjectCommand).map((call) => call.args[0].input)).toEqual([
       { Bucket: 'quarantine', Key: key, CopySource: 'uploads/demo/bad%20upload%2B1.jpg', CopySourceIfMatch: '"e1"' },
     ]);
@@ -46,7 +46,7 @@ describe('quarantine-original', () => {
     s3.on(CopyObjectCommand).resolves({});
     await quarantine();
     s3.on(CopyObjectCommand).rejects(s3Error(404)).on(DeleteObjectCommand).rejects(s3Error(404));
-    expect(await quarantine({ ...event, executionName: 'redrive' })).toEqual({ quarantinedKey: key });
+    expect(await quarantine({ ...event, executionName: 'redrive' })).toEqual({ quarantinedKey: key, tenant: 'demo' });
     expect(await item()).toMatchObject({ status: 'quarantined', reason: 'image is truncated' });
   });
 
@@ -57,13 +57,17 @@ describe('quarantine-original', () => {
     expect(await item()).toMatchObject({ status: 'accepted', etag: 'e2' });
   });
 
+  it('answers no tenant for a key that is no original key of one (nothing can have been rendered from it)', async () => {
+    expect(await quarantine({ ...event, key: '..%2Fescape.jpg' })).toEqual({ quarantinedKey: '../escape.jpg', tenant: null });
+  });
+
   it('fails as transient when S3 cannot answer', async () => {
     s3.on(CopyObjectCommand).rejects(s3Error(503));
     await expect(quarantine()).rejects.toMatchObject({ name: 'StoreUnavailable' });
   });
 
   it('quarantines once for a duplicate event, a retry and a redrive, and returns the same output', async () => {
-    expect(await replay(await handler(), event)).toEqual(Array(3).fill({ quarantinedKey: key }));
+    expect(await replay(await handler(), event)).toEqual(Array(3).fill({ quarantinedKey: key, tenant: 'demo' }));
     expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(1);
     expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(1);
   });

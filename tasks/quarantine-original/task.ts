@@ -1,6 +1,6 @@
 import { CopyObjectCommand, DeleteObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { keyToUri, StoreUnavailable } from '../../core/index.ts';
+import { keyToUri, parseImageRequest, StoreUnavailable } from '../../core/index.ts';
 import { putOriginal, type OriginalsTable } from '../record-original/originals-table.ts';
 import { defineTask, MetricUnit } from '../shared/task.ts';
 import { uploadedKey, uploadEvent } from '../validate-original/upload-event.ts';
@@ -19,7 +19,8 @@ export interface QuarantineOriginalDeps {
  * Every step acts on this upload only (its etag, its sequencer), so a replay
  * finds its work done and a late event never touches a later upload of the key:
  * copy to quarantine, record `quarantined`, delete the original (replication
- * deletes the replicas).
+ * deletes the replicas). Answers the key's tenant, or null when the key is no
+ * original key of one (the upload workflow then has no variants to delete).
  */
 export const createQuarantineOriginalTask = (deps: QuarantineOriginalDeps) =>
   defineTask({
@@ -52,7 +53,8 @@ export const createQuarantineOriginalTask = (deps: QuarantineOriginalDeps) =>
       );
       if (copied) metrics.addMetric('OriginalsQuarantined', MetricUnit.Count, 1);
       else logger.info('nothing to copy: the upload is already gone or was replaced', { key });
-      return { quarantinedKey: key };
+      const parsed = parseImageRequest(keyToUri(key), []);
+      return { quarantinedKey: key, tenant: parsed.ok ? parsed.request.tenant : null };
     },
   });
 

@@ -18,7 +18,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const AWS_NAMESPACES = /^(States|Lambda|Sandbox|StepFunctions|CloudFront)\./;
 
 const ENTRY = `
-export { BadRequest, NotFound, OriginsUnavailable, SourceTooLarge, StoreUnavailable, UnprocessableSource, UnsupportedSource } from './core/index.ts';
+export { BadRequest, NotFound, OriginsUnavailable, RenderTimedOut, SourceTooLarge, StoreUnavailable, UnprocessableSource, UnsupportedSource } from './core/index.ts';
 export { OriginalRejected, TaskInputInvalid } from './tasks/shared/errors.ts';
 export { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 /** A class that takes its name from itself, as the errors once did: the bundle must rename it, or this test proves nothing. */
@@ -77,7 +77,7 @@ describe('error names in the deployed bundles', () => {
   it('every error name the workflows retry or catch is thrown under that name by the bundled code', async () => {
     const errors = await bundledErrors();
     const names = aslErrorNames();
-    expect(names).toEqual(['IdempotencyAlreadyInProgressError', 'OriginalRejected', 'OriginsUnavailable', 'StoreUnavailable']);
+    expect(names).toEqual(['IdempotencyAlreadyInProgressError', 'OriginalRejected', 'OriginsUnavailable', 'RenderTimedOut', 'StoreUnavailable']);
     for (const name of names) {
       const ErrorClass = errors[name];
       expect(ErrorClass, `${name} is not exported by the bundle`).toBeDefined();

@@ -15,6 +15,7 @@ import type { Execution } from '../../infra/local/executions.ts';
 import type { ObjectCreatedEvent } from '../../infra/local/s3-events.ts';
 import { QUARANTINE_BUCKET } from '../../infra/local/pipeline.ts';
 import { HAS_GO, withGo } from '../support/go.ts';
+import { NOT_VALIDATED_IN_TIME } from '../../workflows/upload.ts';
 import { settled as settledStack, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
 const CHROME_ACCEPT = 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8';
@@ -129,6 +130,46 @@ describe('pipeline on the local stack', () => {
     const quarantine = new S3ObjectStore(createS3Client({ region: PRIMARY_REGION, endpoint: uploads.url }), QUARANTINE_BUCKET);
     expect(await quarantine.exists(key)).toBe(true);
     expect(await variantKeys(key)).toEqual([]);
+  });
+
+  it('quarantines an upload whose validation never finishes in time, and what the edge rendered from it meanwhile goes too', async () => {
+    const key = 'demo/e2e/never-validated.jpg';
+    const url = `/${key}?fmt=webp&q=75&w=640`; // canonical: as the edge caches it and the queue names it
+    const release = pipeline().faults.hold('ValidateOriginal');
+    pipeline().faults.loseResponses('ValidateOriginal'); // every attempt times out (Sandbox.Timedout)
+    try {
+      expect((await upload(running, key, await photo(7), 'image/jpeg')).status).toBe(201);
+      expect((await running.request(url)).status).toBe(200); // rendered at the edge before validation ends
+      expect((await running.request(url)).headers.get('x-cache')).toBe('Hit from cloudfront');
+      expect(await variantKeys(key)).toHaveLength(1);
+      release();
+      await settled();
+    } finally {
+      pipeline().faults.clear('ValidateOriginal');
+    }
+
+    const [execution] = uploadsOf(key);
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'OriginalRejected', cause: NOT_VALIDATED_IN_TIME });
+    for (const region of ORIGINALS_REGIONS) expect(await running.stack.originals[region].exists(key)).toBe(false);
+    expect(await variantKeys(key)).toEqual([]);
+    expect((await pipeline().queue.drain()).map((item) => item.path).filter((path) => path.startsWith(`/${key}`))).toEqual([url]);
+  });
+
+  it.skipIf(!HAS_GO)(withGo('answers 404 for a quarantined upload’s edge-rendered variant once the flush has run'), async () => {
+    const key = 'demo/e2e/quarantined-after-render.jpg';
+    const url = `/${key}?w=384&fmt=webp`;
+    const release = pipeline().faults.hold('ValidateOriginal');
+    pipeline().faults.loseResponses('ValidateOriginal');
+    try {
+      expect((await upload(running, key, await photo(8), 'image/jpeg')).status).toBe(201);
+      expect((await running.request(url)).status).toBe(200);
+      release();
+      await settled();
+    } finally {
+      pipeline().faults.clear('ValidateOriginal');
+    }
+    await flush();
+    expect((await running.request(url)).status).toBe(404);
   });
 
   it('refuses a restore and a lifecycle expiration of an accepted original in the first state: the original and its variants stay, nothing renders', async () => {

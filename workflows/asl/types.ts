@@ -75,6 +75,7 @@ export type Comparison = { Variable: string } & (
   | { StringEquals: string }
   | { IsPresent: boolean }
   | { IsString: boolean }
+  | { IsNull: boolean }
 );
 
 export type Condition = Comparison | { And: readonly Condition[] } | { Not: Condition };
