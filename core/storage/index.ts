@@ -3,3 +3,4 @@ export * from './deadline.ts';
 export * from './object-store.ts';
 export * from './originals-reader.ts';
 export * from './s3-client.ts';
+export * from './original-version.ts';

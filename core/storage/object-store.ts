@@ -14,6 +14,8 @@ export interface StoredObject {
   readonly body: Buffer;
   readonly contentType: string | undefined;
   readonly cacheControl: string | undefined;
+  /** The ETag the store answered with, unquoted (absent from stores that have none). */
+  readonly etag?: string;
 }
 
 /** A call's own budget. Without one, an S3 store gives each call S3_CALL_TIMEOUT_MS. */
@@ -117,7 +119,7 @@ export class S3ObjectStore implements ObjectStore {
         throw new SourceTooLarge(`original is larger than ${options.maxBytes} bytes`);
       }
       const body = await readCapped(out.Body as AsyncIterable<Uint8Array>, options.maxBytes);
-      return { body, contentType: out.ContentType, cacheControl: out.CacheControl };
+      return { body, contentType: out.ContentType, cacheControl: out.CacheControl, ...(out.ETag && { etag: out.ETag.replace(/"/g, '') }) };
     } catch (err) {
       if (httpStatus(err) === 404) return undefined;
       return translate(err, this.bucket);

@@ -1,6 +1,7 @@
 import { OriginsUnavailable, toErrorResponse } from '../errors.ts';
 import { watch, type Watch } from './deadline.ts';
 import type { ObjectStore } from './object-store.ts';
+import type { VersionCheck } from './original-version.ts';
 
 /**
  * How long one originals region may take to start answering (S3's response
@@ -51,8 +52,12 @@ export interface OriginalsReader {
    * The original from the nearest replica that has it; undefined when none has
    * it. Throws OriginsUnavailable when a replica that might have it could not
    * answer, and a refusal of the original itself (SourceTooLarge) as it is.
+   * With `version`, a replica whose object is another upload of the key (one
+   * replication has not reached yet, or a later one) is one that does not have it;
+   * when some replica had the key but none this version, the read fails with
+   * OriginsUnavailable (retried, a 503 at the edge), never with another upload's bytes.
    */
-  read(key: string, maxBytes: number): Promise<OriginalRead | undefined>;
+  read(key: string, maxBytes: number, version?: VersionCheck): Promise<OriginalRead | undefined>;
 }
 
 /**
@@ -98,7 +103,7 @@ export function createOriginalsReader(options: OriginalsReaderOptions): Original
   }
 
   return {
-    read(key, maxBytes) {
+    read(key, maxBytes, version) {
       const replicas = replicasInOrder();
       const budgetMs = regionTimeoutMs * replicas.length;
       return new Promise<OriginalRead | undefined>((resolve, reject) => {
@@ -112,6 +117,7 @@ export function createOriginalsReader(options: OriginalsReaderOptions): Original
         const legs: Leg[] = [];
         let started = 0;
         let unavailable = 0;
+        let otherVersions = 0;
         let done = false;
         const overall = watch(budgetMs, () => {
           for (const leg of legs) {
@@ -139,7 +145,11 @@ export function createOriginalsReader(options: OriginalsReaderOptions): Original
           const waiting = legs.some((leg) => !leg.settled && (leg.answering || !leg.hedge.expired));
           if (!waiting && started < replicas.length) return start(replicas[started++] as OriginalsReplica);
           if (legs.every((leg) => leg.settled) && started >= replicas.length) {
-            finish(() => (unavailable > 0 ? reject(new OriginsUnavailable('no originals region could answer')) : resolve(undefined)));
+            finish(() => {
+              if (unavailable > 0) reject(new OriginsUnavailable('no originals region could answer'));
+              else if (otherVersions > 0) reject(new OriginsUnavailable('no originals region has this upload of the original yet'));
+              else resolve(undefined);
+            });
           }
         }
 
@@ -168,6 +178,11 @@ export function createOriginalsReader(options: OriginalsReaderOptions): Original
                 if (done) return;
                 penalizedUntil.delete(region);
                 if (!object) return advance(); // a fresh upload may not have replicated here yet
+                if (version && !version(object)) {
+                  otherVersions++;
+                  options.log({ level: 'info', message: 'originals region has another upload of the original, asking the next', region, key });
+                  return advance();
+                }
                 // Regions asked before this one that have not even started answering lost to it: they hang.
                 for (const earlier of legs.slice(0, legs.indexOf(leg))) {
                   if (earlier.settled || earlier.answering) continue;

@@ -6,6 +6,7 @@ import { BROWSER_MAX_AGE_SECONDS, CONTENT_TYPES, EDGE_MAX_AGE_SECONDS, STALE_IF_
 import { NotFound } from '../errors.ts';
 import type { ObjectStore, StoredObject } from '../storage/object-store.ts';
 import type { OriginalsReader } from '../storage/originals-reader.ts';
+import { isGeneration, type VersionCheck } from '../storage/original-version.ts';
 import { MAX_SOURCE_BYTES } from './limits.ts';
 import type { RenderedImage } from './render.ts';
 
@@ -21,7 +22,7 @@ export const VARIANT_CACHE_CONTROL = `public, s-maxage=${EDGE_MAX_AGE_SECONDS}, 
 /** renderVariant, or a wrapper around it (the local stack counts renders). */
 export type Renderer = (source: Buffer, params: VariantParams) => Promise<RenderedImage>;
 
-export type VariantRequest = Pick<ImageRequest, 'tenant' | 'path' | 'params'>;
+export type VariantRequest = Pick<ImageRequest, 'tenant' | 'path' | 'params' | 'generation'>;
 
 export interface RenderedVariant {
   /** Its key in the variants bucket. */
@@ -33,10 +34,21 @@ export interface RenderedVariant {
   readonly renderMs: number;
 }
 
-/** Reads the original from the nearest replica that has it and renders the variant; NotFound when no replica has it. */
-export async function renderFromOriginals(originals: OriginalsReader, render: Renderer, image: VariantRequest): Promise<RenderedVariant> {
+/**
+ * Reads the original from the nearest replica that has it and renders the variant; NotFound when
+ * no replica has it. A variant of a generation is rendered only from that generation's upload,
+ * and `version` (the render task's: the upload it renders) narrows it further: a replica that
+ * still has an earlier upload is passed over (core/storage/original-version.ts).
+ */
+export async function renderFromOriginals(
+  originals: OriginalsReader,
+  render: Renderer,
+  image: VariantRequest,
+  version?: VersionCheck,
+): Promise<RenderedVariant> {
   const start = performance.now();
-  const original = await originals.read(originalKey(image), MAX_SOURCE_BYTES);
+  const key = originalKey(image);
+  const original = await originals.read(key, MAX_SOURCE_BYTES, version ?? (image.generation === undefined ? undefined : isGeneration(key, image.generation)));
   if (!original) throw new NotFound('no such image');
   const fetched = performance.now();
   const rendered = await render(original.body, image.params);

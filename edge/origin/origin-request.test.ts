@@ -1,7 +1,8 @@
 import type { CloudFrontRequest, CloudFrontResultResponse } from 'aws-lambda';
 import { originRequestEvent } from '../../test/support/origin-events.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ORIGINALS_REGIONS, OUTPUT_FORMATS, StoreUnavailable, UnprocessableSource, type VariantParams } from '../../core/index.ts';
+import { createHash } from 'node:crypto';
+import { generationTokenOf, ORIGINALS_REGIONS, OUTPUT_FORMATS, StoreUnavailable, UnprocessableSource, type VariantParams } from '../../core/index.ts';
 import { ORIGIN_REGION_TIMEOUT_MS, type PutOptions, REGION_PENALTY_MS } from '../../core/storage/index.ts';
 import { type RenderedImage, VARIANT_CACHE_CONTROL } from '../../core/transform/index.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
@@ -200,6 +201,50 @@ describe('origin-request handler', () => {
       renderedBytes = MAX_INLINE_BODY_BYTES + 1;
       const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75', 'render')));
       expect(out.status).toBe('503');
+    });
+
+    describe('at a generation (a replaced original), during replication lag', () => {
+      const upload = (etag: string) => ({ body: Buffer.from(`jpeg ${etag}`), contentType: 'image/jpeg', cacheControl: undefined, etag });
+      const token = generationTokenOf('demo/cat.jpg@etag-2');
+      const atGeneration = () => event('/demo/cat.jpg', `fmt=webp&q=75&v=${token}&w=640`, 'render');
+
+      it('renders only from a replica that has that upload: the nearer one, still holding the earlier upload, is passed over', async () => {
+        near.objects.set('demo/cat.jpg', upload('etag-1'));
+        far.objects.set('demo/cat.jpg', upload('etag-2'));
+        const sources: string[] = [];
+        const out = asResponse(
+          await createOriginRequestHandler({
+            variants,
+            originals: [
+              { region: 'eu-west-1', store: near },
+              { region: 'us-east-1', store: far },
+            ],
+            render: async (source, params) => (sources.push(source.toString()), render(source, params)),
+            log: () => undefined,
+          })(atGeneration()),
+        );
+        expect(out.status).toBe('200');
+        expect(sources).toEqual(['jpeg etag-2']);
+        expect([...variants.objects.keys()]).toEqual([`demo/cat.jpg/w640_q75_v${token}.webp`]);
+      });
+
+      it('answers 503 no-store and stores nothing while no replica has it: never the earlier upload under the new name', async () => {
+        near.objects.set('demo/cat.jpg', upload('etag-1'));
+        far.objects.set('demo/cat.jpg', upload('etag-1'));
+        const out = asResponse(await handler()(atGeneration()));
+        expect(out.status).toBe('503');
+        expect(out.headers?.['cache-control']?.[0]?.value).toBe('no-store');
+        expect(renders).toEqual([]);
+        expect(variants.objects.size).toBe(0);
+      });
+
+      it('knows a single-part upload by the MD5 of its bytes, whatever ETag the replica reports', async () => {
+        const body = Buffer.from('jpeg bytes');
+        const md5 = createHash('md5').update(body).digest('hex');
+        near.objects.set('demo/cat.jpg', { body, contentType: 'image/jpeg', cacheControl: undefined, etag: 'replica-own-etag' });
+        const out = asResponse(await handler()(event('/demo/cat.jpg', `fmt=webp&q=75&v=${generationTokenOf(`demo/cat.jpg@${md5}`)}&w=640`, 'render')));
+        expect(out.status).toBe('200');
+      });
     });
   });
 

@@ -36,7 +36,7 @@ describe('render-variant', () => {
   };
 
   beforeEach(async () => {
-    const original = { body: await sampleImage('jpeg'), contentType: 'image/jpeg', cacheControl: undefined };
+    const original = { body: await sampleImage('jpeg'), contentType: 'image/jpeg', cacheControl: undefined, etag: 'etag-1' };
     near = new MemoryStore('near');
     far = new MemoryStore('far');
     variants = new MemoryStore('variants');
@@ -47,6 +47,10 @@ describe('render-variant', () => {
     await recordUpload('etag-1');
   });
 
+  /** `etag` uploaded again over the key, reaching `replicas` (replication to the others lags). */
+  const reupload = (etag: string, reached: MemoryStore[]) => {
+    for (const replica of reached) replica.objects.set('demo/cat.jpg', { ...replica.objects.get('demo/cat.jpg')!, etag });
+  };
   const task = () => createRenderVariantTask({ originals: createOriginalsReader({ originals: replicas(), log: () => undefined }), variants, originalsTable, render });
   const input = (params: VariantParams = PARAMS, etag = 'etag-1', generation: string | null = null) => ({ tenant: 'demo', path: 'cat.jpg', params, etag, generation, executionName: 'render-1' });
   const renderTask = (params?: VariantParams) => task()(test.runtime)(input(params));
@@ -88,6 +92,7 @@ describe('render-variant', () => {
     const handler = task()(test.runtime);
     await handler(input());
     await recordUpload('etag-2');
+    reupload('etag-2', [near, far]);
     const replaced = 'demo/cat.jpg/w256_q75_vk3j2x9m4.webp';
     expect(await handler(input(PARAMS, 'etag-2', 'k3j2x9m4'))).toMatchObject({ key: replaced, status: 'created' });
     expect(renders).toBe(2);
@@ -135,6 +140,27 @@ describe('render-variant', () => {
     near.fail = new StoreUnavailable('down');
     expect(await renderTask()).toMatchObject({ status: 'created' });
     expect(far.calls).toEqual(['get demo/cat.jpg']);
+  });
+
+  it('renders an upload from a replica that has it, passing over the nearer one replication has not reached yet', async () => {
+    await recordUpload('etag-2');
+    reupload('etag-2', [far]);
+    expect(await task()(test.runtime)(input(PARAMS, 'etag-2', 'k3j2x9m4'))).toMatchObject({ status: 'created' });
+    expect([near.calls, far.calls]).toEqual([['get demo/cat.jpg'], ['get demo/cat.jpg']]);
+  });
+
+  it('fails as transient, storing nothing, while no replica has the upload yet: never the earlier upload’s bytes under its name', async () => {
+    await recordUpload('etag-2');
+    await expect(task()(test.runtime)(input(PARAMS, 'etag-2', 'k3j2x9m4'))).rejects.toMatchObject({ name: 'OriginsUnavailable' });
+    expect(variants.objects.size).toBe(0);
+    expect(renders).toBe(0);
+  });
+
+  it('answers superseded when no replica has the upload because a later one replaced it everywhere', async () => {
+    await recordUpload('etag-3');
+    reupload('etag-3', [near, far]);
+    expect(await task()(test.runtime)(input(PARAMS, 'etag-2', 'k3j2x9m4'))).toMatchObject({ status: 'superseded' });
+    expect(variants.objects.size).toBe(0);
   });
 
   it('fails as transient when no replica can answer, and as not found when none has the original', async () => {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { type ImageRequest, isGenerationToken, originalKey, parseVariant, variantKey } from '../../core/index.ts';
+import { type ImageRequest, isGenerationToken, OriginsUnavailable, originalKey, parseVariant, variantKey } from '../../core/index.ts';
 import { variantParamsSchema } from '../../core/schema/index.ts';
 import { type Renderer, renderFromOriginals, renderVariant, storeVariant } from '../../core/transform/index.ts';
-import type { ObjectStore, OriginalsReader } from '../../core/storage/index.ts';
+import { isUpload, type ObjectStore, type OriginalsReader } from '../../core/storage/index.ts';
 import { isCurrentUpload, type OriginalsTable } from '../record-original/originals-table.ts';
 import { TaskInputInvalid } from '../shared/errors.ts';
 import { defineTask, MetricUnit } from '../shared/task.ts';
@@ -50,7 +50,12 @@ export const createRenderVariantTask = (deps: RenderVariantDeps) =>
       const key = variantKey(image);
       // Checked first, so a replay past the idempotency record's expiry renders nothing.
       if (await deps.variants.exists(key)) return { key, status: 'exists' };
-      const rendered = await renderFromOriginals(deps.originals, deps.render ?? renderVariant, image);
+      const rendered = await renderFromOriginals(deps.originals, deps.render ?? renderVariant, image, isUpload(variant.etag)).catch(async (err: unknown) => {
+        // No region has this upload: not replicated yet (retried), or replaced since (nothing to store).
+        if (err instanceof OriginsUnavailable && !(await isCurrentUpload(deps.originalsTable, originalKey(image), variant.etag))) return undefined;
+        throw err;
+      });
+      if (!rendered) return { key, status: 'superseded' };
       // Asked after the render, right before the put: a re-upload (or a takedown) recorded since must
       // not find this upload's variant stored after its own cleanup (docs/design.md, "Freshness").
       if (!(await isCurrentUpload(deps.originalsTable, originalKey(image), variant.etag))) return { key, status: 'superseded' };

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DENIED, EDGE_MAX_AGE_SECONDS, generationTokenOf } from '../../core/index.ts';
 import type { ObjectCreatedEvent } from '../../infra/local/s3-events.ts';
 import { colourOf, getVariant, servesEverywhere as servesAll, solidOriginal as original, variantNames as namesOf, type Colour, type VariantUrl } from '../support/colours.ts';
-import { settled as settledStack, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
+import { setFault, settled as settledStack, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
 /** Variant URLs a page would use: explicit formats, fmt=auto for two browsers, another width. */
 const URLS: readonly VariantUrl[] = [
@@ -19,6 +19,8 @@ const URLS: readonly VariantUrl[] = [
 ];
 
 const WAIT = { timeout: 20_000, interval: 50 };
+/** Long enough for the edge's reads below to find the replicas still without the re-upload. */
+const REPLICATION_LAG_MS = 15_000;
 
 describe('freshness on the local stack', () => {
   let running: RunningStack;
@@ -126,4 +128,32 @@ describe('freshness on the local stack', () => {
     expect(names.every((name) => name?.generation === token)).toBe(true);
     await servesEverywhere(key, 'blue');
   });
+  it('renders a re-upload only from a replica that has it: with replication lagging and the primary down, 503, never the old image; then the new one, and no old variant is kept', async () => {
+    const key = 'demo/fresh/lagging.jpg';
+    await put(key, 'red');
+    await settled();
+    running.stack.replicationDelayMs = REPLICATION_LAG_MS;
+    const release = pipeline().faults.hold('RenderVariant');
+    try {
+      await put(key, 'blue');
+      await vi.waitFor(() => expect(entry(key)).toMatch(/^[0-9a-z]{8}$/), WAIT); // the generation moved: URLs ask for blue's variants
+      await setFault(running, 'us-east-1', 'unavailable');
+      try {
+        for (const url of URLS) expect((await get(key, url)).status, url[0]).toBe(503); // the replicas still have red
+      } finally {
+        await setFault(running, 'us-east-1', 'none');
+      }
+      await servesEverywhere(key, 'blue');
+    } finally {
+      release();
+      running.stack.replicationDelayMs = 0;
+    }
+    await settled();
+
+    await servesEverywhere(key, 'blue');
+    const stored = [];
+    for await (const objectKey of running.stack.variants.list(`${key}/`)) stored.push((await running.stack.variants.get(objectKey, { maxBytes: 1 << 24 }))!.body);
+    expect(stored.length).toBeGreaterThan(0);
+    for (const body of stored) expect(await colourOf(body)).toBe('blue');
+  }, 120_000);
 });
