@@ -2,7 +2,7 @@
  * Which upload of an original a read returned. A replica that lags (S3 replication is
  * asynchronous, docs/aws-limits.md §D) answers the key with an earlier upload's bytes, so a
  * render that must be of one upload checks what it read. An upload's ETag is the MD5 of its
- * bytes when it was a single-part PUT to an SSE-S3 bucket (S3 API reference, "Object": ETag),
+ * bytes when it was a single-part PUT to an SSE-S3 bucket (docs/aws-limits.md §D, "Object ETag"),
  * which holds in every region whatever the replica's own metadata says; a multipart upload's
  * ETag is not an MD5, and is matched by the ETag the replica answers (replication keeping it
  * is not documented: a replica that does not keep it reads as one that does not have the
