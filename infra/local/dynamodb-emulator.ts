@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import dynalite from 'dynalite';
 import {
   ConditionalCheckFailedException,
@@ -15,6 +15,7 @@ import {
   type TimeToLiveSpecification,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { loopbackOnly } from './loopback-guard.ts';
 
 /**
  * CreateTable's input, with the table's Time to Live as CDK declares it (`timeToLiveAttribute`;
@@ -56,16 +57,18 @@ const DEFAULT_TTL_SWEEP_INTERVAL_MS = 60_000;
 
 let tables = 0;
 
-/** dynalite (an in-process DynamoDB) on 127.0.0.1: the local stack's tables and the tests' idempotency records. */
+/** dynalite (an in-process DynamoDB) on 127.0.0.1, for the SDK only (./loopback-guard.ts): the local stack's tables and the tests' idempotency records. */
 export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, maxItemSizeKb: options.maxItemSizeKb });
+  const serve = server.listeners('request')[0] as RequestListener;
+  server.removeListener('request', serve).on('request', loopbackOnly(serve));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    ...(options.inProcessClient ? inProcess(server) : {}),
+    ...(options.inProcessClient ? inProcess(serve) : {}),
   });
   const sweeper = startTtlSweeper(client, options);
   // dynalite answers "not found" until a new table is ACTIVE.
@@ -102,8 +105,7 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
 type Headers = Record<string, string>;
 
 /** An SDK request handler that calls dynalite's request listener directly, and a signer that only says it signed. */
-function inProcess(server: Server) {
-  const listener = server.listeners('request')[0] as (req: unknown, res: unknown) => void;
+function inProcess(listener: RequestListener) {
   const requestHandler = {
     metadata: { handlerProtocol: 'http/1.1' },
     handle(request: { method: string; path?: string; headers: Headers; body?: string | Uint8Array }) {
@@ -119,7 +121,7 @@ function inProcess(server: Server) {
           setHeader: (name: string, value: unknown) => (headers[name.toLowerCase()] = String(value)),
           end: (body?: string) => resolve({ response: { statusCode: res.statusCode, headers, body: Buffer.from(body ?? '') } }),
         };
-        listener(req, res);
+        listener(req as unknown as IncomingMessage, res as unknown as ServerResponse);
         const body = request.body;
         // The SDK's body is a Uint8Array that warns when read as a string (Buffer.from(body) would): take its bytes.
         if (body?.length) req.emit('data', typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength));

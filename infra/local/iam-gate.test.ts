@@ -1,8 +1,10 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_REQUESTS, rawRequest } from '../../test/support/cross-site.ts';
 import { startIamGate, type IamGate } from './iam-gate.ts';
+import { startS3Emulator, type S3Emulator } from './s3-emulator.ts';
 
 const ROLE = 'reader';
 const POLICY = {
@@ -54,5 +56,64 @@ describe('IAM gate: forwarding to a stand-in', () => {
     expect(await read()).toBe('ok');
     expect(await read()).toBe('ok');
     expect(backend.connections()).toBe(2); // the reused one, reset, and the fresh one
+  });
+});
+
+describe('IAM gate: browsers are refused', () => {
+  const WRITER = 'writer';
+  const WRITER_POLICY = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: ['arn:aws:s3:::bucket/*'] }],
+  };
+  let emulator: S3Emulator;
+  let gate: IamGate;
+  let s3: S3Client;
+  /** The writer's own SDK client, with what a browser would add put on each request as it leaves. */
+  const client = (browser: { method?: string; headers?: Record<string, string> } = {}) => {
+    const sdk = new S3Client({ region: 'us-east-1', endpoint: gate.url, forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: WRITER, secretAccessKey: 'local' } });
+    sdk.middlewareStack.add(
+      (next) => (args) => {
+        const request = args.request as { method: string; headers: Record<string, string> };
+        Object.assign(request.headers, browser.headers);
+        request.method = browser.method ?? request.method;
+        return next(args);
+      },
+      { step: 'deserialize' },
+    );
+    return sdk;
+  };
+  const stored = (key: string) => s3.send(new GetObjectCommand({ Bucket: 'bucket', Key: key })).then((object) => object.Body!.transformToString(), () => undefined);
+
+  beforeAll(async () => {
+    emulator = await startS3Emulator({ region: ['bucket'] });
+    gate = await startIamGate({ roles: new Map([[WRITER, WRITER_POLICY]]), s3: (bucket) => (bucket === 'bucket' ? emulator.endpoint('region').url : undefined) });
+    s3 = client();
+    for (const key of ['t/original.jpg', 't/other.jpg']) await s3.send(new PutObjectCommand({ Bucket: 'bucket', Key: key, Body: key }));
+  });
+  afterAll(async () => {
+    s3.destroy();
+    await gate.close();
+    await emulator.stop();
+  });
+
+  it.each(BROWSER_REQUESTS)('refuses a signed DeleteObject with $name: 403 before evaluating it, and nothing deleted', async (browser) => {
+    const forged = client(browser);
+    try {
+      await expect(forged.send(new DeleteObjectCommand({ Bucket: 'bucket', Key: 't/original.jpg' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    } finally {
+      forged.destroy();
+    }
+    expect(await stored('t/original.jpg')).toBe('t/original.jpg');
+    expect(gate.denials()).toEqual([]);
+  });
+
+  it('serves the same DeleteObject from the SDK, without CORS headers', async () => {
+    const answer = await s3.send(new DeleteObjectCommand({ Bucket: 'bucket', Key: 't/other.jpg' }));
+    expect(answer.$metadata.httpStatusCode).toBe(204);
+    expect(await stored('t/other.jpg')).toBeUndefined();
+    expect(await stored('t/original.jpg')).toBe('t/original.jpg');
+    const raw = await rawRequest(gate.url, '/bucket/t/original.jpg', { headers: { host: new URL(gate.url).host } });
+    expect(raw.status).toBe(400); // unsigned: refused by the gate itself, as before
+    expect(Object.keys(raw.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import { isService, needs, type Need, s3Target, type Service, type SignedRequest
 import type { policyDocument } from '../../core/deployment/index.ts';
 import type { ServiceResponse } from './key-value-store.ts';
 import { LOCAL_ACCOUNT } from './local-aws.ts';
+import { loopbackOnly } from './loopback-guard.ts';
 
 export interface PolicyDocument {
   readonly Version: string;
@@ -154,12 +155,12 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
     return forward(backend, asEmulator, res, hideMissing ? (status) => (status === 404 ? deny('s3', role, list) : undefined) : undefined);
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer(loopbackOnly((req, res) => {
     answer(req, res).catch((error: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`IAM gate: ${error.message}`);
       else res.destroy(error);
     });
-  });
+  }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

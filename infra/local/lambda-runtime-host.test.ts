@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { chmod, cp, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildGoTask, goAvailable } from '../../tasks/plan-invalidations/go-toolchain.ts';
+import { BROWSER_REQUESTS, rawRequest } from '../../test/support/cross-site.ts';
 import { startGoLambda, type GoLambda } from './lambda-runtime-host.ts';
 
 const PLANNER = fileURLToPath(new URL('../../tasks/plan-invalidations', import.meta.url));
@@ -15,6 +17,22 @@ const flush = (pending: { path: string; version: number }[], executionName = 'fl
   inFlight: { paths: 0, wildcards: 0 },
   executionName,
 });
+
+/**
+ * What else may reach the Runtime API's port: a web page (each way a browser request gives
+ * itself away) and a local client that does not have the process's path, taking the next
+ * invocation or answering one. Unguarded, a GET of next takes the process's place in line.
+ */
+const FOREIGN_CALLS = [
+  ...BROWSER_REQUESTS.map(({ method, headers }) => ({ method: method ?? 'GET', path: '/2018-06-01/runtime/invocation/next', headers })),
+  { method: 'GET', path: '/2018-06-01/runtime/invocation/next', headers: {} },
+  { method: 'POST', path: `/2018-06-01/runtime/invocation/${randomUUID()}/error`, headers: {} },
+];
+const foreignCalls = async (url: string) => {
+  const statuses: number[] = [];
+  for (const { method, path, headers } of FOREIGN_CALLS) statuses.push((await rawRequest(url, path, { method, headers: { host: new URL(url).host, ...headers }, body: method === 'POST' ? '{}' : undefined })).status);
+  return statuses;
+};
 
 let scratch: string;
 beforeAll(async () => {
@@ -86,6 +104,12 @@ describe.skipIf(!HAS_GO)(`startGoLambda with the planner${HAS_GO ? '' : ' (skipp
     expect(plans.map((p) => p.batches[0]?.paths[0])).toEqual(Array.from({ length: 20 }, (_, i) => `/t/${i}.jpg`));
   });
 
+  it('keeps delivering invocations to the planner after browsers and other callers were refused', async () => {
+    expect(await foreignCalls(planner.url)).toEqual(FOREIGN_CALLS.map(() => 403));
+    const plan = await planner.invoke<{ batches: { paths: string[] }[] }>(flush([{ path: '/t/after.jpg', version: 1 }]));
+    expect(plan.batches.map((b) => b.paths)).toEqual([['/t/after.jpg']]);
+  });
+
   it('passes the log lines on, with the execution name as correlation id', async () => {
     await planner.invoke(flush([{ path: '/t/logged.jpg', version: 1 }], 'flush-logged'));
     // The line crosses a pipe, the response a socket: either may arrive first.
@@ -99,18 +123,29 @@ describe.skipIf(!HAS_GO)(`startGoLambda with the planner${HAS_GO ? '' : ' (skipp
 });
 
 describe('startGoLambda process lifecycle', () => {
-  // A stand-in runtime: answers by echoing, exits or hangs on request, and tells its pid.
+  // A stand-in runtime: answers by echoing, exits or hangs on request, and tells its pid. It
+  // speaks node:http, as runtime clients do: Node's fetch sends Sec-Fetch-Mode, which the host refuses.
   const FAKE = `#!/usr/bin/env node
 import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 const api = \`http://\${process.env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/\`;
+const call = (method, url, body) =>
+  new Promise((resolve, reject) => {
+    const req = request(url, { method }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ id: res.headers['lambda-runtime-aws-request-id'], text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 writeFileSync(process.env.PID_FILE, String(process.pid));
 for (;;) {
-  const next = await fetch(api + 'next');
-  const id = next.headers.get('lambda-runtime-aws-request-id');
-  const event = await next.json();
+  const next = await call('GET', api + 'next');
+  const event = JSON.parse(next.text);
   if (event.exit) process.exit(event.exit);
   if (event.hang) await new Promise(() => setInterval(() => {}, 1000));
-  await fetch(api + id + '/response', { method: 'POST', body: JSON.stringify({ echo: event }) });
+  await call('POST', api + next.id + '/response', JSON.stringify({ echo: event }));
 }
 `;
   let fake: string;
@@ -149,6 +184,17 @@ for (;;) {
     await Promise.all([hanging, queued]);
     expect(alive(pid)).toBe(false);
     await expect(lambda.invoke({})).rejects.toThrow('the Lambda host is closed');
+  });
+
+  it('serves only the process it started: a refused caller takes no invocation, and the next one still reaches the process', async () => {
+    const lambda = await startGoLambda(fake, { env: { PID_FILE: join(scratch, 'guarded.pid') } });
+    try {
+      await expect(lambda.invoke({ n: 1 })).resolves.toEqual({ echo: { n: 1 } }); // the process is up and waiting on next
+      expect(await foreignCalls(lambda.url)).toEqual(FOREIGN_CALLS.map(() => 403));
+      await expect(lambda.invoke({ n: 2 })).resolves.toEqual({ echo: { n: 2 } });
+    } finally {
+      await lambda.close();
+    }
   });
 
   it('reports a binary that cannot start', async () => {

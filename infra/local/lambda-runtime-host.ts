@@ -9,11 +9,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
+import { loopbackOnly } from './loopback-guard.ts';
 
 const INVOCATION = '/2018-06-01/runtime/invocation/';
 const ANSWER = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/;
 
 export interface GoLambda {
+  /** The Runtime API's address; it serves only the process it started (startGoLambda). */
+  readonly url: string;
   /** Resolves with the function's result; rejects with an Error whose `name` is the errorType it reported. */
   invoke<T = unknown>(event: unknown): Promise<T>;
   close(): Promise<void>;
@@ -44,12 +47,20 @@ function namedError(name: string, message: string): Error {
  * `binaryPath`. Invocations queue and go to the process one at a time. A
  * process that exits fails the invocation it held (`Runtime.ExitError`, as in
  * Lambda) and those queued; the next invocation starts a new one.
+ *
+ * In Lambda only the function can reach its Runtime API. Here the port is any
+ * local caller's, so each process gets a path of its own in AWS_LAMBDA_RUNTIME_API
+ * (`127.0.0.1:{port}/{random}`); runtime clients build their URLs as
+ * `http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/…` and carry it unknowingly. A request
+ * without the current process's path is refused before it reaches the queue: it
+ * can neither take an invocation nor answer one.
  */
 export async function startGoLambda(binaryPath: string, options: GoLambdaOptions = {}): Promise<GoLambda> {
   const queue: Invocation[] = [];
   let current: Invocation | undefined;
   let next: ServerResponse | undefined; // the process's pending GET .../next
   let child: ChildProcess | undefined;
+  let childPath: string | undefined; // the current process's path prefix
   let closed = false;
 
   function dispatch() {
@@ -66,12 +77,18 @@ export async function startGoLambda(binaryPath: string, options: GoLambdaOptions
   }
 
   async function answer(req: IncomingMessage, res: ServerResponse) {
-    if (req.method === 'GET' && req.url === `${INVOCATION}next`) {
+    const url = req.url ?? '';
+    if (childPath === undefined || !url.startsWith(`${childPath}/`)) {
+      res.writeHead(403).end('this Runtime API serves only the process it started');
+      return;
+    }
+    const path = url.slice(childPath.length);
+    if (req.method === 'GET' && path === `${INVOCATION}next`) {
       next = res;
       dispatch();
       return;
     }
-    const [, id, kind] = (req.method === 'POST' && ANSWER.exec(req.url ?? '')) || [];
+    const [, id, kind] = (req.method === 'POST' && ANSWER.exec(path)) || [];
     const invocation = current;
     if (!invocation || id !== invocation.id) {
       res.writeHead(404).end();
@@ -90,18 +107,19 @@ export async function startGoLambda(binaryPath: string, options: GoLambdaOptions
     dispatch();
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer(loopbackOnly((req, res) => {
     answer(req, res).catch((error: Error) => {
       if (!res.headersSent) res.writeHead(400).end(error.message);
     });
-  });
+  }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const api = `127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   function startProcess() {
     const piped = options.log !== undefined;
+    const path = `/${randomUUID()}`;
     const proc = spawn(binaryPath, [], {
-      env: { ...process.env, ...options.env, AWS_LAMBDA_RUNTIME_API: api },
+      env: { ...process.env, ...options.env, AWS_LAMBDA_RUNTIME_API: `${api}${path}` },
       stdio: ['ignore', piped ? 'pipe' : 'inherit', piped ? 'pipe' : 'inherit'],
     });
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -109,17 +127,19 @@ export async function startGoLambda(binaryPath: string, options: GoLambdaOptions
       if (source) createInterface({ input: source }).on('line', (line) => options.log?.(line, stream));
     }
     const gone = (error: Error) => {
-      if (child === proc) child = undefined;
+      if (child === proc) child = childPath = undefined;
       next = undefined;
       if (!closed) failAll(error);
     };
     proc.on('error', (error) => gone(namedError('Runtime.InvalidEntrypoint', `${binaryPath}: ${error.message}`)));
     proc.on('exit', (code, signal) => gone(namedError('Runtime.ExitError', `${binaryPath} exited (${signal ?? `code ${code}`})`)));
+    childPath = path;
     return proc;
   }
   child = startProcess();
 
   return {
+    url: `http://${api}`,
     invoke<T>(event: unknown) {
       if (closed) return Promise.reject(new Error('the Lambda host is closed'));
       child ??= startProcess();

@@ -143,6 +143,8 @@ export interface LocalPipeline {
   readonly queue: InvalidationQueue;
   readonly documents: DynamoDBDocumentClient;
   readonly tables: typeof TABLES;
+  /** The pipeline's own ports, by stand-in (the S3 regions' are the emulator's): none is for browsers (loopback-guard.ts). */
+  readonly listeners: Readonly<Record<string, string>>;
   /** Every call a function made that its role does not allow, oldest first. */
   denials(): readonly Denial[];
   /** Delivers an S3 Object Created event as the EventBridge rule does: a new upload execution each time. */
@@ -245,6 +247,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     queue,
     documents,
     tables: TABLES,
+    listeners: { iamGate: gate.url, dynamodb: dynamo.endpoint, ...(planner && { runtimeApi: planner.url }) },
     denials: () => gate.denials(),
     deliver,
     takedown(request) {

@@ -1,6 +1,7 @@
 import { StoreUnavailable } from '../../core/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client, S3ObjectStore } from '../../core/storage/index.ts';
+import { BROWSER_REQUESTS, rawRequest } from '../../test/support/cross-site.ts';
 import { startS3Emulator, type S3Emulator } from './s3-emulator.ts';
 
 const PUT = { contentType: 'image/jpeg', cacheControl: 'no-cache' };
@@ -153,3 +154,44 @@ describe('local S3 emulator: read-after-write', () => {
   });
 });
 
+/** A web page's requests to a region's port: what took a multipart upload and deleted an original before. */
+describe('local S3 emulator: browsers are refused', () => {
+  let emulator: S3Emulator;
+  let store: S3ObjectStore;
+  const deleteBody = '<Delete><Object><Key>t/original.jpg</Key></Object></Delete>';
+  const forged = [
+    { method: 'POST', path: '/bucket?delete', body: deleteBody },
+    { method: 'POST', path: '/bucket/t/planted.jpg?uploads', body: '' },
+    { method: 'PUT', path: '/bucket/t/planted.jpg', body: 'planted' },
+  ];
+
+  beforeAll(async () => {
+    emulator = await startS3Emulator({ region: ['bucket'] });
+    store = new S3ObjectStore(createS3Client({ region: 'us-east-1', endpoint: emulator.endpoint('region').url, maxAttempts: 1 }), 'bucket');
+    await store.put('t/original.jpg', Buffer.from('original'), PUT);
+  });
+  afterAll(() => emulator.stop());
+
+  it.each(BROWSER_REQUESTS)('refuses $name with 403 and changes nothing', async ({ method, headers }) => {
+    const before = { ...emulator.endpoint('region').counters };
+    for (const request of forged) {
+      const answer = await rawRequest(emulator.endpoint('region').url, request.path, { method: method ?? request.method, headers: { 'content-type': 'text/plain', ...headers }, body: request.body });
+      expect(answer.status, request.path).toBe(403);
+      expect(answer.headers['access-control-allow-origin'], request.path).toBeUndefined();
+    }
+    expect((await store.get('t/original.jpg', READ))?.body.toString()).toBe('original');
+    expect(await store.exists('t/planted.jpg')).toBe(false);
+    // The two reads just above are the only requests counted.
+    expect(emulator.endpoint('region').counters).toEqual({ ...before, get: before.get + 1, head: before.head + 1 });
+  });
+
+  it('still takes the same delete from a client that is not a browser: the refusal was the guard\'s', async () => {
+    await store.put('t/other.jpg', Buffer.from('other'), PUT);
+    const { url } = emulator.endpoint('region');
+    const answer = await rawRequest(url, '/bucket?delete', { method: 'POST', headers: { host: new URL(url).host, 'content-type': 'text/plain' }, body: deleteBody.replace('original', 'other') });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['access-control-allow-origin']).toBeUndefined();
+    expect(await store.exists('t/other.jpg')).toBe(false);
+    expect(await store.exists('t/original.jpg')).toBe(true);
+  });
+});

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
+import { loopbackOnly } from './loopback-guard.ts';
 import { ConsistentFilesystemStore } from './s3-store.ts';
 
 export const FAULTS = ['none', 'unavailable', 'timeout'] as const;
@@ -116,7 +117,7 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
     },
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(loopbackOnly((req, res) => {
     if (!String(req.headers['user-agent'] ?? '').includes(INTERNAL_USER_AGENT)) count(counters, req.method);
     if (endpoint.fault === 'unavailable') return s3Error(res, 503, 'ServiceUnavailable', `region ${name} is down (local fault)`);
     if (endpoint.fault === 'timeout') {
@@ -126,7 +127,7 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
     }
     if (req.method === 'PUT' && req.headers['if-none-match'] === '*') return conditionalPut(req, res);
     s3(req, res);
-  });
+  }));
 
   /** One conditional write per key at a time, so check-then-write cannot race. */
   async function conditionalPut(req: IncomingMessage, res: ServerResponse) {

@@ -11,9 +11,11 @@ import { EXECUTION_STATUSES, StepFunctionsError, type ExecutionStatus } from './
 import { withoutEvents } from './ops/execution-view.ts';
 import { CONSOLE_ROUTES } from './console/routes.ts';
 import { HttpError, json, parseJson, readBody, type RouteTable } from './http.ts';
+import { isLoopbackHost } from './loopback-guard.ts';
 import { TakedownRefused, type TakedownRequest } from './pipeline.ts';
 import { FAULTS, type Fault } from './s3-emulator.ts';
 import { PRIMARY_REGION, type LocalStack } from './stack.ts';
+import { tenantConfigFromPut } from './tenant-put.ts';
 
 const ROUTES: RouteTable = [
   ...CONSOLE_ROUTES,
@@ -43,24 +45,30 @@ export async function serveLocalStack(stack: LocalStack, port: number): Promise<
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-/** The stack answers on loopback; a Host naming anything else is a page that re-pointed its own name here (DNS rebinding). */
-const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?$/;
+/**
+ * Every answer, images included, needs a loopback Host, as CloudFront answers only on its
+ * distribution's names. Any other Host is a page that re-pointed its own name here (DNS
+ * rebinding): same-origin with the stack, it could read the listings and the deny list.
+ */
+function refuseForeignHost(req: IncomingMessage): void {
+  if (!isLoopbackHost(req.headers.host)) throw new HttpError(403, `the local stack answers on 127.0.0.1 and localhost only, not on Host ${req.headers.host ?? '(none)'}`);
+}
 
 /**
  * An operation that changes the stack must come from the console itself or from a
  * client that is not a browser (curl, the CLI: no Origin). Any web page the developer
- * has open could otherwise POST a takedown here as a simple cross-site request.
+ * has open could otherwise POST a takedown here as a simple cross-site request. A
+ * read needs no such check: without CORS headers another site cannot read the answer.
  */
 function refuseCrossSite(req: IncomingMessage): void {
-  const host = req.headers.host ?? '';
-  if (!LOOPBACK_HOST.test(host)) throw new HttpError(403, `operations answer on 127.0.0.1 only, not on Host ${host}`);
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://${host}`) throw new HttpError(403, `operations refuse requests from other sites (Origin ${origin})`);
+  if (origin !== undefined && origin !== `http://${req.headers.host}`) throw new HttpError(403, `operations refuse requests from other sites (Origin ${origin})`);
 }
 
 async function route(stack: LocalStack, req: IncomingMessage): Promise<EdgeResponse> {
   const url = req.url ?? '/';
   const path = url.split('?')[0] as string;
+  refuseForeignHost(req);
   if (path.startsWith('/_local/') && req.method !== 'GET' && req.method !== 'HEAD') refuseCrossSite(req);
   for (const [method, pattern, handler] of ROUTES) {
     const match = pattern.exec(path);
@@ -115,15 +123,16 @@ async function redrive(stack: LocalStack, _req: IncomingMessage, match: RegExpEx
   }
 }
 
-/** An execution without its event history (GET /_local/executions/{id} has that). */
 async function putTenant(stack: LocalStack, req: IncomingMessage, match: RegExpExecArray): Promise<EdgeResponse> {
-  const config = parseJson<TenantConfig>(await readBody(req, 4096));
+  const tenant = match[1] as string;
+  const stored = stack.kvs.get(tenantConfigKey(tenant));
+  const config = tenantConfigFromPut(tenant, stored === undefined ? undefined : (JSON.parse(stored) as TenantConfig), parseJson<unknown>(await readBody(req, 4096)));
   try {
-    stack.putTenant(match[1] as string, config);
+    stack.putTenant(tenant, config);
   } catch (err) {
     throw new HttpError(400, (err as Error).message);
   }
-  return json(200, { tenant: match[1], config });
+  return json(200, { tenant, config });
 }
 
 async function setFault(stack: LocalStack, req: IncomingMessage): Promise<EdgeResponse> {

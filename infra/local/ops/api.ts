@@ -29,6 +29,15 @@ export interface OriginalsListing {
   readonly takenDown: readonly TakenDown[];
 }
 
+/** The body of `PUT /_local/tenants/{tenant}`: the tenant's whole config (infra/local/tenant-put.ts). */
+export interface TenantPut {
+  readonly ladder?: readonly number[];
+  /** `none`: its URLs need no signature. Left out: public for a new or public tenant; refused for one that signs. */
+  readonly signing?: SigningMode | 'none';
+  /** Required beside `"signing": "none"` to make a signing tenant public. */
+  readonly confirmPublic?: boolean;
+}
+
 /** How a variant got into the variants bucket, and how long that took. */
 export type RenderPath =
   | {
