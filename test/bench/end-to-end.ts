@@ -18,6 +18,7 @@ import { runTsChild } from './processes.ts';
 import { independent } from './pyramid.ts';
 import { summarize, timeRuns } from './stats.ts';
 import { ratio, type BenchTable, type Cell } from './table.ts';
+import { shuffled } from '../support/shuffle.ts';
 
 const LOAD_CHILD = join(import.meta.dirname, 'load-child.ts');
 const HIT_PATH = '/demo/samples/landscape.jpg?w=640&fmt=webp';
@@ -26,13 +27,7 @@ const HIT_PATH = '/demo/samples/landscape.jpg?w=640&fmt=webp';
 function coldPaths(): string[] {
   const paths: string[] = [];
   for (const w of DEFAULT_LADDER.slice(0, 9)) for (const h of DEFAULT_LADDER.slice(0, 9)) for (const fmt of ['jpeg', 'webp']) for (const q of QUALITY_STEPS) paths.push(`/demo/samples/landscape.jpg?w=${w}&h=${h}&fmt=${fmt}&q=${q}`);
-  let seed = 7;
-  for (let i = paths.length - 1; i > 0; i--) {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    const j = seed % (i + 1);
-    [paths[i], paths[j]] = [paths[j] as string, paths[i] as string];
-  }
-  return paths;
+  return shuffled(paths, 7);
 }
 
 async function bareServer(body: Buffer, contentType: string): Promise<{ url: string; close(): Promise<void> }> {

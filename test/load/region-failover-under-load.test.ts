@@ -31,11 +31,13 @@ import { REGION_FAILED_MESSAGE } from '../../core/storage/index.ts';
 import { MAX_CONCURRENCY } from '../../infra/local/node-lambda.ts';
 import { photoPixels } from '../fixtures/generate.ts';
 import { settled, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
+import { shuffled } from '../support/shuffle.ts';
 
 const SMALL_MISSES = 24;
 const LARGE_MISSES = 12;
 const UPLOADS = 3;
 const TIMEOUT_MS = 240_000;
+const SEED = 20;
 
 /** Every core busy, in processes of their own: CPU contention the stack cannot see as its own work. */
 function loadEveryCore(): ChildProcess[] {
@@ -49,17 +51,6 @@ async function photo(width: number, height: number): Promise<Buffer> {
   return sharp(photoPixels(width, height), { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
 }
 
-/** In a fixed shuffle. */
-function shuffled<T>(items: T[]): T[] {
-  let seed = 20;
-  for (let i = items.length - 1; i > 0; i--) {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    const j = seed % (i + 1);
-    [items[i], items[j]] = [items[j] as T, items[i] as T];
-  }
-  return items;
-}
-
 /**
  * `count` distinct variant URLs of `path`: the ladder's widths × a few heights × two formats × the
  * quality steps but the default one, so that none is a variant the pipeline pre-rendered.
@@ -71,7 +62,7 @@ function variantUrls(path: string, count: number): string[] {
       for (const fmt of ['jpeg', 'webp']) for (const q of QUALITY_STEPS) if (q !== DEFAULT_QUALITY) urls.push(`/${path}?w=${w}${h ? `&h=${h}` : ''}&fmt=${fmt}&q=${q}`);
     }
   }
-  return shuffled(urls).slice(0, count);
+  return shuffled(urls, SEED).slice(0, count);
 }
 
 /**
@@ -116,7 +107,7 @@ describe('under full CPU load, with every region healthy', () => {
     'a replay at the edge during a bulk upload fails no region over, and every request and render succeeds',
     async () => {
       const stack = running!;
-      const urls = shuffled([...variantUrls('demo/samples/landscape.jpg', SMALL_MISSES), ...variantUrls('demo/load/large.jpg', LARGE_MISSES)]);
+      const urls = shuffled([...variantUrls('demo/samples/landscape.jpg', SMALL_MISSES), ...variantUrls('demo/load/large.jpg', LARGE_MISSES)], SEED);
       const before = stack.stack.stats();
 
       busy = loadEveryCore();
