@@ -36,10 +36,10 @@ export const TRANSIENT_RETRY: Retrier = {
  * running, or an invocation that died holding the record (out of memory, its environment ended).
  * Powertools keeps such a record in progress until the remaining time of the invocation that
  * wrote it has run out (docs/aws-limits.md §F, `registerLambdaContext`): up to the longest task
- * timeout. These retries outlast that (IN_PROGRESS_RETRY_SECONDS, at least
- * MAX_TASK_TIMEOUT_SECONDS of tasks/registry.ts: a test holds them equal), where the transient
- * policy's, about 15 s, ran out first and failed the execution. No jitter: nobody else competes
- * for this record, the wait is for it alone.
+ * timeout (tasks/registry.ts). These retries, 95 s in all, outlast that
+ * (test/pipeline/in-progress-retry.test.ts holds them longer), where the transient policy's,
+ * about 15 s, ran out first and failed the execution. No jitter: nobody else competes for this
+ * record, the wait is for it alone.
  */
 export const IN_PROGRESS_RETRY: Retrier = {
   ErrorEquals: ['IdempotencyAlreadyInProgressError'],

@@ -33,7 +33,7 @@ function pipeline(overrides: Parameters<typeof stubs>[0] = {}, replaced = false)
     QuarantineOriginal: () => ({ quarantinedKey: original.key, tenant: 'demo' }),
     DeleteRejectedVariants: () => ({ deleted: 1, paths: oldPaths }),
     InvalidateRejectedVariants: () => ({ queued: 1 }),
-    RecordOriginal: () => ({ key: original.key, etag: original.etag, replaced }),
+    RecordOriginal: () => ({ key: original.key, etag: original.etag, written: true, replaced }),
     DeleteOldVariants: () => ({ deleted: 1, paths: oldPaths }),
     AdvanceGeneration: () => ({ slotKey: 's:0a1b', id: '0123456789ab', token: 'k3j2x9m4', written: true }),
     StartRender: () => ({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:render:x', startDate: 'now' }),
@@ -81,7 +81,7 @@ describe('upload', () => {
 
     expect(result.status).toBe('SUCCEEDED');
     expect(tasks.called()).toEqual(['ValidateOriginal', 'RecordOriginal', 'AdvanceGeneration', 'DeleteOldVariants', 'StartReplacementRender', 'StartExpiry']);
-    const requestId = 'replace:demo/samples/cat photo.jpg@etag-2';
+    const requestId = 'replace:demo/samples/cat photo.jpg@etag-2@0055AED6DCD90281E5';
     expect(tasks.inputOf('AdvanceGeneration')).toEqual({ tenant: 'demo', key: original.key, etag: 'etag-2', sequencer: original.sequencer, executionName: 'upload-1' });
     expect(tasks.inputOf('DeleteOldVariants')).toEqual({ tenant: 'demo', key: original.key, keep: 'k3j2x9m4', requestId, executionName: 'upload-1' });
     expect((tasks.inputOf('StartReplacementRender') as { Input: object }).Input).toMatchObject({ etag: 'etag-2', generation: 'k3j2x9m4' });
@@ -110,6 +110,13 @@ describe('upload', () => {
     expect(tasks.called()).toEqual(['ValidateOriginal', 'RecordOriginal', 'AdvanceGeneration', 'DeleteOldVariants', 'StartReplacementRender', 'StartExpiry']);
   });
 
+  it('ends with nothing new to do when record-original wrote nothing (a late event, or the same bytes again): no generation, no render', async () => {
+    const tasks = pipeline({ RecordOriginal: () => ({ key: original.key, etag: original.etag, written: false, replaced: false }) });
+    const result = await run(tasks.handlers);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(tasks.called()).toEqual(['ValidateOriginal', 'RecordOriginal']);
+  });
+
   it('quarantines a rejected upload and fails with the reason as cause', async () => {
     const reason = 'not an image we decode: sniffed text/html';
     const tasks = pipeline({ ValidateOriginal: throws(new OriginalRejected(reason)) });
@@ -130,7 +137,7 @@ describe('upload', () => {
   it('deletes the variants the edge rendered from a rejected upload, and queues their invalidation, under one request id', async () => {
     const tasks = pipeline({ ValidateOriginal: throws(new OriginalRejected('image is truncated')) });
     await run(tasks.handlers);
-    const requestId = 'quarantine:demo/samples/cat photo.jpg@etag-2';
+    const requestId = 'quarantine:demo/samples/cat photo.jpg@etag-2@0055AED6DCD90281E5';
     expect(tasks.inputOf('DeleteRejectedVariants')).toEqual({ tenant: 'demo', key: original.key, requestId, executionName: 'upload-1' });
     expect(tasks.inputOf('InvalidateRejectedVariants')).toEqual({ paths: oldPaths, requestId, executionName: 'upload-1' });
   });

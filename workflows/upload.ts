@@ -39,10 +39,12 @@ const OBJECT_CREATED = {
 };
 
 /** Identifies this replacement's deletion of the old variants. */
-const REPLACE_REQUEST_ID = { 'requestId.$': "States.Format('replace:{}@{}', $.original.key, $.original.etag)" };
+const REPLACE_REQUEST_ID = { 'requestId.$': "States.Format('replace:{}@{}@{}', $.original.key, $.original.etag, $.original.sequencer)" };
 
 /** Identifies the cleanup after this upload's quarantine. */
-const QUARANTINE_REQUEST_ID = { 'requestId.$': "States.Format('quarantine:{}@{}', $.quarantined.quarantinedKey, $.detail.object.etag)" };
+const QUARANTINE_REQUEST_ID = {
+  'requestId.$': "States.Format('quarantine:{}@{}@{}', $.quarantined.quarantinedKey, $.detail.object.etag, $.detail.object.sequencer)",
+};
 
 /** What a validation that cannot finish fails with once its retries are spent (TRANSIENT_ERRORS retries both first). */
 const VALIDATION_TIMEOUTS = ['RenderTimedOut', 'Sandbox.Timedout'];
@@ -76,7 +78,8 @@ export const upload = defineWorkflow(
   'upload',
   stateMachine({
     Comment: 'An original was uploaded: validate it (quarantine if rejected), record it, move the generation of the original it replaces and drop that one\'s variants, start its render.',
-    TimeoutSeconds: 600,
+    // Room for every retry: a validation that times out on each of its 5 attempts (60 s each) still reaches the quarantine and its cleanup.
+    TimeoutSeconds: 1800,
     StartAt: 'ObjectCreated?',
     States: {
       'ObjectCreated?': {
@@ -178,8 +181,16 @@ export const upload = defineWorkflow(
       },
       'Replaced?': {
         Type: 'Choice',
-        Choices: [{ Variable: '$.recorded.replaced', BooleanEquals: true, Next: 'AdvanceGeneration' }],
+        // replaced first: an output recorded before `written` existed (a redrive across a deploy) still has it.
+        Choices: [
+          { Variable: '$.recorded.replaced', BooleanEquals: true, Next: 'AdvanceGeneration' },
+          { Variable: '$.recorded.written', BooleanEquals: false, Next: 'NothingNew' },
+        ],
         Default: 'FirstGeneration',
+      },
+      NothingNew: {
+        Type: 'Succeed',
+        Comment: 'This upload or a later one is recorded already (a late event), or the same bytes were accepted before: their variants stand.',
       },
       FirstGeneration: {
         Type: 'Pass',

@@ -15,19 +15,20 @@ import type { StoredObject } from './object-store.ts';
 /** Whether an object read is of the upload a render needs. */
 export type VersionCheck = (object: Pick<StoredObject, 'body' | 'etag'>) => boolean;
 
-function etagsOf({ body, etag }: Pick<StoredObject, 'body' | 'etag'>): string[] {
-  const md5 = createHash('md5').update(body).digest('hex');
-  return etag === undefined || etag === md5 ? [md5] : [md5, etag];
-}
+const md5Of = (body: Buffer) => createHash('md5').update(body).digest('hex');
+
+/** Whether the object is known by an ETag that `matches`: the replica's own first, the MD5 of its bytes only when that does not (42 ms for 25 MiB). */
+const knownBy = ({ body, etag }: Pick<StoredObject, 'body' | 'etag'>, matches: (etag: string) => boolean): boolean =>
+  (etag !== undefined && matches(etag)) || matches(md5Of(body));
 
 /** The upload whose ETag is `etag` (the render task knows it from the upload event). */
 export const isUpload =
   (etag: string): VersionCheck =>
   (object) =>
-    etagsOf(object).includes(etag);
+    knownBy(object, (known) => known === etag);
 
 /** The upload of `key` whose generation token is `token` (the edge knows only the token). */
 export const isGeneration =
   (key: string, token: string): VersionCheck =>
   (object) =>
-    etagsOf(object).some((etag) => generationTokenOf(`${key}@${etag}`) === token);
+    knownBy(object, (known) => generationTokenOf(`${key}@${known}`) === token);

@@ -16,7 +16,7 @@ const POLICY = {
  * A stand-in that answers the first request of each connection (keeping it open) and resets the
  * connection on the next one: what a server whose idle timeout fired as the request arrived does.
  */
-function resettingBackend(): Promise<{ server: Server; connections: () => number }> {
+function resettingBackend(midBody = false): Promise<{ server: Server; connections: () => number }> {
   let connections = 0;
   const server = createServer((socket: Socket) => {
     connections++;
@@ -28,7 +28,11 @@ function resettingBackend(): Promise<{ server: Server; connections: () => number
       if (requests > answered && answered === 0) {
         answered = 1;
         socket.write('HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 2\r\nConnection: keep-alive\r\nKeep-Alive: timeout=60\r\n\r\nok');
-      } else if (requests > answered) socket.resetAndDestroy();
+      } else if (requests > answered) {
+        // Mid-body: the head and a part of a body went out before the reset.
+        if (midBody) socket.write('HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 10\r\n\r\npart');
+        socket.resetAndDestroy();
+      }
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, connections: () => connections })));
@@ -56,6 +60,24 @@ describe('IAM gate: forwarding to a stand-in', () => {
     expect(await read()).toBe('ok');
     expect(await read()).toBe('ok');
     expect(backend.connections()).toBe(2); // the reused one, reset, and the fresh one
+  });
+
+  it('does not ask again once the answer has begun: the caller sees the reset, and the gate goes on serving', async () => {
+    const midBody = await resettingBackend(true);
+    const url = `http://127.0.0.1:${(midBody.server.address() as AddressInfo).port}`;
+    const other = await startIamGate({ roles: new Map([[ROLE, POLICY]]), s3: () => url });
+    const client = new S3Client({ region: 'us-east-1', endpoint: other.url, forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: ROLE, secretAccessKey: 'local' } });
+    try {
+      const read = async () => (await client.send(new GetObjectCommand({ Bucket: 'bucket', Key: 'a.jpg' }))).Body!.transformToString();
+      expect(await read()).toBe('ok');
+      await expect(read()).rejects.toThrow();
+      expect(midBody.connections()).toBe(1); // not asked again
+      expect(await read()).toBe('ok'); // a fresh connection: the gate is still up
+    } finally {
+      client.destroy();
+      await other.close();
+      await new Promise((resolve) => midBody.server.close(resolve));
+    }
   });
 });
 

@@ -220,7 +220,9 @@ function forward(
   const target = new URL(request.url, base);
   return new Promise((resolve, reject) => {
     const headers = { ...request.headers, host: target.host };
+    let answered = false;
     const upstream = httpRequest(target, { method: request.method, headers, ...(retried ? { agent: false } : {}) }, (answer) => {
+      answered = true;
       const replacement = replace?.(answer.statusCode ?? 0);
       if (replacement) {
         answer.resume();
@@ -228,10 +230,13 @@ function forward(
         return resolve();
       }
       res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res).on('finish', resolve).on('error', reject);
+      // A stand-in that drops the connection mid-body: the caller's connection drops too, as it would from AWS.
+      answer.on('aborted', () => res.destroy()).on('error', (error) => res.destroy(error));
+      answer.pipe(res).on('finish', resolve).on('close', resolve).on('error', reject);
     });
     upstream.on('error', (error: NodeJS.ErrnoException) => {
-      if (!retried && upstream.reusedSocket && error.code === 'ECONNRESET') return resolve(forward(base, request, res, replace, true));
+      // Only before any answer: a reset in the middle of a body cannot be asked again (its head went out).
+      if (!retried && !answered && upstream.reusedSocket && error.code === 'ECONNRESET') return resolve(forward(base, request, res, replace, true));
       // A stand-in that is down looks like AWS's endpoint not answering: the caller's connection drops.
       res.destroy(error);
       resolve();

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { StoreUnavailable } from '../../core/index.ts';
+import { CopyObjectCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client, S3ObjectStore } from '../../core/storage/index.ts';
 import { BROWSER_REQUESTS, rawRequest } from '../../test/support/cross-site.ts';
@@ -74,6 +76,24 @@ describe('local S3 emulator through the S3ObjectStore port', () => {
     } finally {
       endpoint.fault = 'none';
     }
+  });
+
+  it('deletes and copies on condition, as S3 does: If-Match on a DELETE, x-amz-copy-source-if-match on a copy', async () => {
+    const s3 = createS3Client({ region: 'us-east-1', endpoint: emulator.endpoint('region').url, maxAttempts: 1 });
+    await store.put('c/upload.jpg', Buffer.from('upload B'), PUT);
+    const etag = `"${createHash('md5').update('upload B').digest('hex')}"`;
+    const status = (call: Promise<unknown>) => call.then(() => 200, (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode);
+    const copy = (ifMatch: string) => s3.send(new CopyObjectCommand({ Bucket: 'bucket', Key: 'c/copy.jpg', CopySource: 'bucket/c/upload.jpg', CopySourceIfMatch: ifMatch }));
+    expect(await status(copy('"0123456789abcdef0123456789abcdef"'))).toBe(412);
+    expect(await store.exists('c/copy.jpg')).toBe(false);
+    expect(await status(copy(etag))).toBe(200);
+    expect((await store.get('c/copy.jpg', READ))?.body.toString()).toBe('upload B');
+    const remove = (ifMatch: string) => s3.send(new DeleteObjectCommand({ Bucket: 'bucket', Key: 'c/upload.jpg', IfMatch: ifMatch }));
+    expect(await status(remove('"0123456789abcdef0123456789abcdef"'))).toBe(412); // a later upload replaced it: left alone
+    expect(await store.exists('c/upload.jpg')).toBe(true);
+    expect(await status(remove(etag))).toBe(200);
+    expect(await store.exists('c/upload.jpg')).toBe(false);
+    expect(await status(remove(etag))).toBe(404);
   });
 
   it('counts requests per method', async () => {
@@ -152,6 +172,33 @@ describe('local S3 emulator: read-after-write', () => {
     const reads = await Promise.all(rounds);
     expect(reads.filter((read) => !read?.body.equals(bodies[1]!))).toHaveLength(0);
   });
+
+  it('lists every object, with its ETag, while they are overwritten', async () => {
+    const keys = Array.from({ length: 20 }, (_, i) => `listed/${i}.jpg`);
+    await Promise.all(keys.map((key) => store.put(key, bodies[0]!, PUT)));
+    const s3 = createS3Client({ region: 'us-east-1', endpoint: emulator.endpoint('region').url, maxAttempts: 1 });
+    let writing = true;
+    const writers = Promise.all(
+      keys.map(async (key, i) => {
+        for (let round = 0; round < 6; round++) await store.put(key, bodies[(i + round) % bodies.length]!, PUT);
+      }),
+    ).finally(() => (writing = false));
+    const listings: Array<Array<{ key?: string; etag?: string }>> = [];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (writing) {
+          const page = await s3.send(new ListObjectsV2Command({ Bucket: 'bucket', Prefix: 'listed/' }));
+          listings.push((page.Contents ?? []).map((object) => ({ key: object.Key, etag: object.ETag })));
+        }
+      }),
+    );
+    await writers;
+    expect(listings.length).toBeGreaterThan(0);
+    for (const listing of listings) {
+      expect(listing.map((object) => object.key).sort()).toEqual([...keys].sort());
+      expect(listing.filter((object) => !/^"[0-9a-f]{32}"$/.test(object.etag ?? ''))).toEqual([]);
+    }
+  }, 60_000);
 });
 
 /** A web page's requests to a region's port: what took a multipart upload and deleted an original before. */

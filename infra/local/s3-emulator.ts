@@ -3,7 +3,8 @@
  * "region", each behind a small gate that stands in for what s3rver lacks
  * or what tests need to provoke:
  *  - faults: a region that answers 503, or never answers (timeout);
- *  - conditional writes (`If-None-Match: *` → 412), which S3 has and s3rver ignores;
+ *  - conditional requests, which S3 has and s3rver ignores: `If-None-Match: *` on a PUT,
+ *    `If-Match` on a DELETE, `x-amz-copy-source-if-match` on a copy (→ 412);
  *  - request counters per region (origin fetches in /_local/stats);
  * and with a store as consistent as S3's (./s3-store.ts).
  */
@@ -80,7 +81,7 @@ interface S3rverApp {
   configureBuckets(): Promise<void>;
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
   on(event: 'event', listener: (event: S3rverEvent) => void): void;
-  store: { existsObject(bucket: string, key: string): Promise<boolean> };
+  store: { existsObject(bucket: string, key: string): Promise<boolean>; getMetadata(bucket: string, key: string): Promise<{ etag: string }> };
   context: { store: unknown };
 }
 interface S3rverEvent {
@@ -125,12 +126,46 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
       res.on('close', () => held.delete(res));
       return;
     }
-    if (req.method === 'PUT' && req.headers['if-none-match'] === '*') return conditionalPut(req, res);
+    const precondition = preconditionOf(req);
+    if (precondition) return conditional(req, res, precondition);
     s3(req, res);
   }));
 
-  /** One conditional write per key at a time, so check-then-write cannot race. */
-  async function conditionalPut(req: IncomingMessage, res: ServerResponse) {
+  /** The ETag of the object at `bucket/key`, unquoted; undefined when there is none. */
+  async function etagOf(bucket: string, key: string): Promise<string | undefined> {
+    if (!(await s3rver.store.existsObject(bucket, key))) return undefined;
+    return String((await s3rver.store.getMetadata(bucket, key)).etag).replace(/"/g, '');
+  }
+
+  /**
+   * What S3 checks before a conditional write and s3rver does not: a PUT with If-None-Match: *
+   * (the key must be free), a DELETE with If-Match and a copy with x-amz-copy-source-if-match
+   * (the object, or the copy's source, must have that ETag).
+   */
+  function preconditionOf(req: IncomingMessage): ((bucket: string, key: string) => Promise<number | undefined>) | undefined {
+    const unquoted = (value: string | string[] | undefined) => (typeof value === 'string' ? value.replace(/"/g, '') : undefined);
+    if (req.method === 'PUT' && req.headers['if-none-match'] === '*') return async (bucket, key) => ((await s3rver.store.existsObject(bucket, key)) ? 412 : undefined);
+    const ifMatch = unquoted(req.headers['if-match']);
+    if (req.method === 'DELETE' && ifMatch !== undefined) {
+      return async (bucket, key) => {
+        const etag = await etagOf(bucket, key);
+        return etag === undefined ? 404 : etag === ifMatch ? undefined : 412;
+      };
+    }
+    const sourceIfMatch = unquoted(req.headers['x-amz-copy-source-if-match']);
+    const source = req.headers['x-amz-copy-source'];
+    if (req.method === 'PUT' && sourceIfMatch !== undefined && typeof source === 'string') {
+      return async () => {
+        const [sourceBucket, sourceKey] = bucketAndKey(`/${decodeURIComponent(source).replace(/^\//, '').split('?')[0]}`);
+        const etag = await etagOf(sourceBucket, sourceKey);
+        return etag === undefined ? 404 : etag === sourceIfMatch ? undefined : 412;
+      };
+    }
+    return undefined;
+  }
+
+  /** One conditional request per key at a time, so check-then-act cannot race. */
+  async function conditional(req: IncomingMessage, res: ServerResponse, precondition: (bucket: string, key: string) => Promise<number | undefined>) {
     const [bucket, key] = bucketAndKey(req.url ?? '/');
     const lockKey = `${bucket}/${key}`;
     while (writing.has(lockKey)) await writing.get(lockKey);
@@ -140,9 +175,12 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
       writing.delete(lockKey);
       release();
     });
-    if (await s3rver.store.existsObject(bucket, key)) {
+    const refused = await precondition(bucket, key);
+    if (refused !== undefined) {
       req.resume();
-      return s3Error(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+      return refused === 404
+        ? s3Error(res, 404, 'NoSuchKey', 'The specified key does not exist.')
+        : s3Error(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
     }
     s3(req, res);
   }

@@ -9,15 +9,16 @@
  *    while other keys are written into them: a delete beside a write reset the
  *    connection (ENOENT) or crashed the process.
  * The stack served just-written variants as empty `200 binary/octet-stream`.
- * Here a PUT stages the whole body outside the bucket first, then, holding its
- * key, writes the metadata and renames the object into place; a GET holds the
- * key while it opens the object, so it sees one whole version. An open file
- * keeps its bytes when a rename replaces it (POSIX), so a read in progress
- * finishes with the version it opened.
+ * Here a PUT (and a copy) stages the whole body outside the bucket first, then,
+ * holding its key, writes the metadata and renames the object into place, each
+ * file written whole and renamed into place, so a listing (which takes no key)
+ * never reads half a file; a GET holds the key while it opens the object, so it
+ * sees one whole version. An open file keeps its bytes when a rename replaces it
+ * (POSIX), so a read in progress finishes with the version it opened.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -30,8 +31,8 @@ interface FilesystemStore {
   getResourcePath(bucket: string, key: string | undefined, resource: string): string;
   existsObject(bucket: string, key: string): Promise<boolean>;
   getObject(bucket: string, key: string, options?: unknown): Promise<unknown>;
-  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
-  copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, metadata?: unknown): Promise<unknown>;
+  /** The object's headers as s3rver answers them (`etag` quoted); throws ENOENT for a missing key. */
+  getMetadata(bucket: string, key: string): Promise<{ etag: string }>;
 }
 interface S3rverObject {
   readonly bucket: string;
@@ -41,7 +42,10 @@ interface S3rverObject {
 }
 type FilesystemStoreClass = new (rootDirectory: string) => FilesystemStore;
 
-const BaseStore = createRequire(import.meta.url)('s3rver/lib/stores/filesystem') as FilesystemStoreClass;
+const require = createRequire(import.meta.url);
+const BaseStore = require('s3rver/lib/stores/filesystem') as FilesystemStoreClass;
+/** The request headers s3rver keeps as an object's metadata, besides x-amz-meta-* (its models/object.js). */
+const { ALLOWED_METADATA } = require('s3rver/lib/models/object') as { ALLOWED_METADATA: readonly string[] };
 
 /** Tries at placing an object whose folder a concurrent delete keeps pruning. */
 const PLACE_ATTEMPTS = 5;
@@ -83,8 +87,7 @@ export class ConsistentFilesystemStore extends BaseStore {
   }
 
   async putObject(object: S3rverObject): Promise<{ size: number; md5: string }> {
-    await mkdir(this.staging, { recursive: true });
-    const staged = join(this.staging, randomUUID());
+    const staged = await this.stagingPath();
     const hash = createHash('md5');
     let size = 0;
     const measure = new Transform({
@@ -105,8 +108,45 @@ export class ConsistentFilesystemStore extends BaseStore {
     }
   }
 
-  override copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, metadata?: unknown): Promise<unknown> {
-    return this.locks.hold(`${destBucket}/${destKey}`, () => super.copyObject(srcBucket, srcKey, destBucket, destKey, metadata));
+  /** Source and destination are held one after the other, never together: two copies the other way round cannot deadlock. */
+  async copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, replacement?: Record<string, string>): Promise<unknown> {
+    const staged = await this.stagingPath();
+    try {
+      const source = await this.locks.hold(`${srcBucket}/${srcKey}`, async () => {
+        const [metadata, md5] = await Promise.all([
+          readFile(this.getResourcePath(srcBucket, srcKey, 'metadata.json'), 'utf8').then((json) => JSON.parse(json) as Record<string, string>),
+          readFile(this.getResourcePath(srcBucket, srcKey, 'object.md5'), 'utf8'),
+          copyFile(this.getResourcePath(srcBucket, srcKey, 'object'), staged),
+        ]);
+        return { metadata, md5 };
+      });
+      await this.locks.hold(`${destBucket}/${destKey}`, () => this.place({ bucket: destBucket, key: destKey, metadata: replacement ?? source.metadata }, staged, source.md5));
+      return await this.getMetadata(destBucket, destKey);
+    } finally {
+      await rm(staged, { force: true });
+    }
+  }
+
+  /** s3rver's own writes both files in place, where a listing reads them without the key. */
+  async putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void> {
+    const kept = Object.fromEntries(Object.entries(metadata).filter(([name]) => ALLOWED_METADATA.includes(name) || name.startsWith('x-amz-meta-')));
+    if (md5) await this.writeWhole(this.getResourcePath(bucket, key, 'object.md5'), md5);
+    await this.writeWhole(this.getResourcePath(bucket, key, 'metadata.json'), JSON.stringify(kept, null, 2));
+  }
+
+  private async stagingPath(): Promise<string> {
+    await mkdir(this.staging, { recursive: true });
+    return join(this.staging, randomUUID());
+  }
+
+  private async writeWhole(path: string, data: string): Promise<void> {
+    const staged = await this.stagingPath();
+    try {
+      await writeFile(staged, data);
+      await rename(staged, path);
+    } finally {
+      await rm(staged, { force: true });
+    }
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {
@@ -121,7 +161,7 @@ export class ConsistentFilesystemStore extends BaseStore {
   }
 
   /** Metadata first, then the object: a reader holding the key next sees both or (a new key) neither. */
-  private async place(object: S3rverObject, staged: string, md5: string): Promise<void> {
+  private async place(object: Omit<S3rverObject, 'content'>, staged: string, md5: string): Promise<void> {
     const target = this.getResourcePath(object.bucket, object.key, 'object');
     for (let attempt = 1; ; attempt++) {
       try {

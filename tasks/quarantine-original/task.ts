@@ -19,18 +19,19 @@ export interface QuarantineOriginalDeps {
  * Every step acts on this upload only (its etag, its sequencer), so a replay
  * finds its work done and a late event never touches a later upload of the key:
  * copy to quarantine, record `quarantined`, delete the original (replication
- * deletes the replicas). Answers the key's tenant, or null when the key is no
- * original key of one (the upload workflow then has no variants to delete).
+ * deletes the replicas). Answers the key's tenant, or null when there are no
+ * variants of this upload to delete: the key is no original key of a tenant, or a
+ * later upload replaced this one (its own workflow owns the key's variants).
  */
 export const createQuarantineOriginalTask = (deps: QuarantineOriginalDeps) =>
   defineTask({
     name: NAME,
     input: uploadEvent.extend({ reason: z.string().min(1) }),
-    idempotencyKey: (input) => `${uploadedKey(NAME, input, deps.uploadsBucket)}@${input.etag}`,
+    idempotencyKey: (input) => `${uploadedKey(NAME, input, deps.uploadsBucket)}@${input.etag}@${input.sequencer}`,
     run: async (input, { logger, metrics }) => {
       const key = uploadedKey(NAME, input, deps.uploadsBucket);
       const ifMatch = `"${input.etag}"`;
-      const copied = await ifStillThere(deps.uploadsBucket, () =>
+      const copy = await ifStillThere(deps.uploadsBucket, () =>
         deps.s3.send(
           new CopyObjectCommand({
             Bucket: deps.quarantineBucket,
@@ -51,25 +52,26 @@ export const createQuarantineOriginalTask = (deps: QuarantineOriginalDeps) =>
       await ifStillThere(deps.uploadsBucket, () =>
         deps.s3.send(new DeleteObjectCommand({ Bucket: deps.uploadsBucket, Key: key, IfMatch: ifMatch })),
       );
-      if (copied) metrics.addMetric('OriginalsQuarantined', MetricUnit.Count, 1);
-      else logger.info('nothing to copy: the upload is already gone or was replaced', { key });
+      if (copy === 'done') metrics.addMetric('OriginalsQuarantined', MetricUnit.Count, 1);
+      else logger.info(`nothing to copy: the upload is ${copy}`, { key });
       const parsed = parseImageRequest(keyToUri(key), []);
-      return { quarantinedKey: key, tenant: parsed.ok ? parsed.request.tenant : null };
+      return { quarantinedKey: key, tenant: parsed.ok && copy !== 'replaced' ? parsed.request.tenant : null };
     },
   });
 
 /**
- * Sends an S3 call conditional on this upload being the key's object; false
- * when it is not: 404, gone (a replay after the delete), or 412, replaced by
- * a later upload that its own workflow takes care of.
+ * Sends an S3 call conditional on this upload being the key's object: `gone` when
+ * it is not there (404, a replay after the delete), `replaced` when a later upload
+ * is (412), which its own workflow takes care of.
  */
-async function ifStillThere(bucket: string, send: () => Promise<unknown>): Promise<boolean> {
+async function ifStillThere(bucket: string, send: () => Promise<unknown>): Promise<'done' | 'gone' | 'replaced'> {
   try {
     await send();
-    return true;
+    return 'done';
   } catch (err) {
     const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
-    if (status === 404 || status === 412) return false;
+    if (status === 404) return 'gone';
+    if (status === 412) return 'replaced';
     throw new StoreUnavailable(`bucket ${bucket} unavailable`, { cause: err });
   }
 }

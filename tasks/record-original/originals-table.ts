@@ -6,8 +6,10 @@
  * every write is conditional on the upload's S3 sequencer, which for one key
  * grows with each PUT (S3 event notifications: "sequencer"). An item is only
  * ever replaced by a later upload of its key, never by a replay of the same
- * upload (same etag) nor by a late event of an earlier one. recordedAt cannot
- * do this: a late event is recorded later than the upload that replaced it.
+ * upload nor by a late event of an earlier one; a later upload of the same bytes
+ * replaces only an item that is not accepted (a taken-down or quarantined one:
+ * uploading the image again brings it back). recordedAt cannot do this: a late
+ * event is recorded later than the upload that replaced it.
  */
 import { StoreUnavailable } from '../../core/index.ts';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -55,9 +57,9 @@ export async function putOriginal(table: OriginalsTable, item: OriginalItem): Pr
         TableName: table.name,
         Item: item,
         ConditionExpression:
-          'attribute_not_exists(#key) OR (#etag <> :etag AND (attribute_not_exists(#sequencer) OR #sequencer < :sequencer))',
-        ExpressionAttributeNames: { '#key': 'key', '#etag': 'etag', '#sequencer': 'sequencer' },
-        ExpressionAttributeValues: { ':etag': item.etag, ':sequencer': item.sequencer },
+          'attribute_not_exists(#key) OR ((#etag <> :etag OR #status <> :accepted) AND (attribute_not_exists(#sequencer) OR #sequencer < :sequencer))',
+        ExpressionAttributeNames: { '#key': 'key', '#etag': 'etag', '#status': 'status', '#sequencer': 'sequencer' },
+        ExpressionAttributeValues: { ':etag': item.etag, ':accepted': 'accepted', ':sequencer': item.sequencer },
         ReturnValues: 'ALL_OLD',
       }),
     ),

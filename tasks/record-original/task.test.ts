@@ -34,7 +34,7 @@ describe('record-original on DynamoDB', () => {
   const item = async () => (await local.documents.send(new GetCommand({ TableName: table.name, Key: { key: 'demo/cat.jpg' } }))).Item;
 
   it('records a first upload as accepted, not replacing anything', async () => {
-    expect(await record(upload('e1', '10'))).toEqual({ key: 'demo/cat.jpg', etag: 'e1', replaced: false });
+    expect(await record(upload('e1', '10'))).toEqual({ key: 'demo/cat.jpg', etag: 'e1', written: true, replaced: false });
     expect(await item()).toEqual({
       key: 'demo/cat.jpg',
       status: 'accepted',
@@ -50,7 +50,7 @@ describe('record-original on DynamoDB', () => {
 
   it('reports a re-upload with another etag as replaced', async () => {
     await record(upload('e1', '10'));
-    expect(await record(upload('e2', '2A'))).toEqual({ key: 'demo/cat.jpg', etag: 'e2', replaced: true });
+    expect(await record(upload('e2', '2A'))).toEqual({ key: 'demo/cat.jpg', etag: 'e2', written: true, replaced: true });
     expect(await item()).toMatchObject({ etag: 'e2' });
   });
 
@@ -62,12 +62,12 @@ describe('record-original on DynamoDB', () => {
   it('does not report a replay of the recorded upload as replaced, even past its idempotency record', async () => {
     await record(upload('e1', '10'));
     await record(upload('e2', '2A'));
-    expect(await record(upload('e2', '2A'))).toEqual({ key: 'demo/cat.jpg', etag: 'e2', replaced: false });
+    expect(await record(upload('e2', '2A'))).toEqual({ key: 'demo/cat.jpg', etag: 'e2', written: false, replaced: false });
   });
 
   it('never lets a late event of an earlier upload overwrite a later one', async () => {
     await record(upload('e2', '2A'));
-    expect(await record(upload('e1', '10'))).toEqual({ key: 'demo/cat.jpg', etag: 'e1', replaced: false });
+    expect(await record(upload('e1', '10'))).toEqual({ key: 'demo/cat.jpg', etag: 'e1', written: false, replaced: false });
     expect(await item()).toMatchObject({ etag: 'e2', sequencer: '2A'.padStart(64, '0') });
   });
 
@@ -77,11 +77,31 @@ describe('record-original on DynamoDB', () => {
     expect(await item()).toMatchObject({ status: 'accepted', etag: 'e1' });
   });
 
+  it.each(['quarantined', 'taken-down'])('takes the same bytes uploaded again after a %s upload as a replacement: the image comes back', async (status) => {
+    await local.documents.send(new PutCommand({ TableName: table.name, Item: { key: 'demo/cat.jpg', status, etag: 'e1', sequencer: '10'.padStart(64, '0') } }));
+    expect(await record(upload('e1', '2A'))).toMatchObject({ written: true, replaced: true });
+    expect(await item()).toMatchObject({ status: 'accepted', etag: 'e1', sequencer: '2A'.padStart(64, '0') });
+  });
+
+  it('has nothing new to do for the same bytes uploaded again over the accepted original: their variants stand', async () => {
+    await record(upload('e1', '10'));
+    expect(await record(upload('e1', '2A'))).toEqual({ key: 'demo/cat.jpg', etag: 'e1', written: false, replaced: false });
+    expect(await item()).toMatchObject({ etag: 'e1', sequencer: '10'.padStart(64, '0') });
+  });
+
+  it('records A again after B (A, B, A within the idempotency window): the second A is new work, not a replay of the first', async () => {
+    const handler = createRecordOriginalTask({ originals: table })((await local.runtime()).runtime);
+    await handler(upload('a', '10'));
+    await handler(upload('b', '2A'));
+    expect(await handler({ ...upload('a', '3B'), executionName: 'upload-a-again' })).toEqual({ key: 'demo/cat.jpg', etag: 'a', written: true, replaced: true });
+    expect(await item()).toMatchObject({ etag: 'a', sequencer: '3B'.padStart(64, '0') });
+  });
+
   it('writes once for a duplicate event, a retry and a redrive, and returns the same output', async () => {
     await record(upload('e1', '10'));
     const handler = createRecordOriginalTask({ originals: table })((await local.runtime()).runtime);
     const send = vi.spyOn(local.documents, 'send');
-    expect(await replay(handler, upload('e2', '2A'))).toEqual(Array(3).fill({ key: 'demo/cat.jpg', etag: 'e2', replaced: true }));
+    expect(await replay(handler, upload('e2', '2A'))).toEqual(Array(3).fill({ key: 'demo/cat.jpg', etag: 'e2', written: true, replaced: true }));
     expect(send.mock.calls.filter(([command]) => command instanceof PutCommand)).toHaveLength(1);
     send.mockRestore();
   });
@@ -101,9 +121,10 @@ describe('record-original: the DynamoDB call', () => {
       {
         TableName: 'originals',
         Item: expect.objectContaining({ key: 'demo/cat.jpg', status: 'accepted', etag: 'e2', sequencer: '2A'.padStart(64, '0') }),
-        ConditionExpression: 'attribute_not_exists(#key) OR (#etag <> :etag AND (attribute_not_exists(#sequencer) OR #sequencer < :sequencer))',
-        ExpressionAttributeNames: { '#key': 'key', '#etag': 'etag', '#sequencer': 'sequencer' },
-        ExpressionAttributeValues: { ':etag': 'e2', ':sequencer': '2A'.padStart(64, '0') },
+        ConditionExpression:
+          'attribute_not_exists(#key) OR ((#etag <> :etag OR #status <> :accepted) AND (attribute_not_exists(#sequencer) OR #sequencer < :sequencer))',
+        ExpressionAttributeNames: { '#key': 'key', '#etag': 'etag', '#status': 'status', '#sequencer': 'sequencer' },
+        ExpressionAttributeValues: { ':etag': 'e2', ':accepted': 'accepted', ':sequencer': '2A'.padStart(64, '0') },
         ReturnValues: 'ALL_OLD',
       },
     ]);

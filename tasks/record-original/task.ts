@@ -26,6 +26,11 @@ export interface RecordedOriginal {
   readonly key: string;
   readonly etag: string;
   /**
+   * False when there is nothing new to do: this upload or a later one of the key is recorded
+   * already (a late event), or the same bytes were uploaded again over the accepted original.
+   */
+  readonly written: boolean;
+  /**
    * Another upload of the key was recorded before (accepted, quarantined or taken down): its
    * variants are stale and its freshness entry (a generation or a takedown's DENIED) must move.
    */
@@ -36,7 +41,7 @@ export const createRecordOriginalTask = (deps: RecordOriginalDeps) =>
   defineTask({
     name: 'record-original',
     input: validatedOriginal,
-    idempotencyKey: (input) => `${input.key}@${input.etag}`,
+    idempotencyKey: (input) => `${input.key}@${input.etag}@${input.sequencer}`,
     run: async (input, { logger, metrics }): Promise<RecordedOriginal> => {
       const { key, etag, format, width, height, bytes } = input;
       const result = await putOriginal(deps.originals, {
@@ -50,9 +55,9 @@ export const createRecordOriginalTask = (deps: RecordOriginalDeps) =>
         height,
         bytes,
       });
-      if (!result.written) logger.info('left as is: this upload or a later one of the key is already recorded');
+      if (!result.written) logger.info('left as is: this upload, a later one, or the same bytes accepted is already recorded');
       const replaced = result.written && result.previous !== undefined;
       if (replaced) metrics.addMetric('OriginalsReplaced', MetricUnit.Count, 1);
-      return { key, etag, replaced };
+      return { key, etag, written: result.written, replaced };
     },
   });

@@ -21,16 +21,20 @@ export interface ValidateOriginalDeps {
  */
 const PROBE: VariantParams = { fmt: 'webp', q: 40, w: 64 };
 
-/** The render workflow's execution name for this upload: a duplicate event or a replay cannot start a second render. */
-export function renderExecutionName(key: string, etag: string): string {
-  return `render-${createHash('sha256').update(`${key}@${etag}`).digest('hex').slice(0, 32)}`;
+/**
+ * The render workflow's execution name for this upload (its key, etag and S3 sequencer): a
+ * duplicate event or a replay cannot start a second render, while the same bytes uploaded
+ * again later (A, B, A) are another upload with a render of its own.
+ */
+export function renderExecutionName(key: string, etag: string, sequencer: string): string {
+  return `render-${createHash('sha256').update(`${key}@${etag}@${sequencer}`).digest('hex').slice(0, 32)}`;
 }
 
 export const createValidateOriginalTask = (deps: ValidateOriginalDeps) =>
   defineTask({
     name: NAME,
     input: uploadEvent,
-    idempotencyKey: (input) => `${input.bucket}/${uploadedKey(NAME, input, deps.uploads.bucket)}@${input.etag}`,
+    idempotencyKey: (input) => `${input.bucket}/${uploadedKey(NAME, input, deps.uploads.bucket)}@${input.etag}@${input.sequencer}`,
     run: async (input, { logger, metrics }): Promise<ValidatedOriginal> => {
       const key = uploadedKey(NAME, input, deps.uploads.bucket);
       const { tenant, path, info } = await check(deps.uploads, key).catch((err: unknown) => {
@@ -51,7 +55,7 @@ export const createValidateOriginalTask = (deps: ValidateOriginalDeps) =>
         width: info.width,
         height: info.height,
         bytes: info.bytes,
-        renderExecutionName: renderExecutionName(key, input.etag),
+        renderExecutionName: renderExecutionName(key, input.etag, input.sequencer),
       };
     },
   });

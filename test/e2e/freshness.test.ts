@@ -78,8 +78,11 @@ describe('freshness on the local stack', () => {
     expect(names.every((name) => name?.generation === token)).toBe(true);
   });
 
-  it('answers 451 at every URL once the takedown denied it, and serves a re-upload after the takedown', async () => {
-    const key = 'demo/fresh/taken-down.jpg';
+  it.each([
+    ['another image', 'green'],
+    ['the same bytes again', 'red'],
+  ] as const)('answers 451 at every URL once the takedown denied it, and serves a re-upload of %s after the takedown', async (_, again) => {
+    const key = `demo/fresh/taken-down-${again}.jpg`;
     await put(key, 'red');
     await settled();
     for (const url of URLS) await get(key, url);
@@ -90,10 +93,10 @@ describe('freshness on the local stack', () => {
     for (const url of URLS) expect((await get(key, url)).status).toBe(451);
     await settled();
 
-    await put(key, 'green');
-    await vi.waitFor(() => servesEverywhere(key, 'green'), WAIT);
+    await put(key, again);
+    await vi.waitFor(() => servesEverywhere(key, again), WAIT);
     await settled();
-    await servesEverywhere(key, 'green');
+    await servesEverywhere(key, again);
   });
 
   it("never serves, nor keeps, a render of the earlier upload that finishes after the re-upload's cleanup", async () => {

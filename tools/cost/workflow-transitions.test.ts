@@ -10,8 +10,9 @@ describe('countPath over the checked-in asl/', () => {
 
   it('bills a re-upload 10: AdvanceGeneration, Current?, DeleteOldVariants and StartExpiry in place of FirstGeneration; no invalidation', () => {
     // ObjectCreated? → ValidateOriginal → RecordOriginal → Replaced? → AdvanceGeneration → Current? → DeleteOldVariants → StartReplacementRender → StartExpiry → Done
-    expect(branchOf(ASL.upload, 'Replaced?')).toBe('AdvanceGeneration');
+    expect(branchOf(ASL.upload, 'Replaced?', '$.recorded.replaced')).toBe('AdvanceGeneration');
     expect(branchOf(ASL.upload, 'Current?')).toBe('DeleteOldVariants');
+    expect(() => branchOf(ASL.upload, 'Replaced?')).toThrow(/2 branches/); // its other rule ends the execution: no path the bill follows
     expect(paths.reupload.transitions).toBe(10);
     expect(paths.reupload.invocations).toEqual({
       'validate-original': 1,

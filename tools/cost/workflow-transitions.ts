@@ -20,7 +20,7 @@ interface AslState {
   readonly Next?: string;
   readonly End?: boolean;
   readonly Default?: string;
-  readonly Choices?: ReadonlyArray<{ readonly Next: string }>;
+  readonly Choices?: ReadonlyArray<{ readonly Next: string; readonly Variable?: string }>;
   readonly Resource?: string;
   readonly ItemProcessor?: AslMachine;
 }
@@ -100,16 +100,20 @@ export const VALIDATE_TASK = 'validate-original';
  */
 export const CURRENT_UPLOAD_CHECK_TASKS = [RENDER_TASK, 'advance-generation'] as const;
 
-/** The one branch a two-way Choice takes when its condition holds (its Default is the other way). */
-export function branchOf(machine: AslMachine, choice: string): string {
+/**
+ * The one branch a two-way Choice takes when its condition holds (its Default is the other way);
+ * with `variable`, the branch of the rules on that variable (the others are ways out the path does not take).
+ */
+export function branchOf(machine: AslMachine, choice: string, variable?: string): string {
   const state = machine.States[choice];
   if (state?.Type !== 'Choice') throw new Error(`no Choice ${choice}`);
-  const targets = [...new Set(state.Choices?.map((rule) => rule.Next))];
+  const rules = (state.Choices ?? []).filter((rule) => variable === undefined || rule.Variable === variable);
+  const targets = [...new Set(rules.map((rule) => rule.Next))];
   if (targets.length !== 1) throw new Error(`Choice ${choice} has ${targets.length} branches besides its Default`);
   return targets[0] as string;
 }
 
-/** upload's Choice on record-original's `replaced`. */
+/** upload's Choice on record-original's `replaced` (and `written`: false ends the execution, nothing new to do). */
 const REPLACED_CHOICE = 'Replaced?';
 /** upload's Choice on advance-generation's `written`: its Default ends the execution when a later upload was recorded since. */
 const CURRENT_CHOICE = 'Current?';
@@ -127,7 +131,7 @@ export function pipelinePaths(standardVariants: number, batchesPerBusyFlush: num
      */
     reupload: countPath(ASL.upload, {
       choices: {
-        [REPLACED_CHOICE]: branchOf(ASL.upload, REPLACED_CHOICE),
+        [REPLACED_CHOICE]: branchOf(ASL.upload, REPLACED_CHOICE, '$.recorded.replaced'),
         [CURRENT_CHOICE]: branchOf(ASL.upload, CURRENT_CHOICE),
       },
     }),
