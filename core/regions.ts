@@ -3,6 +3,13 @@ export const ORIGINALS_REGIONS = ['us-east-1', 'eu-west-1', 'ap-northeast-1'] as
 export type OriginalsRegion = (typeof ORIGINALS_REGIONS)[number];
 
 /**
+ * Where uploads land (tenants write the primary originals bucket; replication copies
+ * out from it): a key it does not have is gone (taken down, quarantined, deleted), or
+ * never was, whatever a lagging replica still holds.
+ */
+export const UPLOAD_REGION: OriginalsRegion = ORIGINALS_REGIONS[0];
+
+/**
  * The Regions CloudFront offers Origin Shield in, as the Developer Guide lists
  * them ("CloudFront offers Origin Shield in the following AWS Regions",
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-shield.html#choose-origin-shield-region;

@@ -80,6 +80,18 @@ function reader() {
     now: () => clock,
   });
 }
+/** As the edge of a Region without uploads sees them: its own replica first, the upload region (UPLOAD_REGION) last. */
+function replicaFirstReader() {
+  return createOriginalsReader({
+    originals: [
+      { region: 'eu-west-1', store: near },
+      { region: 'ap-northeast-1', store: middle },
+      { region: 'us-east-1', store: far },
+    ],
+    log: (entry) => logs.push(entry),
+    now: () => clock,
+  });
+}
 const failovers = () => logs.filter((entry) => entry.message === REGION_FAILED_MESSAGE).map((entry) => entry.region);
 /** Lets the promise callbacks between the stores and the reader run. */
 const settle = () => vi.advanceTimersByTimeAsync(0);
@@ -217,13 +229,21 @@ describe('a region that fails', () => {
   });
 
   it('looks in the next replica at once when one lacks the original (not replicated yet), with no failover', async () => {
-    const read = reader().read('demo/a.jpg', 1_000);
+    const read = replicaFirstReader().read('demo/a.jpg', 1_000);
     await settle();
     near.gets[0]?.notFound();
     await settle();
     middle.gets[0]?.succeed();
-    await expect(read).resolves.toMatchObject({ region: 'eu-west-1' });
+    await expect(read).resolves.toMatchObject({ region: 'ap-northeast-1' });
     expect(failovers()).toEqual([]);
+  });
+
+  it('takes a key missing where uploads land as gone: no replica the delete has not reached yet is asked', async () => {
+    const read = reader().read('demo/a.jpg', 1_000);
+    await settle();
+    near.gets[0]?.notFound(); // us-east-1: a quarantine or takedown deleted it
+    await expect(read).resolves.toBeUndefined();
+    expect([middle.gets.length, far.gets.length]).toEqual([0, 0]);
   });
 
   it('passes a refusal of the original itself through without asking another region', async () => {
@@ -235,20 +255,20 @@ describe('a region that fails', () => {
   });
 
   it('answers undefined when no replica has it, OriginsUnavailable when one that might could not answer', async () => {
-    const none = reader().read('demo/a.jpg', 1_000);
+    const none = replicaFirstReader().read('demo/a.jpg', 1_000);
     for (const store of [near, middle, far]) {
       await settle();
       store.gets[0]?.notFound();
     }
     await expect(none).resolves.toBeUndefined();
 
-    const some = reader().read('demo/b.jpg', 1_000);
+    const some = replicaFirstReader().read('demo/b.jpg', 1_000);
     await settle();
     near.gets[1]?.notFound();
     await settle();
-    middle.gets[1]?.fail(new StoreUnavailable('503'));
+    middle.gets[1]?.notFound();
     await settle();
-    far.gets[1]?.notFound();
+    far.gets[1]?.fail(new StoreUnavailable('503')); // where uploads land: it might have it
     await expect(some).rejects.toMatchObject({ name: 'OriginsUnavailable' });
   });
 });

@@ -1,4 +1,5 @@
 import { OriginsUnavailable, toErrorResponse } from '../errors.ts';
+import { UPLOAD_REGION } from '../regions.ts';
 import { watch, type Watch } from './deadline.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { VersionCheck } from './original-version.ts';
@@ -177,6 +178,8 @@ export function createOriginalsReader(options: OriginalsReaderOptions): Original
                 leg.hedge.clear();
                 if (done) return;
                 penalizedUntil.delete(region);
+                // Where uploads land, a missing key is gone, whatever a replica not yet reached by the delete holds.
+                if (!object && region === UPLOAD_REGION) return finish(() => resolve(undefined));
                 if (!object) return advance(); // a fresh upload may not have replicated here yet
                 if (version && !version(object)) {
                   otherVersions++;

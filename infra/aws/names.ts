@@ -4,11 +4,11 @@
  * (no environment variables at the edge) and replication rules point across
  * regions, where CloudFormation references do not reach.
  */
-import type { OriginalsRegion } from '../../core/index.ts';
+import { UPLOAD_REGION, type OriginalsRegion } from '../../core/index.ts';
 import type { DeploymentConfig } from '../../core/deployment/index.ts';
 
 /** The region of everything that is not a replica: CloudFront's own (ACM, WAF, Lambda@Edge) and the pipeline's. */
-export const PRIMARY_REGION = 'us-east-1';
+export const PRIMARY_REGION = UPLOAD_REGION;
 
 export interface ResourceNames {
   originalsBucket(region: OriginalsRegion): string;

@@ -132,7 +132,7 @@ describe('pipeline on the local stack', () => {
     expect(await variantKeys(key)).toEqual([]);
   });
 
-  it('quarantines an upload whose validation never finishes in time, and what the edge rendered from it meanwhile goes too', async () => {
+  it('quarantines an upload whose validation never finishes in time, and what the edge rendered from it meanwhile goes too, even from lagging replicas', async () => {
     const key = 'demo/e2e/never-validated.jpg';
     const url = `/${key}?fmt=webp&q=75&w=640`; // canonical: as the edge caches it and the queue names it
     const release = pipeline().faults.hold('ValidateOriginal');
@@ -142,11 +142,17 @@ describe('pipeline on the local stack', () => {
       expect((await running.request(url)).status).toBe(200); // rendered at the edge before validation ends
       expect((await running.request(url)).headers.get('x-cache')).toBe('Hit from cloudfront');
       expect(await variantKeys(key)).toHaveLength(1);
+      running.stack.replicationDelayMs = 15_000; // the quarantine's delete reaches the replicas late
       release();
-      await settled();
+      await vi.waitFor(() => expect(uploadsOf(key)[0]?.status).toBe('FAILED'), { timeout: 60_000, interval: 50 });
+      // Gone where uploads land, still in a replica: a miss finds it gone, and renders nothing from the replica.
+      expect(await running.stack.originals['eu-west-1'].exists(key)).toBe(true);
+      expect((await running.request(`/${key}?w=384&fmt=jpeg`)).status).toBe(404);
     } finally {
+      running.stack.replicationDelayMs = 0;
       pipeline().faults.clear('ValidateOriginal');
     }
+    await settled();
 
     const [execution] = uploadsOf(key);
     expect(execution).toMatchObject({ status: 'FAILED', error: 'OriginalRejected', cause: NOT_VALIDATED_IN_TIME });
