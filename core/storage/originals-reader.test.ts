@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SourceTooLarge, StoreUnavailable } from '../errors.ts';
+import type { OriginalsRegion } from '../regions.ts';
 import type { ObjectStore, PutOptions, ReadOptions, StoredObject } from './object-store.ts';
 import { createOriginalsReader, type LogEntry, ORIGIN_REGION_TIMEOUT_MS, REGION_FAILED_MESSAGE, REGION_PENALTY_MS } from './originals-reader.ts';
 
@@ -69,29 +70,16 @@ let far: ControlledStore;
 let logs: LogEntry[];
 let clock: number;
 
-function reader() {
+/** near, middle and far in `regions`' order: by default as the shield Region sees them, where uploads land first. */
+function reader(regions: readonly [OriginalsRegion, OriginalsRegion, OriginalsRegion] = ['us-east-1', 'eu-west-1', 'ap-northeast-1']) {
   return createOriginalsReader({
-    originals: [
-      { region: 'us-east-1', store: near },
-      { region: 'eu-west-1', store: middle },
-      { region: 'ap-northeast-1', store: far },
-    ],
+    originals: [near, middle, far].map((store, i) => ({ region: regions[i]!, store })),
     log: (entry) => logs.push(entry),
     now: () => clock,
   });
 }
 /** As the edge of a Region without uploads sees them: its own replica first, the upload region (UPLOAD_REGION) last. */
-function replicaFirstReader() {
-  return createOriginalsReader({
-    originals: [
-      { region: 'eu-west-1', store: near },
-      { region: 'ap-northeast-1', store: middle },
-      { region: 'us-east-1', store: far },
-    ],
-    log: (entry) => logs.push(entry),
-    now: () => clock,
-  });
-}
+const replicaFirstReader = () => reader(['eu-west-1', 'ap-northeast-1', 'us-east-1']);
 const failovers = () => logs.filter((entry) => entry.message === REGION_FAILED_MESSAGE).map((entry) => entry.region);
 /** Lets the promise callbacks between the stores and the reader run. */
 const settle = () => vi.advanceTimersByTimeAsync(0);
