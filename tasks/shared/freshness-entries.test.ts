@@ -10,7 +10,7 @@ import {
   PutKeyCommand,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { DENIED, EMPTY_SLOT, freshnessAddressOf, MAX_SLOT_ENTRIES, slotEntry } from '../../core/index.ts';
-import { keyValueStoreFreshnessEntries, mapFreshnessEntries } from './freshness-entries.ts';
+import { keyValueStoreFreshnessEntries, mapFreshnessEntries, MAX_PUT_ATTEMPTS } from './freshness-entries.ts';
 
 const ARN = 'arn:aws:cloudfront::123456789012:key-value-store/kvs-1';
 const KEY = 'demo/a.jpg';
@@ -62,7 +62,7 @@ describe('keyValueStoreFreshnessEntries', () => {
   it('gives up after a few conflicts as StoreUnavailable, which the workflow retries later', async () => {
     kvs.on(PutKeyCommand).rejects(conflict());
     await expect(entries().set(KEY, DENIED)).rejects.toMatchObject({ name: 'StoreUnavailable' });
-    expect(kvs.commandCalls(PutKeyCommand)).toHaveLength(4);
+    expect(kvs.commandCalls(PutKeyCommand)).toHaveLength(MAX_PUT_ATTEMPTS);
   });
 
   it('turns a server fault into StoreUnavailable', async () => {
@@ -134,7 +134,7 @@ describe('keyValueStoreFreshnessEntries', () => {
       kvs.on(GetKeyCommand).resolves({ Key: slotKey, Value: `${id}=${TOKEN}` });
       kvs.on(PutKeyCommand).rejects(conflict());
       await expect(entries().remove(KEY, TOKEN)).rejects.toMatchObject({ name: 'StoreUnavailable' });
-      expect(puts()).toHaveLength(4);
+      expect(puts()).toHaveLength(MAX_PUT_ATTEMPTS);
     });
   });
 });

@@ -3,6 +3,7 @@
  * original's generation token, or DENIED, in its slot of the KeyValueStore. Every
  * write is a read-modify-write of one slot value.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freshnessAddressOf, MAX_SLOT_ENTRIES, SlotFull, slotEntry, StoreUnavailable, withoutSlotEntry, withSlotEntry, type FreshnessAddress } from '../../core/index.ts';
 import {
   CloudFrontKeyValueStoreServiceException,
@@ -92,8 +93,14 @@ export function mapFreshnessEntries(map: Map<string, string>): FreshnessEntries 
   });
 }
 
-/** Other writers (tenant configs, concurrent takedowns and uploads) move the store's ETag between our read and our write. */
-const MAX_PUT_ATTEMPTS = 4;
+/**
+ * Other writers (tenant configs, concurrent takedowns and uploads) move the store's one ETag
+ * between our read and our write. Retried at once, 20 concurrent takedowns kept colliding until
+ * some ran out of attempts; between attempts each waits a random time under a doubling bound
+ * (full jitter), 25 ms at first, 3.2 s in all at most.
+ */
+export const MAX_PUT_ATTEMPTS = 8;
+const CONFLICT_BACKOFF_MS = 25;
 
 /** A CloudFront KeyValueStore: every write names the store's current ETag, so a racing write makes us read the slot again. */
 export function keyValueStoreFreshnessEntries(client: CloudFrontKeyValueStoreClient, kvsArn: string): FreshnessEntries {
@@ -122,7 +129,10 @@ export function keyValueStoreFreshnessEntries(client: CloudFrontKeyValueStoreCli
           return true;
         } catch (err) {
           if (err instanceof StoreUnavailable) throw err; // the guard's own store
-          if (isEtagConflict(err)) continue;
+          if (isEtagConflict(err)) {
+            if (attempt < MAX_PUT_ATTEMPTS) await sleep(Math.random() * CONFLICT_BACKOFF_MS * 2 ** (attempt - 1));
+            continue;
+          }
           if (isUnavailable(err)) throw new StoreUnavailable(`KeyValueStore ${kvsArn} unavailable`, { cause: err });
           throw err;
         }
