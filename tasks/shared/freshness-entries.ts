@@ -109,14 +109,13 @@ export function keyValueStoreFreshnessEntries(client: CloudFrontKeyValueStoreCli
     if (Value === undefined) throw new Error(`KeyValueStore ${kvsArn} answered slot ${slotKey} without a value`);
     return Value;
   };
+  /** What a failed call is to the workflow: StoreUnavailable (retried) when the store could not answer. */
+  const translated = (err: unknown) => (isUnavailable(err) ? new StoreUnavailable(`KeyValueStore ${kvsArn} unavailable`, { cause: err }) : err);
   return entriesIn({
-    async read(slotKey) {
-      try {
-        return await read(slotKey);
-      } catch (err) {
-        throw isUnavailable(err) ? new StoreUnavailable(`KeyValueStore ${kvsArn} unavailable`, { cause: err }) : err;
-      }
-    },
+    read: (slotKey) =>
+      read(slotKey).catch((err: unknown) => {
+        throw translated(err);
+      }),
     async change(slotKey, change, guard) {
       for (let attempt = 1; attempt <= MAX_PUT_ATTEMPTS; attempt++) {
         try {
@@ -133,8 +132,7 @@ export function keyValueStoreFreshnessEntries(client: CloudFrontKeyValueStoreCli
             if (attempt < MAX_PUT_ATTEMPTS) await sleep(Math.random() * CONFLICT_BACKOFF_MS * 2 ** (attempt - 1));
             continue;
           }
-          if (isUnavailable(err)) throw new StoreUnavailable(`KeyValueStore ${kvsArn} unavailable`, { cause: err });
-          throw err;
+          throw translated(err);
         }
       }
       throw new StoreUnavailable(`KeyValueStore ${kvsArn}: its ETag changed on each of ${MAX_PUT_ATTEMPTS} attempts`);
