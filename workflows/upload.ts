@@ -58,14 +58,14 @@ const REJECTION_REASON = '$.rejection.lambdaError.errorMessage';
 
 
 /**
- * Fire and forget: the render execution is named after the upload (key@etag), so a duplicate
- * is refused and caught on to `next`.
+ * Fire and forget: the render execution is named after the upload (key@etag@sequencer), so a
+ * duplicate is refused and caught on to `next`.
  */
 function startRender<N extends string>(next: N) {
   return startWorkflow(
     'render',
     {
-      Comment: 'Fire and forget: the render execution is named after the upload (key@etag), so a duplicate is refused.',
+      Comment: 'Fire and forget: the render execution is named after the upload (key@etag@sequencer), so a duplicate is refused.',
       name: '$.original.renderExecutionName',
       Input: { ...fieldsAt('$.original', ['tenant', 'path', 'key', 'etag']), 'generation.$': '$.generation.token' },
       ResultPath: '$.render',
@@ -140,7 +140,7 @@ export const upload = defineWorkflow(
       },
       'AnOriginalKey?': {
         Type: 'Choice',
-        Comment: 'A key that is no original key of a tenant can have no variants: the edge renders none for it.',
+        Comment: 'No tenant: the key is no original key of one (the edge renders none for it), or a later upload replaced this one (its variants are that upload\'s).',
         Choices: [{ Variable: '$.quarantined.tenant', IsNull: true, Next: 'Rejected' }],
         Default: 'DeleteRejectedVariants',
       },
