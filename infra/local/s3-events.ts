@@ -31,6 +31,7 @@ export interface ObjectCreatedEvent {
 
 /** S3 notification key encoding: form-encoding with `+` for space, `/` left as is. */
 export const encodeEventKey = (key: string): string => encodeURIComponent(key).replaceAll('%20', '+').replaceAll('%2F', '/');
+export const decodeEventKey = (key: string): string => decodeURIComponent(key.replaceAll('+', ' '));
 
 let sequence = 0;
 /** S3 sequencers are hex strings that sort in event order for one key; one counter per process does that. */

@@ -76,7 +76,7 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), { timeou
     for (const workflow of ['upload', 'render']) {
       await executionRows(workflow, UPLOADED).locator('.status-SUCCEEDED').waitFor(WAIT);
     }
-    await card(UPLOADED).filter({ hasText: '12 variants' }).waitFor();
+    await card(UPLOADED).filter({ hasText: '12 variants' }).locator('img').waitFor();
   });
 
   it('opens its variants side by side, and Chromium gets AVIF for fmt=auto from its own Accept header', async () => {

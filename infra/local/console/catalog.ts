@@ -7,6 +7,7 @@
 import { DENIED, type ImageRequest, keyToUri, originalKey, parseImageRequest, parseOriginalKey, parseVariantName, queryPairs, type TenantConfig, tenantConfigKey, variantKey, variantUri } from '../../../core/index.ts';
 import { cacheKey, viewerEvent } from '../cloudfront.ts';
 import type { Execution } from '../executions.ts';
+import { decodeEventKey, type ObjectCreatedEvent } from '../s3-events.ts';
 import { PRIMARY_REGION, type LocalStack } from '../stack.ts';
 import type { Normalized, OriginalsListing, OriginalSummary, RenderPath, TakenDown, VariantsListing, VariantView } from '../ops/api.ts';
 
@@ -20,6 +21,7 @@ export async function listOriginals(stack: LocalStack): Promise<OriginalsListing
     byTenant.set(key.slice(TENANT_PREFIX.length), []);
     signing.set(key.slice(TENANT_PREFIX.length), (JSON.parse(value) as TenantConfig).signing);
   }
+  const inFlight = pipelineInFlight(stack);
   for await (const key of stack.originals[PRIMARY_REGION].list('')) {
     const original = parseOriginalKey(key);
     if (!original) continue;
@@ -27,13 +29,21 @@ export async function listOriginals(stack: LocalStack): Promise<OriginalsListing
     let variants = 0;
     for await (const objectKey of stack.variants.list(`${key}/`)) if (parseVariantName(key, objectKey)?.generation === generation) variants++;
     const list = byTenant.get(original.tenant) ?? [];
-    list.push({ key, uri: keyToUri(key), variants });
+    list.push({ key, uri: keyToUri(key), variants, rendering: inFlight.has(key) });
     byTenant.set(original.tenant, list);
   }
   return {
     tenants: [...byTenant].sort(([a], [b]) => a.localeCompare(b)).map(([tenant, originals]) => ({ tenant, signing: signing.get(tenant), originals })),
     takenDown: takenDown(stack),
   };
+}
+
+/** The originals an upload (input: the S3 event) or render (input: the original) execution is running for. */
+function pipelineInFlight(stack: LocalStack): Set<string> {
+  const keys = new Set<string>();
+  for (const execution of stack.pipeline.executions.list({ stateMachine: 'upload', status: 'RUNNING' })) keys.add(decodeEventKey((execution.input as ObjectCreatedEvent).detail.object.key));
+  for (const execution of stack.pipeline.executions.list({ stateMachine: 'render', status: 'RUNNING' })) keys.add((execution.input as { key: string }).key);
+  return keys;
 }
 
 /**

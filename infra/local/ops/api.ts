@@ -14,6 +14,8 @@ export interface OriginalSummary {
   /** Its URL path at the edge. */
   readonly uri: string;
   readonly variants: number;
+  /** An upload or render execution of it is running: its standard variants are still being made. */
+  readonly rendering: boolean;
 }
 
 export interface TakenDown {

@@ -42,7 +42,7 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
           h('h3', {}, `${tenant} `, h('span', { class: 'hint' }, `${originals.length} originals${mode ? ` · URLs signed (${mode})` : ''}`)),
           originals.length === 0
             ? h('p', { class: 'hint' }, 'no originals yet: upload one above')
-            : h('div', { class: 'gallery' }, ...originals.map((o) => card(o.key, o.uri, o.variants))),
+            : h('div', { class: 'gallery' }, ...originals.map((o) => card(o.key, o.uri, o.variants, o.rendering))),
         ),
       ),
     );
@@ -54,11 +54,12 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
     if (selected) await showVariants(selected);
   }
 
-  function card(key: string, uri: string, variants: number) {
+  /** While its pipeline runs the card shows no thumbnail: asking the edge then would render on a miss what the pipeline is making. */
+  function card(key: string, uri: string, variants: number, rendering: boolean) {
     const button = h(
       'button',
       { type: 'button', class: key === selected ? 'card selected' : 'card', 'data-original': key },
-      picture(key, `${uri}?w=256`, key),
+      rendering ? h('div', { class: 'hint', 'data-testid': 'rendering' }, 'rendering its variants…') : picture(key, `${uri}?w=256`, key),
       h('code', {}, key),
       h('span', { class: 'hint' }, `${variants} variants`),
     );
