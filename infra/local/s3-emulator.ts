@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import { loopbackOnly } from './loopback-guard.ts';
+import { KeyLocks } from './key-locks.ts';
 import { ConsistentFilesystemStore } from './s3-store.ts';
 
 export const FAULTS = ['none', 'unavailable', 'timeout'] as const;
@@ -99,7 +100,7 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
   const s3 = s3rver.callback();
   const counters: EndpointCounters = { get: 0, head: 0, put: 0, delete: 0 };
   const held = new Set<ServerResponse>();
-  const writing = new Map<string, Promise<void>>();
+  const conditionals = new KeyLocks();
 
   const endpoint: S3Endpoint = {
     name,
@@ -131,10 +132,10 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
     s3(req, res);
   }));
 
-  /** The ETag of the object at `bucket/key`, unquoted; undefined when there is none. */
-  async function etagOf(bucket: string, key: string): Promise<string | undefined> {
-    if (!(await s3rver.store.existsObject(bucket, key))) return undefined;
-    return String((await s3rver.store.getMetadata(bucket, key)).etag).replace(/"/g, '');
+  /** Whether the object at `bucket/key` has ETag `expected`: 404 when there is none, 412 when it has another. */
+  async function etagCondition(bucket: string, key: string, expected: string): Promise<number | undefined> {
+    if (!(await s3rver.store.existsObject(bucket, key))) return 404;
+    return String((await s3rver.store.getMetadata(bucket, key)).etag).replace(/"/g, '') === expected ? undefined : 412;
   }
 
   /**
@@ -146,43 +147,29 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
     const unquoted = (value: string | string[] | undefined) => (typeof value === 'string' ? value.replace(/"/g, '') : undefined);
     if (req.method === 'PUT' && req.headers['if-none-match'] === '*') return async (bucket, key) => ((await s3rver.store.existsObject(bucket, key)) ? 412 : undefined);
     const ifMatch = unquoted(req.headers['if-match']);
-    if (req.method === 'DELETE' && ifMatch !== undefined) {
-      return async (bucket, key) => {
-        const etag = await etagOf(bucket, key);
-        return etag === undefined ? 404 : etag === ifMatch ? undefined : 412;
-      };
-    }
+    if (req.method === 'DELETE' && ifMatch !== undefined) return (bucket, key) => etagCondition(bucket, key, ifMatch);
     const sourceIfMatch = unquoted(req.headers['x-amz-copy-source-if-match']);
     const source = req.headers['x-amz-copy-source'];
     if (req.method === 'PUT' && sourceIfMatch !== undefined && typeof source === 'string') {
-      return async () => {
-        const [sourceBucket, sourceKey] = bucketAndKey(`/${decodeURIComponent(source).replace(/^\//, '').split('?')[0]}`);
-        const etag = await etagOf(sourceBucket, sourceKey);
-        return etag === undefined ? 404 : etag === sourceIfMatch ? undefined : 412;
-      };
+      return () => etagCondition(...bucketAndKey(`/${decodeURIComponent(source).replace(/^\//, '').split('?')[0]}`), sourceIfMatch);
     }
     return undefined;
   }
 
-  /** One conditional request per key at a time, so check-then-act cannot race. */
-  async function conditional(req: IncomingMessage, res: ServerResponse, precondition: (bucket: string, key: string) => Promise<number | undefined>) {
+  /** One conditional request per key at a time, held until its answer is out, so check-then-act cannot race. */
+  function conditional(req: IncomingMessage, res: ServerResponse, precondition: (bucket: string, key: string) => Promise<number | undefined>) {
     const [bucket, key] = bucketAndKey(req.url ?? '/');
-    const lockKey = `${bucket}/${key}`;
-    while (writing.has(lockKey)) await writing.get(lockKey);
-    let release!: () => void;
-    writing.set(lockKey, new Promise<void>((resolve) => (release = resolve)));
-    res.on('close', () => {
-      writing.delete(lockKey);
-      release();
+    return conditionals.hold(`${bucket}/${key}`, async () => {
+      const answered = new Promise((resolve) => res.on('close', resolve));
+      const refused = await precondition(bucket, key);
+      if (refused === undefined) s3(req, res);
+      else {
+        req.resume();
+        if (refused === 404) s3Error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+        else s3Error(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+      }
+      await answered;
     });
-    const refused = await precondition(bucket, key);
-    if (refused !== undefined) {
-      req.resume();
-      return refused === 404
-        ? s3Error(res, 404, 'NoSuchKey', 'The specified key does not exist.')
-        : s3Error(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
-    }
-    s3(req, res);
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -23,6 +23,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { KeyLocks } from './key-locks.ts';
 
 /** The parts of s3rver's FilesystemStore (lib/stores/filesystem.js, untyped) this one builds on. */
 interface FilesystemStore {
@@ -51,25 +52,6 @@ const { ALLOWED_METADATA } = require('s3rver/lib/models/object') as { ALLOWED_ME
 const PLACE_ATTEMPTS = 5;
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
-
-/** One holder per key at a time; waiters in arrival order. */
-class KeyLocks {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  async hold<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const before = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const tail = before.then(() => new Promise<void>((resolve) => (release = resolve)));
-    this.tails.set(key, tail);
-    await before;
-    try {
-      return await fn();
-    } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
-}
 
 export class ConsistentFilesystemStore extends BaseStore {
   private readonly locks = new KeyLocks();
