@@ -7,6 +7,7 @@ import {
   CreateTableCommand,
   DeleteItemCommand,
   DynamoDBClient,
+  ResourceInUseException,
   ResourceNotFoundException,
   ScanCommand,
   waitUntilTableExists,
@@ -36,6 +37,8 @@ export interface LocalDynamoOptions {
    * that make tens of thousands. `endpoint` still serves HTTP.
    */
   inProcessClient?: boolean;
+  /** A directory to keep the tables in (dynalite's LevelDB store), so a restart finds them; in memory without one. */
+  path?: string;
 }
 
 export interface LocalDynamo {
@@ -59,7 +62,7 @@ let tables = 0;
 
 /** dynalite (an in-process DynamoDB) on 127.0.0.1, for the SDK only (./loopback-guard.ts): the local stack's tables and the tests' idempotency records. */
 export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
-  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, maxItemSizeKb: options.maxItemSizeKb });
+  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, maxItemSizeKb: options.maxItemSizeKb, path: options.path });
   const serve = server.listeners('request')[0] as RequestListener;
   server.removeListener('request', serve).on('request', loopbackOnly(serve));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -71,9 +74,11 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
     ...(options.inProcessClient ? inProcess(serve) : {}),
   });
   const sweeper = startTtlSweeper(client, options);
-  // dynalite answers "not found" until a new table is ACTIVE.
+  // dynalite answers "not found" until a new table is ACTIVE. A kept one (options.path) is already there.
   const createTableFrom = async ({ TimeToLiveSpecification: ttl, ...input }: LocalTableInput) => {
-    await client.send(new CreateTableCommand(input));
+    await client.send(new CreateTableCommand(input)).catch((error: unknown) => {
+      if (!(options.path && error instanceof ResourceInUseException)) throw error;
+    });
     await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.2 }, { TableName: input.TableName });
     if (ttl?.Enabled && ttl.AttributeName) sweeper.add(input.TableName!, ttl.AttributeName, (input.KeySchema ?? []).map((k) => k.AttributeName!));
   };

@@ -18,9 +18,15 @@
  * past MAX_EXECUTIONS it is forgotten: not listed, `get` finds nothing (the
  * operations answer 404), redrive is ExecutionDoesNotExist, and its name may
  * be used again. Running executions are never evicted.
+ *
+ * With a journal (./execution-journal.ts) all of it survives a restart: a stop
+ * leaves the executions paused in a Wait state (an expiry's day) as they are on
+ * disk, and the next start runs them again; one a crash cut short mid-work is
+ * FAILED, Local.Interrupted, and redrivable.
  */
 import { setMaxListeners } from 'node:events';
 import { executionArn, runWorkflow, type WorkflowRun } from './asl-interpreter.ts';
+import { type ExecutionJournal, INTERRUPTED } from './execution-journal.ts';
 import { MAX_EXECUTION_HISTORIES, type ExecutionStatus } from './ops/execution-status.ts';
 
 export { EXECUTION_STATUSES, type ExecutionStatus } from './ops/execution-status.ts';
@@ -92,11 +98,15 @@ export function createLocalExecutions(options: {
   onSettled?: (execution: Execution) => void;
   /** Tests: smaller bounds than MAX_EXECUTION_HISTORIES and MAX_EXECUTIONS. */
   limits?: { readonly histories?: number; readonly executions?: number };
+  /** Where executions are kept across restarts; without one they live as long as the process. */
+  journal?: ExecutionJournal;
 }): LocalExecutions {
   const executions = new Map<string, Execution>();
   /** Running executions by id, and those of them paused in a Wait state. */
   const running = new Map<string, Promise<void>>();
   const waiting = new Set<string>();
+  /** Running executions in a Wait state, however long (`waiting` counts only real waits). */
+  const paused = new Set<string>();
   const onChange = new Set<() => void>();
   const changed = () => {
     for (const listener of [...onChange]) listener();
@@ -109,19 +119,31 @@ export function createLocalExecutions(options: {
   /** Settled executions, least recently settled first; and those of them that still hold their events. */
   const settledOrder = new Set<string>();
   const withHistory = new Set<string>();
+  /** Each execution's place in start order and (once settled) in settle order, as the journal keeps them. */
+  const startedAs = new Map<string, number>();
+  const settledAs = new Map<string, number>();
+  let starts = 0;
+  let settles = 0;
+  const save = (execution: Execution) =>
+    options.journal?.save({ execution, started: startedAs.get(execution.id)!, settled: settledAs.get(execution.id), paused: paused.has(execution.id) });
 
   function evict() {
     for (const id of withHistory) {
       if (withHistory.size <= maxHistories) break;
       withHistory.delete(id);
       const execution = executions.get(id);
-      if (execution) Object.assign(execution, { events: [], historyEvicted: true });
+      if (!execution) continue;
+      Object.assign(execution, { events: [], historyEvicted: true });
+      save(execution);
     }
     for (const id of settledOrder) {
       if (executions.size <= maxExecutions) break;
       settledOrder.delete(id);
       withHistory.delete(id);
       executions.delete(id);
+      startedAs.delete(id);
+      settledAs.delete(id);
+      options.journal?.forget(id);
     }
   }
 
@@ -148,6 +170,8 @@ export function createLocalExecutions(options: {
     settledOrder.add(execution.id);
     withHistory.delete(execution.id);
     withHistory.add(execution.id);
+    settledAs.set(execution.id, ++settles);
+    save(execution);
     evict();
     options.onSettled?.(execution);
   }
@@ -163,14 +187,19 @@ export function createLocalExecutions(options: {
       waitMs: options.waitMs,
       signal: stopping.signal,
       onEvent: (event) => {
+        if (!('state' in event) || event.state.type !== 'Wait') return;
+        if (event.type === 'StateEntered') paused.add(execution.id);
+        else paused.delete(execution.id);
+        save(execution);
         // A shortened wait ends by itself in a moment: only a real one (a day) leaves the stack settled.
-        if (options.waitMs !== undefined || !('state' in event) || event.state.type !== 'Wait') return;
+        if (options.waitMs !== undefined) return;
         if (event.type === 'StateEntered') waiting.add(execution.id);
         else waiting.delete(execution.id);
         changed();
       },
     }).then(
-      (result) => settle(execution, started, result),
+      // Stopping, a run is cut short where it is: its journal record stays as it was, for the next start (resumeOrInterrupt).
+      (result) => (stopping.signal.aborted && options.journal ? undefined : settle(execution, started, result)),
       // The interpreter itself failed (not a state): the execution fails with why, visibly.
       (error: unknown) => settle(execution, started, { status: 'FAILED', error: 'States.Runtime', cause: error instanceof Error ? error.message : String(error) }),
     );
@@ -178,9 +207,40 @@ export function createLocalExecutions(options: {
     void done.finally(() => {
       running.delete(execution.id);
       waiting.delete(execution.id);
+      paused.delete(execution.id);
       changed();
     });
   }
+
+  /**
+   * What a restart finds of the executions the journal kept. One that was paused in a Wait
+   * state runs again (its wait starts over: an expiry comes later, never earlier); one that was
+   * doing work when the process stopped is FAILED, Local.Interrupted, for an operator to redrive.
+   */
+  function restore(journal: ExecutionJournal) {
+    const resumed: Execution[] = [];
+    const interrupted: Execution[] = [];
+    for (const { execution, started, settled, paused: wasPaused } of journal.load()) {
+      executions.set(execution.id, execution);
+      startedAs.set(execution.id, started);
+      starts = Math.max(starts, started);
+      if (settled !== undefined) settledAs.set(execution.id, settled);
+      else (wasPaused ? resumed : interrupted).push(execution);
+    }
+    settles = [...settledAs.values()].reduce((max, n) => Math.max(max, n), 0);
+    for (const execution of interrupted) {
+      Object.assign(execution, { status: 'FAILED', ...INTERRUPTED, stoppedAt: new Date().toISOString(), events: [] });
+      settledAs.set(execution.id, ++settles);
+      save(execution);
+    }
+    for (const [id] of [...settledAs].sort(([, a], [, b]) => a - b)) {
+      settledOrder.add(id);
+      if (executions.get(id)!.events.length > 0) withHistory.add(id);
+    }
+    evict();
+    for (const execution of resumed) run(execution);
+  }
+  if (options.journal) restore(options.journal);
 
   return {
     start(stateMachine, input, name = crypto.randomUUID()) {
@@ -194,6 +254,8 @@ export function createLocalExecutions(options: {
       }
       const execution: Execution = { id, stateMachine, name, input, status: 'RUNNING', startedAt: new Date().toISOString(), redriveCount: 0, events: [] };
       executions.set(id, execution);
+      startedAs.set(id, ++starts);
+      save(execution);
       run(execution);
       return execution;
     },
@@ -207,7 +269,9 @@ export function createLocalExecutions(options: {
       // Running again: never evicted until it settles.
       settledOrder.delete(id);
       withHistory.delete(id);
+      settledAs.delete(id);
       execution.redriveCount++;
+      save(execution);
       run(execution);
       return execution;
     },

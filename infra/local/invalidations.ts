@@ -5,6 +5,7 @@
  * CallerReference rule, so a resent batch is visibly not a second invalidation.
  */
 import { randomUUID } from 'node:crypto';
+import type { AppendLog } from './append-log.ts';
 
 export interface InvalidationBatch {
   readonly CallerReference: string;
@@ -24,6 +25,9 @@ export interface InvalidationRecord {
   /** Calls that named this CallerReference again and got the same invalidation back. */
   resends: number;
 }
+
+/** What the log keeps: a new invalidation, or a resend of the one with that CallerReference. */
+export type InvalidationChange = InvalidationRecord | { readonly resent: string };
 
 export interface InvalidationStats {
   readonly submitted: number;
@@ -85,10 +89,21 @@ export function createLocalInvalidations(options: {
   /** How long an invalidation stays in progress (CloudFront: typically one to five minutes). */
   completeAfterMs: () => number;
   now?: () => number;
+  /** Where each invalidation (and each resend of one) is kept across restarts. */
+  log?: AppendLog<InvalidationChange>;
 }): LocalInvalidations {
   const now = options.now ?? Date.now;
   const records: InvalidationRecord[] = [];
   const byReference = new Map<string, InvalidationRecord>();
+  for (const change of options.log?.read() ?? []) {
+    if ('resent' in change) {
+      const record = byReference.get(change.resent);
+      if (record) record.resends++;
+      continue;
+    }
+    records.push(change);
+    byReference.set(change.callerReference, change);
+  }
   const done = (record: InvalidationRecord) => now() - record.createdAt >= options.completeAfterMs();
 
   function inFlight() {
@@ -128,6 +143,7 @@ export function createLocalInvalidations(options: {
         const same = existing.paths.length === paths.length && existing.paths.every((p, i) => p === paths[i]);
         if (!same) throw new CloudFrontApiError('InvalidationBatchAlreadyExists', `CallerReference ${batch.CallerReference} was used for other paths`);
         existing.resends++;
+        options.log?.append({ resent: existing.callerReference });
         return result(existing);
       }
       const load = inFlight();
@@ -136,6 +152,7 @@ export function createLocalInvalidations(options: {
         throw new CloudFrontApiError('TooManyInvalidationsInProgress', 'too many invalidations in progress');
       }
       const record: InvalidationRecord = { id: `I${randomUUID().replaceAll('-', '').slice(0, 13).toUpperCase()}`, callerReference: batch.CallerReference, paths: [...paths], createdAt: now(), resends: 0 };
+      options.log?.append(record);
       records.push(record);
       byReference.set(record.callerReference, record);
       options.apply(record.paths);

@@ -7,22 +7,43 @@
  * store's limits a ValidationException. The wire format is the SDK's
  * (REST-JSON, @aws-sdk/client-cloudfront-keyvaluestore).
  */
+import type { AppendLog } from './append-log.ts';
 import { kvsTarget, type SignedRequest } from './iam-actions.ts';
 import { LOCAL_ACCOUNT } from './local-aws.ts';
 
 export const LOCAL_KVS_ARN = `arn:aws:cloudfront::${LOCAL_ACCOUNT}:key-value-store/00000000-0000-4000-8000-00000000edge`;
 
-/** A Map that counts its writes: the store's ETag. */
+/** One write to the store: a value, or null for a delete. */
+type Change = readonly [key: string, value: string | null];
+
+/**
+ * A Map that counts its writes (the store's ETag) and, given a log, appends each
+ * write to it before it returns, so a restart (or a crash) finds the store as it
+ * was: the log is replayed over `entries`, then compacted to the store's contents.
+ */
 export class VersionedMap extends Map<string, string> {
   version = 0;
+  private readonly log: AppendLog<Change> | undefined;
+
+  constructor(entries?: Iterable<readonly [string, string]>, log?: AppendLog<Change>) {
+    super(entries);
+    for (const [key, value] of log?.read() ?? []) {
+      if (value === null) super.delete(key);
+      else super.set(key, value);
+    }
+    log?.rewrite([...this]);
+    this.log = log;
+  }
 
   override set(key: string, value: string): this {
     this.version++;
+    this.log?.append([key, value]);
     return super.set(key, value);
   }
 
   override delete(key: string): boolean {
     this.version++;
+    this.log?.append([key, null]);
     return super.delete(key);
   }
 }

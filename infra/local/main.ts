@@ -2,14 +2,21 @@
 // The tasks' EMF lines and INFO logs would drown the console: /_local/stats sums the metrics.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+import { parseArgs } from 'node:util';
 import { DEFAULT_TTL_SECONDS, signUrl } from '../../core/signing/index.ts';
 import { loadOrCreateLocalSigningKeys, localSigningKey, LOCAL_SIGNING_KEYS_FILE } from './dev-keys.ts';
 import { seedDemo, seedSignedTenants } from './seed.ts';
 import { serveLocalStack } from './server.ts';
+import { DEFAULT_STATE_DIRECTORY, StateInUse } from './local-state.ts';
 import { startLocalStack } from './stack.ts';
 
+const { values: flags } = parseArgs({ options: { fresh: { type: 'boolean', default: false }, state: { type: 'string', default: DEFAULT_STATE_DIRECTORY } } });
 const port = Number(process.env.PORT ?? 8080);
-const stack = await startLocalStack({ log: (entry) => console.log(JSON.stringify(entry)) });
+const stack = await startLocalStack({ log: (entry) => console.log(JSON.stringify(entry)), state: { directory: flags.state, fresh: flags.fresh } }).catch((error: unknown) => {
+  if (!(error instanceof StateInUse)) throw error;
+  console.error(error.message);
+  process.exit(1);
+});
 const keys = await seedDemo(stack);
 const signingKeys = await loadOrCreateLocalSigningKeys();
 const signedSamples = await seedSignedTenants(stack, signingKeys);
@@ -18,9 +25,13 @@ const signed = (tenant: string, key: string) =>
   signUrl({ url: `${url}/${key}?w=640`, tenant, ttlSeconds: DEFAULT_TTL_SECONDS, key: localSigningKey(signingKeys, tenant)! });
 
 const example = `${url}/${keys[0]}`;
+const kept = stack.state.existed
+  ? `state kept in ${stack.state.directory}, as the last run left it (npm start -- --fresh starts over with the samples)`
+  : `state kept in ${stack.state.directory} (a restart finds it again; npm start -- --fresh starts over)`;
 const notice = stack.stats().pipeline.notice;
 console.log(`
 imgedge local stack on ${url}
+${kept}
 
   ${url}/                       the console: originals, variants, executions (redrive, takedown), live counters
   ${example}?w=640        fmt=auto: AVIF/WebP/JPEG from your Accept header

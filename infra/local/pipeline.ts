@@ -27,7 +27,9 @@ import { startLocalDynamo } from './dynamodb-emulator.ts';
 import { createLocalExecutions, StepFunctionsError, type Execution, type LocalExecutions } from './executions.ts';
 import { distributionArn, type Need, tableArn } from './iam-actions.ts';
 import { callerEnvironment, type Denial, type IamGate, startIamGate, withholding } from './iam-gate.ts';
-import { createLocalInvalidations, invalidationsApi, type InvalidationStats, type LocalInvalidations } from './invalidations.ts';
+import { createLocalInvalidations, type InvalidationChange, invalidationsApi, type InvalidationStats, type LocalInvalidations } from './invalidations.ts';
+import type { AppendLog } from './append-log.ts';
+import type { ExecutionJournal } from './execution-journal.ts';
 import { keyValueStoreApi, LOCAL_KVS_ARN, type VersionedMap } from './key-value-store.ts';
 import { buildGoTask, GO_MISSING, goAvailable } from '../../tasks/plan-invalidations/go-toolchain.ts';
 import { startGoLambda, type GoLambda } from './lambda-runtime-host.ts';
@@ -106,6 +108,8 @@ export interface LocalPipelineOptions {
   /** Takes one action out of one task's role, as a forgotten grant would (tests: the call must fail with AccessDenied). */
   readonly withhold?: Withhold;
   readonly log?: (entry: Record<string, unknown>) => void;
+  /** Where the tables, the executions and the invalidations are kept across restarts; in memory without. */
+  readonly state?: { readonly dynamodb: string; readonly executions: ExecutionJournal; readonly invalidations: AppendLog<InvalidationChange> };
 }
 
 export interface PipelineStats {
@@ -158,7 +162,7 @@ export interface LocalPipeline {
 }
 
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
-  const dynamo = await startLocalDynamo();
+  const dynamo = await startLocalDynamo({ path: options.state?.dynamodb });
   await Promise.all([
     dynamo.createTable(TABLES.idempotency, TABLE_KEYS.idempotency.partitionKey),
     dynamo.createTable(TABLES.originals, TABLE_KEYS.originals.partitionKey),
@@ -172,6 +176,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     distributionId: LOCAL_DISTRIBUTION_ID,
     apply: options.invalidateEdge,
     completeAfterMs: () => options.invalidationCompletesAfterMs ?? DEFAULT_INVALIDATION_COMPLETES_AFTER_MS,
+    log: options.state?.invalidations,
   });
   const queue = new InvalidationQueue(documents, TABLES.queue);
   const metrics = new Map<string, number>();
@@ -224,6 +229,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     stateMachines: Object.fromEntries(WORKFLOWS.map((w) => [w.name, { definition: checkedInDefinition(w), handlers: faults.wrap(bindTasks(w, lambdas, integrations, gate)) }])),
     retryIntervalMs: options.retryIntervalMs,
     waitMs: options.waitMs,
+    journal: options.state?.executions,
     onSettled: (execution) =>
       options.log?.({ message: 'execution settled', stateMachine: execution.stateMachine, name: execution.name, status: execution.status, durationMs: execution.durationMs, error: execution.error, cause: execution.cause }),
   });
@@ -273,7 +279,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     },
     async stop() {
       clearInterval(schedule);
-      // What is working finishes; what only waits (an expiry's window) is dropped, as a restart loses it (issue 19).
+      // What is working finishes; what only waits (an expiry's window) is cut short, and runs again on the next start.
       await executions.settled();
       await executions.stop();
       await planner?.close();

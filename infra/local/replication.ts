@@ -2,9 +2,12 @@
  * S3 Cross-Region Replication, stood in for: every object created or
  * deleted in the primary originals bucket is copied to (or deleted from)
  * each replica after `delayMs`, in order per key, retrying while a replica
- * region is down, as CRR does.
+ * region is down, as CRR does. Given a log, each key waiting to replicate is
+ * kept there until it has, and a restart replicates what a stop or crash left
+ * waiting (as it stands in the source now), so no replica stays behind.
  */
 import type { ObjectStore } from '../../core/storage/index.ts';
+import type { AppendLog } from './append-log.ts';
 import type { S3Endpoint } from './s3-emulator.ts';
 
 /** Originals are bounded at upload; replication copies whatever is there. */
@@ -17,7 +20,12 @@ export interface ReplicationOptions {
   readonly replicas: readonly ObjectStore[];
   /** Replication lag; tests raise it to observe reads before a replica has caught up. */
   readonly delayMs: () => number;
+  /** Where keys waiting to replicate are kept across restarts. */
+  readonly log?: AppendLog<ReplicationChange>;
 }
+
+/** A key's replication was queued (`waiting`) or reached every replica (`done`). */
+export type ReplicationChange = { readonly waiting: string } | { readonly done: string };
 
 export interface Replication {
   /** Resolves once everything queued so far has reached every replica. */
@@ -56,15 +64,37 @@ export function startReplication(options: ReplicationOptions): Replication {
     );
   }
 
+  function enqueue(key: string, created: () => Promise<boolean>) {
+    options.log?.append({ waiting: key });
+    const previous = chains.get(key) ?? Promise.resolve();
+    const next = previous.then(async () => replicate(await created(), key));
+    chains.set(key, next);
+    void next.then(() => {
+      if (chains.get(key) !== next) return;
+      chains.delete(key);
+      if (stopped) return;
+      // Nothing waits: the log starts over, so it holds at most what is waiting and its dones.
+      if (chains.size === 0) options.log?.rewrite([]);
+      else options.log?.append({ done: key });
+    });
+  }
+
+  const left = new Set<string>();
+  for (const change of options.log?.read() ?? []) {
+    if ('waiting' in change) left.add(change.waiting);
+    else left.delete(change.done);
+  }
+  options.log?.rewrite([]);
+  for (const key of left) enqueue(key, async () => {
+    let found = false;
+    await untilDone(async () => (found = await options.sourceStore.exists(key)));
+    return found;
+  });
+
   options.source.onObjectEvent((event) => {
     if (event.bucket !== options.sourceStore.bucket) return;
     const created = event.name.startsWith('ObjectCreated');
-    const previous = chains.get(event.key) ?? Promise.resolve();
-    const next = previous.then(() => replicate(created, event.key));
-    chains.set(event.key, next);
-    void next.then(() => {
-      if (chains.get(event.key) === next) chains.delete(event.key);
-    });
+    enqueue(event.key, async () => created);
   });
 
   return {

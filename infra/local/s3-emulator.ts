@@ -57,8 +57,9 @@ export interface S3Emulator {
   stop(): Promise<void>;
 }
 
-export async function startS3Emulator(layout: Readonly<Record<string, readonly string[]>>): Promise<S3Emulator> {
-  const root = await mkdtemp(join(tmpdir(), 'imgedge-s3-'));
+/** With `directory` the buckets are kept there across restarts; without, in a temporary one deleted on stop. */
+export async function startS3Emulator(layout: Readonly<Record<string, readonly string[]>>, directory?: string): Promise<S3Emulator> {
+  const root = directory ?? (await mkdtemp(join(tmpdir(), 'imgedge-s3-')));
   const started = await Promise.all(
     Object.entries(layout).map(([name, buckets]) => startEndpoint(name, buckets, join(root, name))),
   );
@@ -72,7 +73,7 @@ export async function startS3Emulator(layout: Readonly<Record<string, readonly s
     },
     async stop() {
       await Promise.all(started.map((e) => e.stop()));
-      await rm(root, { recursive: true, force: true });
+      if (!directory) await rm(root, { recursive: true, force: true });
     },
   };
 }
@@ -95,7 +96,9 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
     silent: true,
     configureBuckets: buckets.map((b) => ({ name: b, configs: [] })),
   }) as unknown as S3rverApp;
-  s3rver.store = s3rver.context.store = new ConsistentFilesystemStore(directory, `${directory}.staging`);
+  const store = new ConsistentFilesystemStore(directory, `${directory}.staging`);
+  await store.recover();
+  s3rver.store = s3rver.context.store = store;
   await s3rver.configureBuckets();
   const s3 = s3rver.callback();
   const counters: EndpointCounters = { get: 0, head: 0, put: 0, delete: 0 };

@@ -15,10 +15,14 @@
  * never reads half a file; a GET holds the key while it opens the object, so it
  * sees one whole version. An open file keeps its bytes when a rename replaces it
  * (POSIX), so a read in progress finishes with the version it opened.
+ * A crash leaves no half-placed object either: the three renames of a put are
+ * written down first (an intent, in the staging folder) and `recover()`, run
+ * before the store serves, finishes any that a crash cut short and clears the
+ * rest of the staging folder (bodies of puts that never answered).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -52,6 +56,15 @@ const { ALLOWED_METADATA } = require('s3rver/lib/models/object') as { ALLOWED_ME
 const PLACE_ATTEMPTS = 5;
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+/** Staged file → its place in the bucket. */
+type Move = readonly [from: string, to: string];
+const INTENT_SUFFIX = '.intent.json';
+
+/** The metadata s3rver keeps of a request's headers. */
+const keptMetadata = (metadata: Record<string, string>) =>
+  Object.fromEntries(Object.entries(metadata).filter(([name]) => ALLOWED_METADATA.includes(name) || name.startsWith('x-amz-meta-')));
 
 export class ConsistentFilesystemStore extends BaseStore {
   private readonly locks = new KeyLocks();
@@ -111,9 +124,8 @@ export class ConsistentFilesystemStore extends BaseStore {
 
   /** s3rver's own writes both files in place, where a listing reads them without the key. */
   async putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void> {
-    const kept = Object.fromEntries(Object.entries(metadata).filter(([name]) => ALLOWED_METADATA.includes(name) || name.startsWith('x-amz-meta-')));
     if (md5) await this.writeWhole(this.getResourcePath(bucket, key, 'object.md5'), md5);
-    await this.writeWhole(this.getResourcePath(bucket, key, 'metadata.json'), JSON.stringify(kept, null, 2));
+    await this.writeWhole(this.getResourcePath(bucket, key, 'metadata.json'), JSON.stringify(keptMetadata(metadata), null, 2));
   }
 
   private async stagingPath(): Promise<string> {
@@ -142,20 +154,53 @@ export class ConsistentFilesystemStore extends BaseStore {
     await this.pruneEmptyFolders(bucket, key);
   }
 
-  /** Metadata first, then the object: a reader holding the key next sees both or (a new key) neither. */
+  /**
+   * Metadata first, then the object: a reader holding the key next sees both or (a new key)
+   * neither. The moves are written down before they start, so a crash among them is finished
+   * by the next start (recover) rather than leaving new metadata over old bytes.
+   */
   private async place(object: Omit<S3rverObject, 'content'>, staged: string, md5: string): Promise<void> {
-    const target = this.getResourcePath(object.bucket, object.key, 'object');
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await mkdir(dirname(target), { recursive: true });
-        await this.putMetadata(object.bucket, object.key, object.metadata, md5);
-        await rename(staged, target);
-        return;
-      } catch (err) {
-        // A delete of a neighbour pruned the folder between mkdir and the writes: make it again.
-        if (code(err) !== 'ENOENT' || attempt === PLACE_ATTEMPTS) throw err;
+    const target = (resource: string) => this.getResourcePath(object.bucket, object.key, resource);
+    const md5File = await this.stagingPath();
+    const metadataFile = await this.stagingPath();
+    const intent = join(this.staging, `${randomUUID()}${INTENT_SUFFIX}`);
+    try {
+      await writeFile(md5File, md5);
+      await writeFile(metadataFile, JSON.stringify(keptMetadata(object.metadata), null, 2));
+      const moves: Move[] = [[md5File, target('object.md5')], [metadataFile, target('metadata.json')], [staged, target('object')]];
+      await this.writeWhole(intent, JSON.stringify(moves));
+      await this.move(moves);
+      await unlink(intent);
+    } finally {
+      await Promise.all([md5File, metadataFile].map((file) => rm(file, { force: true })));
+    }
+  }
+
+  private async move(moves: readonly Move[]): Promise<void> {
+    for (const [from, to] of moves) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await mkdir(dirname(to), { recursive: true });
+          await rename(from, to);
+          break;
+        } catch (err) {
+          if (code(err) !== 'ENOENT') throw err;
+          // Moved already (a recovery after the crash moved it), or a delete of a neighbour pruned the folder meanwhile.
+          if (!(await exists(from))) break;
+          if (attempt === PLACE_ATTEMPTS) throw err;
+        }
       }
     }
+  }
+
+  /** Before serving: finishes every put a crash cut short after its intent was written, and clears what else is staged. */
+  async recover(): Promise<void> {
+    await mkdir(this.staging, { recursive: true });
+    const names = await readdir(this.staging);
+    for (const name of names.filter((n) => n.endsWith(INTENT_SUFFIX))) {
+      await this.move(JSON.parse(await readFile(join(this.staging, name), 'utf8')) as Move[]);
+    }
+    await Promise.all(names.map((name) => rm(join(this.staging, name), { force: true })));
   }
 
   /** S3 has no folders; s3rver's do not outlive their last object. A folder written into meanwhile stays. */

@@ -43,9 +43,11 @@ export async function seedSignedTenants(stack: LocalStack, keys: LocalSigningKey
   return seeded;
 }
 
+/** Uploaded on the state's first start only: after a restart it is there, or was taken down or replaced since. */
 async function putSample(stack: LocalStack, tenant: string, file: string, contentType: string): Promise<string> {
-  const body = await readFile(new URL(`./samples/${file}`, import.meta.url));
   const key = `${tenant}/samples/${file}`;
+  if (stack.state.existed) return key;
+  const body = await readFile(new URL(`./samples/${file}`, import.meta.url));
   await stack.originals[PRIMARY_REGION].put(key, body, { contentType });
   return key;
 }

@@ -18,6 +18,11 @@ import { localTargets, ORIGIN_REQUEST, QUARANTINE_BUCKET, type Withhold, startLo
 import { startReplication, type Replication } from './replication.ts';
 import { INTERNAL_USER_AGENT, startS3Emulator, type S3Emulator } from './s3-emulator.ts';
 import { behindWebAcl, createLocalWaf, type LocalWafStats } from './waf.ts';
+import { appendLog, type AppendLog } from './append-log.ts';
+import { executionJournal } from './execution-journal.ts';
+import { keptCounters } from './kept-counters.ts';
+import { openLocalState, type LocalState, type LocalStateOptions } from './local-state.ts';
+import { join } from 'node:path';
 
 export { PRIMARY_REGION };
 export const VARIANTS_ENDPOINT = 'variants';
@@ -49,6 +54,8 @@ export interface LocalStackOptions {
     LocalPipelineOptions,
     'startUploadOnObjectCreated' | 'flushEveryMs' | 'invalidationCompletesAfterMs' | 'retryIntervalMs' | 'waitMs'
   >;
+  /** Where the stack keeps its state across restarts (./local-state.ts); by default a temporary directory, deleted on stop. */
+  readonly state?: LocalStateOptions;
 }
 
 export interface LocalStats {
@@ -85,6 +92,8 @@ export interface EdgeRender {
 }
 
 export interface LocalStack {
+  /** Where its buckets, tables, store, executions and invalidations are kept; `existed`: a restart found them. */
+  readonly state: LocalState;
   readonly cloudfront: LocalCloudFront;
   /** The built viewer function CloudFront runs, for the console's "what key does this URL map to". */
   readonly viewer: CloudFrontFunction;
@@ -110,11 +119,16 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const emulator = await startS3Emulator({
-    ...Object.fromEntries(ORIGINALS_REGIONS.map((region) => [region, [originalsBucket(region)]])),
-    [PRIMARY_REGION]: [originalsBucket(PRIMARY_REGION), QUARANTINE_BUCKET],
-    [VARIANTS_ENDPOINT]: [VARIANTS_BUCKET],
-  });
+  const state = openLocalState(options.state);
+  const log = <T>(name: string) => appendLog<T>(join(state.directory, `${name}.jsonl`));
+  const emulator = await startS3Emulator(
+    {
+      ...Object.fromEntries(ORIGINALS_REGIONS.map((region) => [region, [originalsBucket(region)]])),
+      [PRIMARY_REGION]: [originalsBucket(PRIMARY_REGION), QUARANTINE_BUCKET],
+      [VARIANTS_ENDPOINT]: [VARIANTS_BUCKET],
+    },
+    state.place('s3'),
+  );
   const store = (endpoint: string, bucket: string, extra: { maxAttempts?: number; userAgent?: string } = {}) =>
     new S3ObjectStore(createS3Client({ region: endpoint === VARIANTS_ENDPOINT ? PRIMARY_REGION : endpoint, endpoint: emulator.endpoint(endpoint).url, ...extra }), bucket);
 
@@ -128,6 +142,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sourceStore: store(PRIMARY_REGION, originalsBucket(PRIMARY_REGION), internal),
     replicas: ORIGINALS_REGIONS.filter((r) => r !== PRIMARY_REGION).map((r) => store(r, originalsBucket(r), internal)),
     delayMs: () => stack.replicationDelayMs,
+    log: log('replication'),
   });
 
   let renders = 0;
@@ -135,8 +150,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const countRegionFailover = (entry: Record<string, unknown>) => {
     if (entry.message === REGION_FAILED_MESSAGE && typeof entry.region === 'string' && entry.region in regionFailovers) regionFailovers[entry.region as OriginalsRegion]++;
   };
-  const log = options.log ?? (() => undefined);
-  const edgeRenders = new Map<string, EdgeRender>();
+  const logEntry = options.log ?? (() => undefined);
+  const edgeRenders = keptEdgeRenders(log('edge-renders'));
   const origin = await startOriginRequestFunction({
     region: options.edgeRegion ?? PRIMARY_REGION,
     originalsBuckets: byRegion(originalsBucket),
@@ -149,11 +164,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (entry.message === 'rendered on miss') renders++;
       countRegionFailover(entry);
       recordEdgeRender(edgeRenders, entry);
-      log(entry);
+      logEntry(entry);
     },
   });
 
-  const kvs = new VersionedMap(freshnessSeed());
+  const kvs = new VersionedMap(freshnessSeed(), log('key-value-store'));
   const keyGroups = new Map<string, readonly TrustedPublicKey[]>();
   const viewer = await loadViewerFunction({ kvs });
   const waf = createLocalWaf(webAclRules(options.deployment ?? LOCAL_DEPLOYMENT));
@@ -179,16 +194,32 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     kvs,
     invalidateEdge: (paths) => cloudfront.invalidate(paths),
     withhold: options.withhold,
+    state: { dynamodb: state.place('dynamodb'), executions: executionJournal(state.place('executions')), invalidations: log('invalidations') },
     log: (entry) => {
       countRegionFailover(entry);
       options.log?.(entry);
     },
   });
 
+  // What /_local/stats counts of traffic (not what it reads from kept state: executions, invalidations), across restarts.
+  const counters = keptCounters(join(state.directory, 'counters.json'), () => {
+    const { blocked, counted, requests } = waf.stats();
+    const { renders: pipelineRenders, metrics } = pipeline.stats();
+    return {
+      cf: { ...cloudfront.stats },
+      renders,
+      regionFailovers: { ...regionFailovers },
+      originFetches: byRegion((region) => emulator.endpoint(region).counters.get),
+      waf: { requests, blocked, counted },
+      pipeline: { renders: pipelineRenders, metrics },
+    };
+  });
+
   return Object.assign(stack, {
+    state,
     cloudfront,
     viewer,
-    edgeRenders,
+    edgeRenders: edgeRenders.renders,
     emulator,
     replication,
     pipeline,
@@ -207,33 +238,46 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     denials: () => [...origin.denials(), ...pipeline.denials()],
     stats(): LocalStats {
-      const cf = cloudfront.stats;
-      const lookups = cf.hits + cf.misses;
       const pipelineStats = pipeline.stats();
+      const { cf, waf: wafCounts, pipeline: pipelineCounts, ...kept } = counters.total();
+      const lookups = cf.hits + cf.misses;
       return {
         ...cf,
         hitRatio: lookups === 0 ? 0 : cf.hits / lookups,
-        renders,
-        regionFailovers: { ...regionFailovers },
-        originFetches: byRegion((region) => emulator.endpoint(region).counters.get),
+        ...kept,
         invalidationPathsSubmitted: pipelineStats.invalidations.pathsSubmitted,
-        waf: waf.stats(),
-        pipeline: pipelineStats,
+        waf: { ...waf.stats(), ...wafCounts },
+        pipeline: { ...pipelineStats, ...pipelineCounts },
       };
     },
     async stop() {
       await pipeline.stop();
+      counters.close();
       await origin.close();
       replication.stop();
       await emulator.stop();
+      state.release();
     },
   });
 }
 
-function recordEdgeRender(renders: Map<string, EdgeRender>, entry: Record<string, unknown>) {
+/** The edge renders the console shows, kept in `log` (compacted to the latest per key on start). */
+function keptEdgeRenders(log: AppendLog<readonly [string, EdgeRender]>) {
+  const renders = new Map(log.read());
+  log.rewrite([...renders]);
+  return {
+    renders: renders as ReadonlyMap<string, EdgeRender>,
+    record(key: string, render: EdgeRender) {
+      log.append([key, render]);
+      renders.set(key, render);
+    },
+  };
+}
+
+function recordEdgeRender(renders: ReturnType<typeof keptEdgeRenders>, entry: Record<string, unknown>) {
   const { message, key, region, bytes, fetchMs, renderMs, stored } = entry;
   if (message !== 'rendered on miss' || stored !== true || typeof key !== 'string') return;
-  renders.set(key, { at: new Date().toISOString(), region: String(region), bytes: Number(bytes), fetchMs: Number(fetchMs), renderMs: Number(renderMs) });
+  renders.record(key, { at: new Date().toISOString(), region: String(region), bytes: Number(bytes), fetchMs: Number(fetchMs), renderMs: Number(renderMs) });
 }
 
 /** CloudFront's GET to the variants bucket (S3 origin, OAC): 404 when missing, 503 when the bucket fails. */

@@ -39,7 +39,7 @@ describe('quarantine-original', () => {
     ]);
     expect(s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input)).toEqual([{ Bucket: 'uploads', Key: key, IfMatch: '"e1"' }]);
     expect(s3.calls().map((call) => call.args[0].constructor.name)).toEqual(['CopyObjectCommand', 'DeleteObjectCommand']);
-    expect(await item()).toEqual({ key, status: 'quarantined', etag: 'e1', sequencer: pad('20'), reason: 'image is truncated', recordedAt: expect.any(String) });
+    expect(await item()).toEqual({ key, status: 'quarantined', etag: 'e1', sequencer: pad('20'), reason: 'image is truncated', recordedAt: expect.any(String), replaced: false });
   });
 
   it('finishes a replay whose original is already gone', async () => {

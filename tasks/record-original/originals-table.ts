@@ -9,13 +9,14 @@
  * upload nor by a late event of an earlier one; a later upload of the same bytes
  * replaces only an item that is not accepted (a taken-down or quarantined one:
  * uploading the image again brings it back). recordedAt cannot do this: a late
- * event is recorded later than the upload that replaced it.
+ * event is recorded later than the upload that replaced it. A replay of an
+ * upload's own write answers as its first run did (putOriginal).
  */
 import { StoreUnavailable } from '../../core/index.ts';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { SourceFormat } from '../../core/transform/index.ts';
-import { conditionalWrite } from '../shared/conditional-write.ts';
+import { writeIf } from '../shared/conditional-write.ts';
 
 /** Hex digits a sequencer is padded to: S3 sequencers of one key compare as strings once left-padded to one width. */
 const SEQUENCER_WIDTH = 64;
@@ -43,37 +44,61 @@ export interface OriginalItem {
   readonly height?: number;
   readonly bytes?: number;
   readonly reason?: string;
+  /** Another upload of the key was recorded before this one: what a replay of its write answers. */
+  readonly replaced?: boolean;
 }
 
 export type PutOriginalResult =
-  | { readonly written: true; readonly previous: OriginalItem | undefined }
+  | { readonly written: true; readonly replaced: boolean }
   | { readonly written: false };
 
-/** Writes the item unless its upload is already recorded or a later upload of the key is. */
-export async function putOriginal(table: OriginalsTable, item: OriginalItem): Promise<PutOriginalResult> {
-  const out = await conditionalWrite(
-    table.client.send(
-      new PutCommand({
-        TableName: table.name,
-        Item: item,
-        ConditionExpression:
-          'attribute_not_exists(#key) OR ((#etag <> :etag OR #status <> :accepted) AND (attribute_not_exists(#sequencer) OR #sequencer < :sequencer))',
-        ExpressionAttributeNames: { '#key': 'key', '#etag': 'etag', '#status': 'status', '#sequencer': 'sequencer' },
-        ExpressionAttributeValues: { ':etag': item.etag, ':accepted': 'accepted', ':sequencer': item.sequencer },
-        ReturnValues: 'ALL_OLD',
-      }),
-    ),
-  ).catch((err: unknown) => {
+/** Reads and writes of one putOriginal before a key this busy is left to the workflow's retry. */
+export const MAX_PUT_ORIGINAL_ATTEMPTS = 5;
+
+const sameUpload = (a: Pick<OriginalItem, 'etag' | 'sequencer'>, b: Pick<OriginalItem, 'etag' | 'sequencer'>) => a.etag === b.etag && a.sequencer === b.sequencer;
+
+/**
+ * Writes the item unless a later upload of the key is recorded, or the same bytes are
+ * accepted already. The item keeps whether it replaced another (`replaced`), so a replay
+ * of this very upload, whose first run wrote and then died (a crash, a timeout) before its
+ * idempotency record said so, answers what that run would have: written, and replaced or
+ * not. The item is read first and the write is conditional on it being unchanged, so
+ * `replaced` is exactly what was there; a write that lost a race reads again.
+ */
+export async function putOriginal(table: OriginalsTable, item: Omit<OriginalItem, 'replaced'>): Promise<PutOriginalResult> {
+  for (let attempt = 1; attempt <= MAX_PUT_ORIGINAL_ATTEMPTS; attempt++) {
+    const current = await getOriginal(table, item.key);
+    if (current && sameUpload(current, item)) return current.status === item.status ? { written: true, replaced: current.replaced === true } : { written: false };
+    if (current && (current.sequencer >= item.sequencer || (current.etag === item.etag && current.status === 'accepted'))) return { written: false };
+    const written = await writeIf(
+      table.client.send(new PutCommand({ TableName: table.name, Item: { ...item, replaced: current !== undefined }, ...unchangedSince(current) })),
+    ).catch((err: unknown) => {
+      throw new StoreUnavailable(`table ${table.name} unavailable`, { cause: err });
+    });
+    if (written) return { written: true, replaced: current !== undefined };
+  }
+  throw new StoreUnavailable(`table ${table.name}: ${item.key} changed under each of ${MAX_PUT_ORIGINAL_ATTEMPTS} writes`);
+}
+
+/** The condition that the key's item is still `read` (or still absent). */
+function unchangedSince(read: OriginalItem | undefined): Pick<PutCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  if (!read) return { ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': 'key' } };
+  return {
+    ConditionExpression: '#etag = :etag AND #sequencer = :sequencer AND #status = :status',
+    ExpressionAttributeNames: { '#etag': 'etag', '#sequencer': 'sequencer', '#status': 'status' },
+    ExpressionAttributeValues: { ':etag': read.etag, ':sequencer': read.sequencer, ':status': read.status },
+  };
+}
+
+async function getOriginal(table: OriginalsTable, key: string): Promise<OriginalItem | undefined> {
+  const out = await table.client.send(new GetCommand({ TableName: table.name, Key: { key }, ConsistentRead: true })).catch((err: unknown) => {
     throw new StoreUnavailable(`table ${table.name} unavailable`, { cause: err });
   });
-  return out ? { written: true, previous: out.Attributes as OriginalItem | undefined } : { written: false };
+  return out.Item as OriginalItem | undefined;
 }
 
 /** Whether `etag` is the key's current accepted upload: what a render may still store variants for. */
 export async function isCurrentUpload(table: OriginalsTable, key: string, etag: string): Promise<boolean> {
-  const out = await table.client.send(new GetCommand({ TableName: table.name, Key: { key }, ConsistentRead: true })).catch((err: unknown) => {
-    throw new StoreUnavailable(`table ${table.name} unavailable`, { cause: err });
-  });
-  const item = out.Item as OriginalItem | undefined;
+  const item = await getOriginal(table, key);
   return item?.status === 'accepted' && item.etag === etag;
 }

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
-import type { OriginalsTable } from './originals-table.ts';
+import { MAX_PUT_ORIGINAL_ATTEMPTS, type OriginalsTable } from './originals-table.ts';
 import { createRecordOriginalTask } from './task.ts';
 
 const local = useLocalDynamo();
@@ -45,6 +45,7 @@ describe('record-original on DynamoDB', () => {
       width: 640,
       height: 427,
       bytes: 1234,
+      replaced: false,
     });
   });
 
@@ -59,10 +60,21 @@ describe('record-original on DynamoDB', () => {
     expect(await record(upload('e2', '100'))).toMatchObject({ replaced: true });
   });
 
-  it('does not report a replay of the recorded upload as replaced, even past its idempotency record', async () => {
+  it('answers a replay of the recorded upload past its idempotency record as its first run did (a run that died after its write), writing nothing', async () => {
     await record(upload('e1', '10'));
+    expect(await record(upload('e1', '10'))).toEqual({ key: 'demo/cat.jpg', etag: 'e1', written: true, replaced: false });
     await record(upload('e2', '2A'));
-    expect(await record(upload('e2', '2A'))).toEqual({ key: 'demo/cat.jpg', etag: 'e2', written: false, replaced: false });
+    const send = vi.spyOn(local.documents, 'send');
+    expect(await record(upload('e2', '2A'))).toEqual({ key: 'demo/cat.jpg', etag: 'e2', written: true, replaced: true });
+    expect(send.mock.calls.filter(([command]) => command instanceof PutCommand && command.input.TableName === table.name)).toHaveLength(0);
+    send.mockRestore();
+    expect(await item()).toMatchObject({ etag: 'e2', sequencer: '2A'.padStart(64, '0'), replaced: true });
+  });
+
+  it('does not bring back a taken-down upload on a replay of its own write', async () => {
+    await record(upload('e1', '10'));
+    await local.documents.send(new PutCommand({ TableName: table.name, Item: { ...(await item()), status: 'taken-down' } }));
+    expect(await record(upload('e1', '10'))).toMatchObject({ written: false, replaced: false });
   });
 
   it('never lets a late event of an earlier upload overwrite a later one', async () => {
@@ -107,35 +119,48 @@ describe('record-original on DynamoDB', () => {
   });
 });
 
-describe('record-original: the DynamoDB call', () => {
+describe('record-original: the DynamoDB calls', () => {
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
   const mocked = mockClient(client);
   afterEach(() => mocked.reset());
   const record = async () =>
     createRecordOriginalTask({ originals: { client, name: 'originals' } })((await local.runtime()).runtime)(upload('e2', '2A'));
+  const previous = { key: 'demo/cat.jpg', status: 'accepted', etag: 'e1', sequencer: '10'.padStart(64, '0') };
 
-  it('is one conditional put that returns the item it replaced', async () => {
-    mocked.on(PutCommand).resolves({ Attributes: { key: 'demo/cat.jpg', status: 'accepted', etag: 'e1' } });
-    expect(await record()).toMatchObject({ replaced: true });
+  it('reads the item, then puts on condition that it is unchanged', async () => {
+    mocked.on(GetCommand).resolves({ Item: previous });
+    mocked.on(PutCommand).resolves({});
+    expect(await record()).toMatchObject({ written: true, replaced: true });
+    expect(mocked.commandCalls(GetCommand).map((call) => call.args[0].input)).toEqual([{ TableName: 'originals', Key: { key: 'demo/cat.jpg' }, ConsistentRead: true }]);
     expect(mocked.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
       {
         TableName: 'originals',
-        Item: expect.objectContaining({ key: 'demo/cat.jpg', status: 'accepted', etag: 'e2', sequencer: '2A'.padStart(64, '0') }),
-        ConditionExpression:
-          'attribute_not_exists(#key) OR ((#etag <> :etag OR #status <> :accepted) AND (attribute_not_exists(#sequencer) OR #sequencer < :sequencer))',
-        ExpressionAttributeNames: { '#key': 'key', '#etag': 'etag', '#status': 'status', '#sequencer': 'sequencer' },
-        ExpressionAttributeValues: { ':etag': 'e2', ':accepted': 'accepted', ':sequencer': '2A'.padStart(64, '0') },
-        ReturnValues: 'ALL_OLD',
+        Item: expect.objectContaining({ key: 'demo/cat.jpg', status: 'accepted', etag: 'e2', sequencer: '2A'.padStart(64, '0'), replaced: true }),
+        ConditionExpression: '#etag = :etag AND #sequencer = :sequencer AND #status = :status',
+        ExpressionAttributeNames: { '#etag': 'etag', '#sequencer': 'sequencer', '#status': 'status' },
+        ExpressionAttributeValues: { ':etag': 'e1', ':sequencer': '10'.padStart(64, '0'), ':status': 'accepted' },
       },
     ]);
   });
 
-  it('reads a failed condition as "already recorded", anything else as a transient outage', async () => {
-    mocked.on(PutCommand).rejectsOnce(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
-    expect(await record()).toMatchObject({ replaced: false });
-    // A second on().rejectsOnce would only answer a first call: start over.
+  it('reads again when the item changed between its read and its put, and gives up to the retry after MAX_PUT_ORIGINAL_ATTEMPTS', async () => {
+    mocked.on(GetCommand).resolves({ Item: previous });
+    mocked.on(PutCommand).rejectsOnce(new ConditionalCheckFailedException({ message: 'no', $metadata: {} })).resolves({});
+    expect(await record()).toMatchObject({ written: true });
+    expect(mocked.commandCalls(GetCommand)).toHaveLength(2);
     mocked.reset();
+    mocked.on(GetCommand).resolves({ Item: previous });
+    mocked.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    await expect(record()).rejects.toMatchObject({ name: 'StoreUnavailable' });
+    expect(mocked.commandCalls(PutCommand)).toHaveLength(MAX_PUT_ORIGINAL_ATTEMPTS);
+  });
+
+  it('reads any other failure as a transient outage', async () => {
+    mocked.on(GetCommand).resolves({});
     mocked.on(PutCommand).rejects(new Error('socket hang up'));
+    await expect(record()).rejects.toMatchObject({ name: 'StoreUnavailable' });
+    mocked.reset();
+    mocked.on(GetCommand).rejects(new Error('socket hang up'));
     await expect(record()).rejects.toMatchObject({ name: 'StoreUnavailable' });
   });
 });

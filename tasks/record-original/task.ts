@@ -26,8 +26,9 @@ export interface RecordedOriginal {
   readonly key: string;
   readonly etag: string;
   /**
-   * False when there is nothing new to do: this upload or a later one of the key is recorded
-   * already (a late event), or the same bytes were uploaded again over the accepted original.
+   * False when there is nothing new to do: a later upload of the key is recorded already (a
+   * late event), or the same bytes were uploaded again over the accepted original. A replay of
+   * this upload's own write is written: its first run may have died before it went on.
    */
   readonly written: boolean;
   /**
@@ -55,8 +56,8 @@ export const createRecordOriginalTask = (deps: RecordOriginalDeps) =>
         height,
         bytes,
       });
-      if (!result.written) logger.info('left as is: this upload, a later one, or the same bytes accepted is already recorded');
-      const replaced = result.written && result.previous !== undefined;
+      if (!result.written) logger.info('left as is: a later upload, or the same bytes accepted, is already recorded');
+      const replaced = result.written && result.replaced;
       if (replaced) metrics.addMetric('OriginalsReplaced', MetricUnit.Count, 1);
       return { key, etag, written: result.written, replaced };
     },

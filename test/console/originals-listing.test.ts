@@ -6,19 +6,16 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OriginalsListing, OriginalSummary } from '../../infra/local/ops/api.ts';
-import { setFault, settled, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
+import { settled, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
-/** The render's wait before it tries to store again: the window in which the listing is read. */
-const RETRY_INTERVAL_MS = 10_000;
 const WAIT = { timeout: 60_000, interval: 50 };
 
-describe('the gallery listing of an original whose render could not store its variants at first', () => {
+describe('the gallery listing of an original whose render is held', () => {
   let running: RunningStack;
   const key = 'demo/listing/landscape.jpg';
-  const logs: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
-    running = await startTestStack({ pipeline: { flushEveryMs: 0, retryIntervalMs: RETRY_INTERVAL_MS }, log: (entry) => logs.push(entry) });
+    running = await startTestStack({ pipeline: { flushEveryMs: 0 } });
     await settled(running);
   });
   afterAll(() => running.stop());
@@ -28,19 +25,16 @@ describe('the gallery listing of an original whose render could not store its va
     return listing.tenants.flatMap((t) => t.originals).find((o) => o.key === original);
   }
 
-  it('says rendering while the render waits to retry, and no longer once it has stored every variant', { timeout: 120_000 }, async () => {
-    await setFault(running, 'variants', 'unavailable');
+  it('says rendering while its pipeline runs, and no longer once the render stored every variant', async () => {
+    const release = running.stack.pipeline.faults.hold('RenderVariant');
     const image = await readFile(new URL('../../infra/local/samples/landscape.jpg', import.meta.url));
     expect((await upload(running, key, image, 'image/jpeg')).status).toBe(201);
-    const failedStore = (entry: Record<string, unknown>) => entry.service === 'render-variant' && JSON.stringify(entry.error ?? '').includes('StoreUnavailable');
-    await vi.waitFor(() => expect(logs.some(failedStore)).toBe(true), WAIT);
-    await setFault(running, 'variants', 'none');
+    await vi.waitFor(() => expect(running.stack.pipeline.executions.list({ stateMachine: 'render', status: 'RUNNING' })).toHaveLength(1), WAIT);
     expect(await listed()).toMatchObject({ rendering: true, variants: 0 });
-
-    await vi.waitFor(async () => {
-      await settled(running);
-      expect(await listed()).toMatchObject({ rendering: false, variants: 12 });
-    }, WAIT);
     expect(await listed('demo/samples/landscape.jpg')).toMatchObject({ rendering: false, variants: 12 });
+
+    release();
+    await settled(running);
+    expect(await listed()).toMatchObject({ rendering: false, variants: 12 });
   });
 });

@@ -1,0 +1,32 @@
+/**
+ * A JSON-lines file that a stand-in appends each change to, synchronously, so
+ * the change is on disk (in the OS's cache: a killed process loses nothing)
+ * before the call that made it answers. A crash mid-append leaves at most a
+ * cut-short last line, which reading skips: that change never answered.
+ */
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+
+export interface AppendLog<T> {
+  /** Every entry appended (or rewritten) so far, oldest first. */
+  read(): T[];
+  append(entry: T): void;
+  /** Replaces the file with `entries`, whole (temp file + rename): compaction. */
+  rewrite(entries: readonly T[]): void;
+}
+
+export function appendLog<T>(file: string): AppendLog<T> {
+  const lines = (entries: readonly T[]) => entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
+  return {
+    read() {
+      if (!existsSync(file)) return [];
+      const text = readFileSync(file, 'utf8');
+      const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+      return complete.split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+    },
+    append: (entry) => appendFileSync(file, lines([entry])),
+    rewrite(entries) {
+      writeFileSync(`${file}.tmp`, lines(entries));
+      renameSync(`${file}.tmp`, file);
+    },
+  };
+}
