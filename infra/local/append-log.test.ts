@@ -15,7 +15,10 @@ describe('an append log', () => {
     log.append({ n: 1 });
     log.append({ n: 2 });
     appendFileSync(file, '{"n":');
-    expect(appendLog(file).read()).toEqual([{ n: 1 }, { n: 2 }]);
+    const restarted = appendLog<{ n: number }>(file);
+    expect(restarted.read()).toEqual([{ n: 1 }, { n: 2 }]);
+    restarted.append({ n: 4 });
+    expect(appendLog(file).read()).toEqual([{ n: 1 }, { n: 2 }, { n: 4 }]);
     log.rewrite([{ n: 3 }]);
     expect(appendLog(file).read()).toEqual([{ n: 3 }]);
   });

@@ -48,6 +48,8 @@ export interface RunWorkflowOptions {
   onEvent?: (event: WorkflowEvent) => void;
   /** Aborting it stops the execution (the local stack stopping): the run then fails States.Aborted. */
   signal?: AbortSignal;
+  /** Starts at this top-level state, not StartAt (a restart running an execution on from its Wait): `input` is that state's. */
+  from?: string;
 }
 
 export interface WorkflowRun {
@@ -66,9 +68,12 @@ export const stateMachineArn = (stateMachine: string) => `arn:aws:states:${REGIO
 export const executionArn = (stateMachine: string, name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:${stateMachine}:${name}`;
 
 /** Runs `definition`: a Workflow's, or a parsed asl/*.asl.json (the interpreter validates it). */
-export async function runWorkflow(definition: object, input: unknown, options: RunWorkflowOptions): Promise<WorkflowRun> {
+export async function runWorkflow(whole: object, input: unknown, options: RunWorkflowOptions): Promise<WorkflowRun> {
+  const definition = options.from ? startingAt(whole as StateMachineDefinition, options.from) : whole;
   const states = allStates(definition as StateMachineDefinition);
-  const handlers = bindHandlers(states, options.handlers);
+  const names = new Set(states.map(([name]) => name));
+  // Starting later, the Task states before `from` are not in the definition run: neither are their handlers.
+  const handlers = bindHandlers(states, options.from ? Object.fromEntries(Object.entries(options.handlers).filter(([name]) => names.has(name))) : options.handlers);
   const stateMachineName = options.stateMachineName ?? 'local';
   const execution = interpreterFor(definition).run(toJson(input), {
     overrides: {
@@ -124,6 +129,23 @@ export async function runWorkflow(definition: object, input: unknown, options: R
     if (failed && 'state' in failed) run.failedState = failed.state.name;
   }
   return { ...run, events };
+}
+
+/** `definition` from `state` on: that StartAt, and only the states it can reach (the validator refuses unreachable ones). */
+function startingAt(definition: StateMachineDefinition, state: string): object {
+  const all = definition.States as unknown as Record<string, Record<string, unknown>>;
+  if (!all[state]) throw new Error(`no top-level state ${state} to start at`);
+  const reached = new Set<string>();
+  const next = [state];
+  for (let name = next.pop(); name !== undefined; name = next.pop()) {
+    if (reached.has(name)) continue;
+    reached.add(name);
+    const found = all[name]!;
+    const choices = (found.Choices as Array<{ Next: string }> | undefined) ?? [];
+    const catches = (found.Catch as Array<{ Next: string }> | undefined) ?? [];
+    for (const to of [found.Next, found.Default, ...choices.map((c) => c.Next), ...catches.map((c) => c.Next)]) if (typeof to === 'string') next.push(to);
+  }
+  return { ...definition, StartAt: state, States: Object.fromEntries(Object.entries(all).filter(([name]) => reached.has(name))) };
 }
 
 const interpreters = new WeakMap<object, StateMachine>();

@@ -9,8 +9,15 @@ import { createLocalExecutions } from './executions.ts';
 const lambda = 'arn:aws:lambda:us-east-1:000000000000:function:x';
 /** Work (a Lambda Task) → Done. */
 const working = { StartAt: 'Work', States: { Work: { Type: 'Task', Resource: lambda, Next: 'Done' }, Done: { Type: 'Succeed' } } };
-/** Wait a day, then Work: an expiry. */
-const waiting = { StartAt: 'Window', States: { Window: { Type: 'Wait', Seconds: 86_400, Next: 'Work' }, Work: { Type: 'Task', Resource: lambda, End: true } } };
+/** Prepare, wait a day, then Work: an expiry. */
+const waiting = {
+  StartAt: 'Prepare',
+  States: {
+    Prepare: { Type: 'Task', Resource: lambda, Next: 'Window' },
+    Window: { Type: 'Wait', Seconds: 86_400, Next: 'Work' },
+    Work: { Type: 'Task', Resource: lambda, End: true },
+  },
+};
 
 describe('local executions kept in a journal', () => {
   let directory: string;
@@ -23,9 +30,9 @@ describe('local executions kept in a journal', () => {
   function processOn(options: { limits?: { histories?: number; executions?: number }; waitMs?: number } = {}) {
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
-    const tasks = stubs({ Work: () => held.then(() => ({ done: true })) });
+    const tasks = stubs({ Prepare: () => ({ prepared: 'before the wait' }), Work: (input) => held.then(() => ({ done: true, got: input })) });
     const executions = createLocalExecutions({
-      stateMachines: { work: { definition: working, handlers: tasks.handlers }, expiry: { definition: waiting, handlers: tasks.handlers } },
+      stateMachines: { work: { definition: working, handlers: { Work: tasks.handlers.Work! } }, expiry: { definition: waiting, handlers: tasks.handlers } },
       retryIntervalMs: 0,
       journal: executionJournal(directory),
       limits: options.limits,
@@ -61,21 +68,21 @@ describe('local executions kept in a journal', () => {
     restarted.executions.redrive(cut.id);
     await restarted.executions.settled();
     expect(restarted.executions.get(cut.id)).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
-    crashed.release();
+    // The "crashed" one is never released: a dead process writes nothing more.
   });
 
-  it('runs again on the next start an execution a stop left waiting in a Wait state', async () => {
+  it('runs on from its Wait state, on the next start, an execution a stop left waiting there', async () => {
     const stopped = processOn();
     const expiry = stopped.executions.start('expiry', {}, 'expire-a');
     await stopped.executions.settled(); // paused in its day-long wait
     await stopped.executions.stop();
 
-    // Its wait starts over (shortened here, so it ends): then its work runs.
+    // Its wait starts over (shortened here, so it ends), then what follows it runs, on what the state before it gave.
     const restarted = processOn({ waitMs: 10 });
     expect(restarted.executions.get(expiry.id)).toMatchObject({ status: 'RUNNING', redriveCount: 0 });
     restarted.release();
     await restarted.executions.settled();
-    expect(restarted.executions.get(expiry.id)).toMatchObject({ status: 'SUCCEEDED', output: { done: true } });
+    expect(restarted.executions.get(expiry.id)).toMatchObject({ status: 'SUCCEEDED', output: { done: true, got: { prepared: 'before the wait' } } });
     expect(restarted.tasks.called()).toEqual(['Work']);
   });
 

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Execution } from './executions.ts';
 
 /** What a restart says of an execution the stopped process was running. */
 export const INTERRUPTED = {
@@ -15,34 +14,40 @@ export const INTERRUPTED = {
   cause: 'the local stack stopped (a crash or kill) while this execution ran: redrive it to run it again',
 } as const;
 
-/** An execution with its places in start order and in settle order (undefined while running). */
-export interface JournalRecord {
-  readonly execution: Execution;
-  readonly started: number;
-  readonly settled?: number;
-  /** Running, and paused in a Wait state: nothing was in progress. */
-  readonly paused?: boolean;
+/** Where a running execution waits: a restart runs it on from there. */
+export interface PausedAt {
+  readonly state: string;
+  readonly input: unknown;
 }
 
-export interface ExecutionJournal {
+/** An execution (./executions.ts's) with its places in start order and in settle order (undefined while running). */
+export interface JournalRecord<E> {
+  readonly execution: E;
+  readonly started: number;
+  readonly settled?: number;
+  /** Running, paused in this top-level Wait state with this input: nothing was in progress. */
+  readonly paused?: PausedAt;
+}
+
+export interface ExecutionJournal<E extends { readonly id: string }> {
   /** Every record, oldest start first. */
-  load(): JournalRecord[];
-  save(record: JournalRecord): void;
+  load(): JournalRecord<E>[];
+  save(record: JournalRecord<E>): void;
   forget(id: string): void;
 }
 
-export function executionJournal(directory: string): ExecutionJournal {
+export function executionJournal<E extends { readonly id: string }>(directory: string): ExecutionJournal<E> {
   const file = (id: string) => join(directory, `${createHash('sha256').update(id).digest('hex').slice(0, 32)}.json`);
-  const save = (record: JournalRecord) => {
+  const save = (record: JournalRecord<E>) => {
     const path = file(record.execution.id);
     writeFileSync(`${path}.tmp`, JSON.stringify(record));
     renameSync(`${path}.tmp`, path);
   };
   return {
     load() {
-      const records: JournalRecord[] = [];
+      const records: JournalRecord<E>[] = [];
       for (const name of readdirSync(directory)) {
-        if (name.endsWith('.json')) records.push(JSON.parse(readFileSync(join(directory, name), 'utf8')) as JournalRecord);
+        if (name.endsWith('.json')) records.push(JSON.parse(readFileSync(join(directory, name), 'utf8')) as JournalRecord<E>);
         else rmSync(join(directory, name), { force: true }); // a write the crash cut short
       }
       return records.sort((a, b) => a.started - b.started);

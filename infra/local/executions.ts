@@ -21,12 +21,12 @@
  *
  * With a journal (./execution-journal.ts) all of it survives a restart: a stop
  * leaves the executions paused in a Wait state (an expiry's day) as they are on
- * disk, and the next start runs them again; one a crash cut short mid-work is
- * FAILED, Local.Interrupted, and redrivable.
+ * disk, and the next start runs each on from its Wait; one a crash cut short
+ * mid-work is FAILED, Local.Interrupted, and redrivable.
  */
 import { setMaxListeners } from 'node:events';
 import { executionArn, runWorkflow, type WorkflowRun } from './asl-interpreter.ts';
-import { type ExecutionJournal, INTERRUPTED } from './execution-journal.ts';
+import { type ExecutionJournal, INTERRUPTED, type PausedAt } from './execution-journal.ts';
 import { MAX_EXECUTION_HISTORIES, type ExecutionStatus } from './ops/execution-status.ts';
 
 export { EXECUTION_STATUSES, type ExecutionStatus } from './ops/execution-status.ts';
@@ -99,14 +99,14 @@ export function createLocalExecutions(options: {
   /** Tests: smaller bounds than MAX_EXECUTION_HISTORIES and MAX_EXECUTIONS. */
   limits?: { readonly histories?: number; readonly executions?: number };
   /** Where executions are kept across restarts; without one they live as long as the process. */
-  journal?: ExecutionJournal;
+  journal?: ExecutionJournal<Execution>;
 }): LocalExecutions {
   const executions = new Map<string, Execution>();
   /** Running executions by id, and those of them paused in a Wait state. */
   const running = new Map<string, Promise<void>>();
   const waiting = new Set<string>();
-  /** Running executions in a Wait state, however long (`waiting` counts only real waits). */
-  const paused = new Set<string>();
+  /** Running executions in a top-level Wait state, however long (`waiting` counts only real waits), and where. */
+  const paused = new Map<string, PausedAt>();
   const onChange = new Set<() => void>();
   const changed = () => {
     for (const listener of [...onChange]) listener();
@@ -125,7 +125,7 @@ export function createLocalExecutions(options: {
   let starts = 0;
   let settles = 0;
   const save = (execution: Execution) =>
-    options.journal?.save({ execution, started: startedAs.get(execution.id)!, settled: settledAs.get(execution.id), paused: paused.has(execution.id) });
+    options.journal?.save({ execution, started: startedAs.get(execution.id)!, settled: settledAs.get(execution.id), paused: paused.get(execution.id) });
 
   function evict() {
     for (const id of withHistory) {
@@ -176,10 +176,12 @@ export function createLocalExecutions(options: {
     options.onSettled?.(execution);
   }
 
-  function run(execution: Execution) {
+  /** Runs `execution` from its start, or (a restart) on from the Wait state it was paused in. */
+  function run(execution: Execution, from?: PausedAt) {
     const { definition, handlers } = binding(execution.stateMachine);
     const started = performance.now();
-    const done = runWorkflow(definition, execution.input, {
+    const done = runWorkflow(definition, from ? from.input : execution.input, {
+      from: from?.state,
       handlers,
       executionName: execution.name,
       stateMachineName: execution.stateMachine,
@@ -188,7 +190,9 @@ export function createLocalExecutions(options: {
       signal: stopping.signal,
       onEvent: (event) => {
         if (!('state' in event) || event.state.type !== 'Wait') return;
-        if (event.type === 'StateEntered') paused.add(execution.id);
+        // Only a top-level Wait can be run on from (a Map's or a Parallel's is inside its branch).
+        const topLevel = event.index === undefined && event.state.name in (definition as { States: object }).States;
+        if (event.type === 'StateEntered' && topLevel) paused.set(execution.id, { state: event.state.name, input: event.state.input });
         else paused.delete(execution.id);
         save(execution);
         // A shortened wait ends by itself in a moment: only a real one (a day) leaves the stack settled.
@@ -213,19 +217,21 @@ export function createLocalExecutions(options: {
   }
 
   /**
-   * What a restart finds of the executions the journal kept. One that was paused in a Wait
-   * state runs again (its wait starts over: an expiry comes later, never earlier); one that was
-   * doing work when the process stopped is FAILED, Local.Interrupted, for an operator to redrive.
+   * What a restart finds of the executions the journal kept. One that was paused in a top-level
+   * Wait state runs on from that state, with the input it entered it with (the wait starts over:
+   * what it waits for comes later, never earlier); one that was doing work when the process
+   * stopped is FAILED, Local.Interrupted, for an operator to redrive.
    */
-  function restore(journal: ExecutionJournal) {
-    const resumed: Execution[] = [];
+  function restore(journal: ExecutionJournal<Execution>) {
+    const resumed: Array<[Execution, PausedAt]> = [];
     const interrupted: Execution[] = [];
     for (const { execution, started, settled, paused: wasPaused } of journal.load()) {
       executions.set(execution.id, execution);
       startedAs.set(execution.id, started);
       starts = Math.max(starts, started);
       if (settled !== undefined) settledAs.set(execution.id, settled);
-      else (wasPaused ? resumed : interrupted).push(execution);
+      else if (wasPaused) resumed.push([execution, wasPaused]);
+      else interrupted.push(execution);
     }
     settles = [...settledAs.values()].reduce((max, n) => Math.max(max, n), 0);
     for (const execution of interrupted) {
@@ -238,7 +244,7 @@ export function createLocalExecutions(options: {
       if (executions.get(id)!.events.length > 0) withHistory.add(id);
     }
     evict();
-    for (const execution of resumed) run(execution);
+    for (const [execution, from] of resumed) run(execution, from);
   }
   if (options.journal) restore(options.journal);
 

@@ -104,6 +104,8 @@ export function createLocalInvalidations(options: {
     records.push(change);
     byReference.set(change.callerReference, change);
   }
+  // Compacted: each record once, with its resends counted in it.
+  options.log?.rewrite(records);
   const done = (record: InvalidationRecord) => now() - record.createdAt >= options.completeAfterMs();
 
   function inFlight() {

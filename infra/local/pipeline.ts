@@ -109,7 +109,7 @@ export interface LocalPipelineOptions {
   readonly withhold?: Withhold;
   readonly log?: (entry: Record<string, unknown>) => void;
   /** Where the tables, the executions and the invalidations are kept across restarts; in memory without. */
-  readonly state?: { readonly dynamodb: string; readonly executions: ExecutionJournal; readonly invalidations: AppendLog<InvalidationChange> };
+  readonly state?: { readonly dynamodb: string; readonly executions: ExecutionJournal<Execution>; readonly invalidations: AppendLog<InvalidationChange> };
 }
 
 export interface PipelineStats {

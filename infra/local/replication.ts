@@ -84,7 +84,8 @@ export function startReplication(options: ReplicationOptions): Replication {
     if ('waiting' in change) left.add(change.waiting);
     else left.delete(change.done);
   }
-  options.log?.rewrite([]);
+  // Compacted to what still waits: enqueue appends each again, a crash before then keeps them.
+  options.log?.rewrite([...left].map((key) => ({ waiting: key })));
   for (const key of left) enqueue(key, async () => {
     let found = false;
     await untilDone(async () => (found = await options.sourceStore.exists(key)));

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import S3rver from 's3rver';
 import { loopbackOnly } from './loopback-guard.ts';
 import { KeyLocks } from './key-locks.ts';
-import { ConsistentFilesystemStore } from './s3-store.ts';
+import { ConsistentFilesystemStore, intentsOfRequest } from './s3-store.ts';
 
 export const FAULTS = ['none', 'unavailable', 'timeout'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -54,6 +54,8 @@ export interface S3Endpoint {
 export interface S3Emulator {
   endpoint(name: string): S3Endpoint;
   readonly endpoints: readonly S3Endpoint[];
+  /** Sends the events of the changes a crash left unannounced (recovered on start), once the stack listens. */
+  announceRecovered(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startS3Emulator(layout: Readonly<Record<string, readonly s
   const byName = new Map(started.map((e) => [e.endpoint.name, e.endpoint]));
   return {
     endpoints: started.map((e) => e.endpoint),
+    announceRecovered: async () => void (await Promise.all(started.map((e) => e.announceRecovered()))),
     endpoint(name) {
       const endpoint = byName.get(name);
       if (!endpoint) throw new Error(`no S3 endpoint named ${name}`);
@@ -83,6 +86,7 @@ interface S3rverApp {
   configureBuckets(): Promise<void>;
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
   on(event: 'event', listener: (event: S3rverEvent) => void): void;
+  emit(event: 'event', payload: S3rverEvent): boolean;
   store: { existsObject(bucket: string, key: string): Promise<boolean>; getMetadata(bucket: string, key: string): Promise<{ etag: string }> };
   context: { store: unknown };
 }
@@ -132,8 +136,15 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
     }
     const precondition = preconditionOf(req);
     if (precondition) return conditional(req, res, precondition);
-    s3(req, res);
+    serve(req, res);
   }));
+
+  /** s3rver's answer, with the intents of what it changed removed once it is out (./s3-store.ts). */
+  function serve(req: IncomingMessage, res: ServerResponse) {
+    const intents: string[] = [];
+    res.on('close', () => void Promise.all(intents.map((intent) => rm(intent, { force: true }))));
+    intentsOfRequest.run(intents, () => s3(req, res));
+  }
 
   /** Whether the object at `bucket/key` has ETag `expected`: 404 when there is none, 412 when it has another. */
   async function etagCondition(bucket: string, key: string, expected: string): Promise<number | undefined> {
@@ -165,7 +176,7 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
     return conditionals.hold(`${bucket}/${key}`, async () => {
       const answered = new Promise((resolve) => res.on('close', resolve));
       const refused = await precondition(bucket, key);
-      if (refused === undefined) s3(req, res);
+      if (refused === undefined) serve(req, res);
       else {
         req.resume();
         if (refused === 404) s3Error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
@@ -180,6 +191,12 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
 
   return {
     endpoint,
+    announceRecovered: () =>
+      store.announceRecovered(async ({ bucket, key, created }) => {
+        const metadata = created ? ((await store.getMetadata(bucket, key)) as { etag: string; 'content-length'?: string }) : undefined;
+        const object = { key, ...(metadata && { eTag: metadata.etag.replace(/"/g, ''), size: Number(metadata['content-length'] ?? 0) }) };
+        s3rver.emit('event', { Records: [{ eventName: created ? 'ObjectCreated:Put' : 'ObjectRemoved:Delete', s3: { bucket: { name: bucket }, object } }] });
+      }),
     async stop() {
       for (const res of held) res.destroy();
       server.closeAllConnections();

@@ -33,9 +33,19 @@ export interface ObjectCreatedEvent {
 export const encodeEventKey = (key: string): string => encodeURIComponent(key).replaceAll('%20', '+').replaceAll('%2F', '/');
 export const decodeEventKey = (key: string): string => decodeURIComponent(key.replaceAll('+', ' '));
 
-let sequence = 0;
-/** S3 sequencers are hex strings that sort in event order for one key; one counter per process does that. */
-const nextSequencer = () => (++sequence).toString(16).toUpperCase().padStart(16, '0');
+/** Sequencers a millisecond holds: they stay unique and growing at any local upload rate. */
+const PER_MILLISECOND = 1_000_000n;
+let last = 0n;
+/**
+ * S3 sequencers are hex strings that sort in event order for one key. From the clock, so a
+ * sequencer of this process is later than any of an earlier one, whose uploads the kept
+ * originals table remembers (a per-process counter would start below them after a restart).
+ */
+export function nextSequencer(now = Date.now()): string {
+  const fromClock = BigInt(now) * PER_MILLISECOND;
+  last = fromClock > last ? fromClock : last + 1n;
+  return last.toString(16).toUpperCase().padStart(16, '0');
+}
 
 export function objectCreatedEvent(object: { region: string; bucket: string; key: string; etag: string; size: number }): ObjectCreatedEvent {
   return {

@@ -15,11 +15,18 @@
  * never reads half a file; a GET holds the key while it opens the object, so it
  * sees one whole version. An open file keeps its bytes when a rename replaces it
  * (POSIX), so a read in progress finishes with the version it opened.
- * A crash leaves no half-placed object either: the three renames of a put are
- * written down first (an intent, in the staging folder) and `recover()`, run
- * before the store serves, finishes any that a crash cut short and clears the
- * rest of the staging folder (bodies of puts that never answered).
+ * A crash leaves no half-placed object either: the three renames of a put (and
+ * the unlinks of a delete) are written down first (an intent, in the staging
+ * folder), and the intent stays until the request that made the change has
+ * been answered, after s3rver announced it (its event, which starts the upload
+ * workflow and replication: `intentsOfRequest`). `recover()`, run
+ * before the store serves, finishes every change whose intent it finds and
+ * keeps it for `recovered` to announce again once the stack listens (a change
+ * made but never announced would be an original no workflow validated and no
+ * replica has); the rest of the staging folder (bodies of puts that never
+ * answered) is cleared.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
@@ -61,6 +68,27 @@ const exists = (path: string) => stat(path).then(() => true, () => false);
 /** Staged file → its place in the bucket. */
 type Move = readonly [from: string, to: string];
 const INTENT_SUFFIX = '.intent.json';
+/** A change to one key, written down before it is made: a put's moves, or a delete. */
+interface Intent {
+  readonly bucket: string;
+  readonly key: string;
+  readonly moves?: readonly Move[];
+}
+/** A change `recover()` finished (or found finished), for the stack to announce again. */
+export interface RecoveredChange {
+  readonly bucket: string;
+  readonly key: string;
+  readonly created: boolean;
+}
+const OBJECT_FILES = ['object', 'object.md5', 'metadata.json'];
+
+/**
+ * The intents of the changes the current request made: the emulator runs each request in one
+ * and removes them once it is answered (s3rver emits its event before it answers). A change
+ * made outside a request keeps its intent: the next start announces it again.
+ */
+export const intentsOfRequest = new AsyncLocalStorage<string[]>();
+const madeUnannounced = (intent: string) => intentsOfRequest.getStore()?.push(intent);
 
 /** The metadata s3rver keeps of a request's headers. */
 const keptMetadata = (metadata: Record<string, string>) =>
@@ -68,6 +96,8 @@ const keptMetadata = (metadata: Record<string, string>) =>
 
 export class ConsistentFilesystemStore extends BaseStore {
   private readonly locks = new KeyLocks();
+  /** What recover() finished, with its intent, until it is announced again. */
+  private recoveredChanges: Array<RecoveredChange & { readonly intent: string }> = [];
 
   /** `staging` must be on the same filesystem as `rootDirectory` and outside it (renames, bucket listing). */
   constructor(
@@ -145,13 +175,20 @@ export class ConsistentFilesystemStore extends BaseStore {
 
   async deleteObject(bucket: string, key: string): Promise<void> {
     await this.locks.hold(`${bucket}/${key}`, async () => {
-      for (const resource of ['object', 'object.md5', 'metadata.json']) {
-        await unlink(this.getResourcePath(bucket, key, resource)).catch((err: unknown) => {
-          if (code(err) !== 'ENOENT') throw err;
-        });
-      }
+      const intent = await this.intend({ bucket, key });
+      await this.unlinkObject(bucket, key);
+      madeUnannounced(intent);
     });
     await this.pruneEmptyFolders(bucket, key);
+  }
+
+  /** The object first: without it the key is not there, whatever else a crash leaves. */
+  private async unlinkObject(bucket: string, key: string): Promise<void> {
+    for (const resource of OBJECT_FILES) {
+      await unlink(this.getResourcePath(bucket, key, resource)).catch((err: unknown) => {
+        if (code(err) !== 'ENOENT') throw err;
+      });
+    }
   }
 
   /**
@@ -163,14 +200,13 @@ export class ConsistentFilesystemStore extends BaseStore {
     const target = (resource: string) => this.getResourcePath(object.bucket, object.key, resource);
     const md5File = await this.stagingPath();
     const metadataFile = await this.stagingPath();
-    const intent = join(this.staging, `${randomUUID()}${INTENT_SUFFIX}`);
     try {
       await writeFile(md5File, md5);
       await writeFile(metadataFile, JSON.stringify(keptMetadata(object.metadata), null, 2));
       const moves: Move[] = [[md5File, target('object.md5')], [metadataFile, target('metadata.json')], [staged, target('object')]];
-      await this.writeWhole(intent, JSON.stringify(moves));
+      const intent = await this.intend({ bucket: object.bucket, key: object.key, moves });
       await this.move(moves);
-      await unlink(intent);
+      madeUnannounced(intent);
     } finally {
       await Promise.all([md5File, metadataFile].map((file) => rm(file, { force: true })));
     }
@@ -193,14 +229,37 @@ export class ConsistentFilesystemStore extends BaseStore {
     }
   }
 
-  /** Before serving: finishes every put a crash cut short after its intent was written, and clears what else is staged. */
+  private async intend(intent: Intent): Promise<string> {
+    const path = join(this.staging, `${randomUUID()}${INTENT_SUFFIX}`);
+    await this.writeWhole(path, JSON.stringify(intent));
+    return path;
+  }
+
+  /**
+   * The changes recover() finished, for the stack to announce again once it listens (each
+   * may or may not have been announced before the crash: a second event is as S3's at-least-once
+   * delivery); their intents go once `announce` has run.
+   */
+  async announceRecovered(announce: (change: RecoveredChange) => Promise<void>): Promise<void> {
+    const changes = this.recoveredChanges;
+    this.recoveredChanges = [];
+    for (const change of changes) await announce(change);
+    await Promise.all(changes.map(({ intent }) => rm(intent, { force: true })));
+  }
+
+  /** Before serving: finishes every change a crash left with its intent written (into `recovered`), and clears what else is staged. */
   async recover(): Promise<void> {
     await mkdir(this.staging, { recursive: true });
     const names = await readdir(this.staging);
-    for (const name of names.filter((n) => n.endsWith(INTENT_SUFFIX))) {
-      await this.move(JSON.parse(await readFile(join(this.staging, name), 'utf8')) as Move[]);
+    const intents = new Set(names.filter((n) => n.endsWith(INTENT_SUFFIX)));
+    for (const name of intents) {
+      const intent = JSON.parse(await readFile(join(this.staging, name), 'utf8')) as Intent;
+      if (intent.moves) await this.move(intent.moves);
+      else await this.unlinkObject(intent.bucket, intent.key);
+      this.recoveredChanges.push({ bucket: intent.bucket, key: intent.key, created: intent.moves !== undefined, intent: join(this.staging, name) });
     }
-    await Promise.all(names.map((name) => rm(join(this.staging, name), { force: true })));
+    // Then what is left: bodies of puts that never wrote their intent (never answered).
+    await Promise.all(names.filter((name) => !intents.has(name)).map((name) => rm(join(this.staging, name), { force: true })));
   }
 
   /** S3 has no folders; s3rver's do not outlive their last object. A folder written into meanwhile stays. */

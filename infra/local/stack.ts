@@ -201,6 +201,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
   });
 
+  // Replication and the pipeline listen now: what a crash changed without announcing it is announced.
+  await emulator.announceRecovered();
+
   // What /_local/stats counts of traffic (not what it reads from kept state: executions, invalidations), across restarts.
   const counters = keptCounters(join(state.directory, 'counters.json'), () => {
     const { blocked, counted, requests } = waf.stats();

@@ -12,7 +12,7 @@
  * event is recorded later than the upload that replaced it. A replay of an
  * upload's own write answers as its first run did (putOriginal).
  */
-import { StoreUnavailable } from '../../core/index.ts';
+import { FRESHNESS_WINDOW_SECONDS, StoreUnavailable } from '../../core/index.ts';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { SourceFormat } from '../../core/transform/index.ts';
@@ -54,6 +54,13 @@ export type PutOriginalResult =
 
 /** Reads and writes of one putOriginal before a key this busy is left to the workflow's retry. */
 export const MAX_PUT_ORIGINAL_ATTEMPTS = 5;
+/**
+ * How long after its write a replay of an upload still goes on as its first run would have:
+ * less than the freshness window, after which that run's expiry removes the generation entry
+ * and its variants; a replay then (a late duplicate event, a redrive days later) would write
+ * the entry again with no expiry left to remove it, so it is nothing new, as before.
+ */
+export const REPLAY_WINDOW_SECONDS = FRESHNESS_WINDOW_SECONDS - 3600;
 
 const sameUpload = (a: Pick<OriginalItem, 'etag' | 'sequencer'>, b: Pick<OriginalItem, 'etag' | 'sequencer'>) => a.etag === b.etag && a.sequencer === b.sequencer;
 
@@ -62,13 +69,16 @@ const sameUpload = (a: Pick<OriginalItem, 'etag' | 'sequencer'>, b: Pick<Origina
  * accepted already. The item keeps whether it replaced another (`replaced`), so a replay
  * of this very upload, whose first run wrote and then died (a crash, a timeout) before its
  * idempotency record said so, answers what that run would have: written, and replaced or
- * not. The item is read first and the write is conditional on it being unchanged, so
+ * not, within REPLAY_WINDOW_SECONDS. The item is read first and the write is conditional on it being unchanged, so
  * `replaced` is exactly what was there; a write that lost a race reads again.
  */
-export async function putOriginal(table: OriginalsTable, item: Omit<OriginalItem, 'replaced'>): Promise<PutOriginalResult> {
+export async function putOriginal(table: OriginalsTable, item: Omit<OriginalItem, 'replaced'>, now = Date.now()): Promise<PutOriginalResult> {
   for (let attempt = 1; attempt <= MAX_PUT_ORIGINAL_ATTEMPTS; attempt++) {
     const current = await getOriginal(table, item.key);
-    if (current && sameUpload(current, item)) return current.status === item.status ? { written: true, replaced: current.replaced === true } : { written: false };
+    if (current && sameUpload(current, item)) {
+      const replaying = current.status === item.status && now - Date.parse(current.recordedAt) < REPLAY_WINDOW_SECONDS * 1000;
+      return replaying ? { written: true, replaced: current.replaced === true } : { written: false };
+    }
     if (current && (current.sequencer >= item.sequencer || (current.etag === item.etag && current.status === 'accepted'))) return { written: false };
     const written = await writeIf(
       table.client.send(new PutCommand({ TableName: table.name, Item: { ...item, replaced: current !== undefined }, ...unchangedSince(current) })),
@@ -83,10 +93,12 @@ export async function putOriginal(table: OriginalsTable, item: Omit<OriginalItem
 /** The condition that the key's item is still `read` (or still absent). */
 function unchangedSince(read: OriginalItem | undefined): Pick<PutCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
   if (!read) return { ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': 'key' } };
+  // An item written before sequencers were recorded has none.
+  const sequencer = read.sequencer === undefined ? 'attribute_not_exists(#sequencer)' : '#sequencer = :sequencer';
   return {
-    ConditionExpression: '#etag = :etag AND #sequencer = :sequencer AND #status = :status',
+    ConditionExpression: `#etag = :etag AND ${sequencer} AND #status = :status`,
     ExpressionAttributeNames: { '#etag': 'etag', '#sequencer': 'sequencer', '#status': 'status' },
-    ExpressionAttributeValues: { ':etag': read.etag, ':sequencer': read.sequencer, ':status': read.status },
+    ExpressionAttributeValues: { ':etag': read.etag, ':status': read.status, ...(read.sequencer !== undefined && { ':sequencer': read.sequencer }) },
   };
 }
 

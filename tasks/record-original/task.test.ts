@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
-import { MAX_PUT_ORIGINAL_ATTEMPTS, type OriginalsTable } from './originals-table.ts';
+import { MAX_PUT_ORIGINAL_ATTEMPTS, REPLAY_WINDOW_SECONDS, type OriginalsTable } from './originals-table.ts';
 import { createRecordOriginalTask } from './task.ts';
 
 const local = useLocalDynamo();
@@ -69,6 +69,21 @@ describe('record-original on DynamoDB', () => {
     expect(send.mock.calls.filter(([command]) => command instanceof PutCommand && command.input.TableName === table.name)).toHaveLength(0);
     send.mockRestore();
     expect(await item()).toMatchObject({ etag: 'e2', sequencer: '2A'.padStart(64, '0'), replaced: true });
+  });
+
+  it('takes a replay later than REPLAY_WINDOW_SECONDS after the write for nothing new: its expiry has run', async () => {
+    const recordedAt = (ago: number) => new Date(Date.now() - ago * 1000).toISOString();
+    const written = { key: 'demo/cat.jpg', status: 'accepted', etag: 'e1', sequencer: '10'.padStart(64, '0'), replaced: true };
+    await local.documents.send(new PutCommand({ TableName: table.name, Item: { ...written, recordedAt: recordedAt(REPLAY_WINDOW_SECONDS + 60) } }));
+    expect(await record(upload('e1', '10'))).toMatchObject({ written: false, replaced: false });
+    await local.documents.send(new PutCommand({ TableName: table.name, Item: { ...written, recordedAt: recordedAt(REPLAY_WINDOW_SECONDS - 60) } }));
+    expect(await record(upload('e1', '10'))).toMatchObject({ written: true, replaced: true });
+  });
+
+  it('replaces an item written before sequencers were recorded', async () => {
+    await local.documents.send(new PutCommand({ TableName: table.name, Item: { key: 'demo/cat.jpg', status: 'accepted', etag: 'e0', recordedAt: 'then' } }));
+    expect(await record(upload('e1', '10'))).toMatchObject({ written: true, replaced: true });
+    expect(await item()).toMatchObject({ etag: 'e1', sequencer: '10'.padStart(64, '0') });
   });
 
   it('does not bring back a taken-down upload on a replay of its own write', async () => {

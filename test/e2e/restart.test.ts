@@ -91,7 +91,7 @@ describe('the local stack across a restart', () => {
     expect(countedBefore.requests).toBeGreaterThan(0);
     expect(countedBefore.pipeline.renders).toBeGreaterThanOrEqual(12);
     expect(counted).toMatchObject({ requests: countedBefore.requests, misses: countedBefore.misses, renders: countedBefore.renders });
-    // The resumed expiries read the originals again before their wait.
+    // Kept, then counted on (something reads the originals on start): a count that was not kept would start below.
     for (const region of ORIGINALS_REGIONS) expect(counted.originFetches[region]).toBeGreaterThanOrEqual(countedBefore.originFetches[region]);
     expect(countedBefore.originFetches['us-east-1']).toBeGreaterThan(0);
     expect(counted.pipeline.renders).toBe(countedBefore.pipeline.renders);
