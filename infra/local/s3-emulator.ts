@@ -84,7 +84,8 @@ export async function startS3Emulator(layout: Readonly<Record<string, readonly s
 /** What s3rver (a Koa app) offers beyond its published typings. */
 interface S3rverApp {
   configureBuckets(): Promise<void>;
-  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  /** Koa's: the promise settles once the request was handled (its event, if any, emitted). */
+  callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   on(event: 'event', listener: (event: S3rverEvent) => void): void;
   emit(event: 'event', payload: S3rverEvent): boolean;
   store: { existsObject(bucket: string, key: string): Promise<boolean>; getMetadata(bucket: string, key: string): Promise<{ etag: string }> };
@@ -139,11 +140,13 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
     serve(req, res);
   }));
 
-  /** s3rver's answer, with the intents of what it changed removed once it is out (./s3-store.ts). */
+  /**
+   * s3rver's answer, with the intents of what it changed removed once it has handled the request
+   * (./s3-store.ts): then its event is out, whether or not the client is still there.
+   */
   function serve(req: IncomingMessage, res: ServerResponse) {
     const intents: string[] = [];
-    res.on('close', () => void Promise.all(intents.map((intent) => rm(intent, { force: true }))));
-    intentsOfRequest.run(intents, () => s3(req, res));
+    void intentsOfRequest.run(intents, () => s3(req, res)).finally(() => Promise.all(intents.map((intent) => rm(intent, { force: true }))));
   }
 
   /** Whether the object at `bucket/key` has ETag `expected`: 404 when there is none, 412 when it has another. */
@@ -193,6 +196,8 @@ async function startEndpoint(name: string, buckets: readonly string[], directory
     endpoint,
     announceRecovered: () =>
       store.announceRecovered(async ({ bucket, key, created }) => {
+        // Announced as the key stands now: a later change of it (its own event sent) is not undone.
+        if ((await s3rver.store.existsObject(bucket, key)) !== created) return;
         const metadata = created ? ((await store.getMetadata(bucket, key)) as { etag: string; 'content-length'?: string }) : undefined;
         const object = { key, ...(metadata && { eTag: metadata.etag.replace(/"/g, ''), size: Number(metadata['content-length'] ?? 0) }) };
         s3rver.emit('event', { Records: [{ eventName: created ? 'ObjectCreated:Put' : 'ObjectRemoved:Delete', s3: { bucket: { name: bucket }, object } }] });

@@ -93,6 +93,21 @@ describe('the local S3 store after a crash', () => {
     expect(announced).toMatchObject([{ bucket: 'b', key: 'tenant/photo.jpg', created: false }]);
   });
 
+  it('leaves a later put of the key standing over a delete that died before it was answered', async () => {
+    const dying = await dyingAt('unlinkObject');
+    void dying.store.deleteObject('b', 'tenant/photo.jpg');
+    await dying.dead;
+    await put(new ConsistentFilesystemStore(root, staging), Buffer.from('uploaded again'), 'image/jpeg');
+
+    const restarted = new ConsistentFilesystemStore(root, staging);
+    await restarted.recover();
+    expect(await stored(restarted)).toMatchObject({ etag: `"${md5(Buffer.from('uploaded again'))}"` });
+    const announced: unknown[] = [];
+    await restarted.announceRecovered(async (change) => void announced.push(change));
+    expect(announced).toEqual([]);
+    expect(await readdir(staging)).toEqual([]);
+  });
+
   it('drops on the next start a put that died before its intent: the old object stays, whole', async () => {
     const dying = await dyingAt('place');
     void put(dying.store, Buffer.from('never placed'), 'image/jpeg');

@@ -243,8 +243,16 @@ export class ConsistentFilesystemStore extends BaseStore {
   async announceRecovered(announce: (change: RecoveredChange) => Promise<void>): Promise<void> {
     const changes = this.recoveredChanges;
     this.recoveredChanges = [];
-    for (const change of changes) await announce(change);
-    await Promise.all(changes.map(({ intent }) => rm(intent, { force: true })));
+    for (const change of changes) {
+      await announce(change);
+      await rm(change.intent, { force: true });
+    }
+  }
+
+  /** Whether the key's object was placed after the intent was written (its body was staged later). */
+  private async placedSince(intent: Intent, path: string): Promise<boolean> {
+    const [written, object] = await Promise.all([stat(path), stat(this.getResourcePath(intent.bucket, intent.key, 'object')).catch(() => undefined)]);
+    return object !== undefined && object.mtimeMs > written.mtimeMs;
   }
 
   /** Before serving: finishes every change a crash left with its intent written (into `recovered`), and clears what else is staged. */
@@ -255,7 +263,10 @@ export class ConsistentFilesystemStore extends BaseStore {
     for (const name of intents) {
       const intent = JSON.parse(await readFile(join(this.staging, name), 'utf8')) as Intent;
       if (intent.moves) await this.move(intent.moves);
-      else await this.unlinkObject(intent.bucket, intent.key);
+      else if (await this.placedSince(intent, join(this.staging, name))) {
+        await rm(join(this.staging, name), { force: true }); // a later put of the key stands
+        continue;
+      } else await this.unlinkObject(intent.bucket, intent.key);
       this.recoveredChanges.push({ bucket: intent.bucket, key: intent.key, created: intent.moves !== undefined, intent: join(this.staging, name) });
     }
     // Then what is left: bodies of puts that never wrote their intent (never answered).
