@@ -5,7 +5,8 @@
  * cut-short last line, which reading drops from the file: that change never
  * answered, and the next append starts a line of its own.
  */
-import { appendFileSync, existsSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
+import { writeWholeSync } from './whole-file.ts';
 
 export interface AppendLog<T> {
   /** Every entry appended (or rewritten) so far, oldest first. */
@@ -27,8 +28,7 @@ export function appendLog<T>(file: string): AppendLog<T> {
     },
     append: (entry) => appendFileSync(file, lines([entry])),
     rewrite(entries) {
-      writeFileSync(`${file}.tmp`, lines(entries));
-      renameSync(`${file}.tmp`, file);
+      writeWholeSync(file, lines(entries));
     },
   };
 }

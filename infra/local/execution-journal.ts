@@ -5,8 +5,9 @@
  * or the new record, never half of one.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeWholeSync } from './whole-file.ts';
 
 /** What a restart says of an execution the stopped process was running. */
 export const INTERRUPTED = {
@@ -39,9 +40,7 @@ export interface ExecutionJournal<E extends { readonly id: string }> {
 export function executionJournal<E extends { readonly id: string }>(directory: string): ExecutionJournal<E> {
   const file = (id: string) => join(directory, `${createHash('sha256').update(id).digest('hex').slice(0, 32)}.json`);
   const save = (record: JournalRecord<E>) => {
-    const path = file(record.execution.id);
-    writeFileSync(`${path}.tmp`, JSON.stringify(record));
-    renameSync(`${path}.tmp`, path);
+    writeWholeSync(file(record.execution.id), JSON.stringify(record));
   };
   return {
     load() {

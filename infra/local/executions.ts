@@ -202,7 +202,7 @@ export function createLocalExecutions(options: {
         changed();
       },
     }).then(
-      // Stopping, a run is cut short where it is: its journal record stays as it was, for the next start (resumeOrInterrupt).
+      // Stopping, a run is cut short where it is: its journal record stays as it was, for the next start (restore).
       (result) => (stopping.signal.aborted && options.journal ? undefined : settle(execution, started, result)),
       // The interpreter itself failed (not a state): the execution fails with why, visibly.
       (error: unknown) => settle(execution, started, { status: 'FAILED', error: 'States.Runtime', cause: error instanceof Error ? error.message : String(error) }),

@@ -4,7 +4,8 @@
  * and added to what this one counts. A crash loses at most the last interval,
  * as a metric's last datapoint would be.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeWholeSync } from './whole-file.ts';
 
 /** How often the counters are written while they change. */
 export const COUNTERS_SAVE_EVERY_MS = 5_000;
@@ -19,8 +20,7 @@ export function keptCounters<C extends Counters>(file: string, live: () => C) {
   const save = () => {
     const text = JSON.stringify(total());
     if (text === written) return;
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
+    writeWholeSync(file, text);
     written = text;
   };
   const timer = setInterval(save, COUNTERS_SAVE_EVERY_MS).unref();

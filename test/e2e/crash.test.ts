@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { INTERRUPTED } from '../../infra/local/execution-journal.ts';
 import type { VariantsListing } from '../../infra/local/ops/api.ts';
-import type { ObjectCreatedEvent } from '../../infra/local/s3-events.ts';
+import { decodeEventKey, type ObjectCreatedEvent } from '../../infra/local/s3-events.ts';
 import { photo } from '../console/photo.ts';
 import { settled, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
@@ -83,7 +83,7 @@ describe('a crash during a bulk upload', () => {
     running = await startTestStack({ state: { directory }, pipeline: { flushEveryMs: 0 } });
     const executions = running.stack.pipeline.executions;
     interrupted = executions.list().filter((e) => e.error === INTERRUPTED.error).map((e) => e.id);
-    const uploaded = executions.list({ stateMachine: 'upload' }).map((e) => decodeURIComponent((e.input as ObjectCreatedEvent).detail.object.key));
+    const uploaded = executions.list({ stateMachine: 'upload' }).map((e) => decodeEventKey((e.input as ObjectCreatedEvent).detail.object.key));
     uploadedOriginals = [...new Set(uploaded)].filter((key) => key !== TAKEN_DOWN);
     for (const key of uploadedOriginals) presentAtRestart += (await variantsOf(key)).length;
     rendersAtRestart = running.stack.stats().pipeline.renders;
