@@ -14,11 +14,13 @@ import {
   sampleImage,
   shippedFixture,
   svgWithExternalRef,
+  tiffPages,
   truncatedJpeg,
   webpBomb,
 } from '../../test/fixtures/generate.ts';
+import { scanBombJpeg } from '../../test/fixtures/scan-bomb.ts';
 import { inspectSource } from './inspect.ts';
-import { MAX_ANIMATION_FRAMES, MAX_ANIMATION_PIXELS, MAX_SOURCE_BYTES, MAX_SOURCE_PIXELS } from './limits.ts';
+import { MAX_ANIMATION_FRAMES, MAX_ANIMATION_PIXELS, MAX_JPEG_SCANS, MAX_SOURCE_BYTES, MAX_SOURCE_PIXELS } from './limits.ts';
 
 /** The promise settles with `type` and `status` (it must settle at all: no decode of a bomb). */
 async function expectRefusal(promise: Promise<unknown>, type: new (...args: never[]) => Error, status: number, message?: RegExp) {
@@ -99,7 +101,15 @@ describe('inspectSource', () => {
     });
 
     it('refuses a GIF with 5000 frames', async () => {
-      await expectRefusal(inspectSource(gifFrames(5000)), UnprocessableSource, 422, /5000 frames/);
+      await expectRefusal(inspectSource(gifFrames(5000)), UnprocessableSource, 422, /more than 300 frames/);
+    });
+
+    it('refuses a TIFF of 100,000 pages from its structure, before libvips walks them', async () => {
+      await expectRefusal(inspectSource(tiffPages(100_000)), UnprocessableSource, 422, /more than 300 frames/);
+    });
+
+    it(`accepts a TIFF of exactly MAX_ANIMATION_FRAMES pages`, async () => {
+      await expect(inspectSource(tiffPages(MAX_ANIMATION_FRAMES))).resolves.toMatchObject({ format: 'tiff', pages: MAX_ANIMATION_FRAMES });
     });
 
     it(`accepts an animation of exactly MAX_ANIMATION_PIXELS over all frames (10 × 2000×2000 = ${MAX_ANIMATION_PIXELS})`, async () => {
@@ -108,6 +118,16 @@ describe('inspectSource', () => {
 
     it('refuses an animation just over it (10 × 2000×2001) although each frame is small', async () => {
       await expectRefusal(inspectSource(gifFrames(10, 2000, 2001)), UnprocessableSource, 422, /in all/);
+    });
+  });
+
+  describe('scan limit', () => {
+    it(`accepts a 48 MP progressive JPEG of exactly MAX_JPEG_SCANS (${MAX_JPEG_SCANS}) scans`, async () => {
+      await expect(inspectSource(scanBombJpeg(8064, 6048, MAX_JPEG_SCANS))).resolves.toMatchObject({ format: 'jpeg', width: 8064, height: 6048 });
+    });
+
+    it('refuses one scan more with 422, before decoding any of them', async () => {
+      await expectRefusal(inspectSource(scanBombJpeg(8064, 6048, MAX_JPEG_SCANS + 1)), UnprocessableSource, 422, /more than 100 progressive scans/);
     });
   });
 

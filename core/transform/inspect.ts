@@ -1,7 +1,8 @@
 /**
  * The checks made before any pixel is decoded, shared by the renderer and the
- * upload validation: byte size, real type from the magic number, then the
- * header's dimensions and frame count against the limits.
+ * upload validation: byte size, real type from the magic number, the file's
+ * scans or frames (structure.ts), then the header's dimensions and frame count
+ * against the limits.
  */
 import sharp, { type Metadata } from 'sharp';
 import { SourceTooLarge, UnprocessableSource, UnsupportedSource } from '../errors.ts';
@@ -10,6 +11,7 @@ import { FAIL_ON } from './open.ts';
 import { sharpCall } from './sharp-errors.ts';
 import type { SourceInfo } from './context.ts';
 import { sniffFormat, type SourceFormat } from './sniff.ts';
+import { checkStructure } from './structure.ts';
 import './runtime.ts';
 
 /** What the renderer also needs from the header, beyond SourceInfo. */
@@ -41,6 +43,7 @@ export async function inspectSource(source: Buffer): Promise<SourceInfo> {
 export async function readHeader(source: Buffer): Promise<SourceHeader> {
   checkBytes(source);
   const format = sniffFormat(source);
+  checkStructure(format, source);
   const meta = await readMetadata(source);
   checkSameFormat(format, meta);
   const info = toSourceInfo(format, meta, source.length);

@@ -45,6 +45,19 @@ export const MAX_SOURCE_PIXELS = 50_000_000;
 export const MAX_ANIMATION_FRAMES = 300;
 
 /**
+ * Most scans a JPEG may have: 100. A progressive decoder makes a pass over
+ * every block of the image per scan, before sharp's timeout is first checked,
+ * so scans × pixels is decode time no deadline cuts short. Measured here (2
+ * cores, sharp 0.35.5, 48 MP, test/fixtures/scan-bomb.ts): 100 scans decode in
+ * 1.6 s, 379 in 5 s. Encoders write far fewer (libjpeg's and mozjpeg's default
+ * progressive scripts: about 10; a baseline JPEG has 1).
+ * Source: our measurement and choice; NVIDIA nvImageCodec caps progressive scans
+ * at 256 by default against the same attack (docs/libraries.md, "Decode time no
+ * deadline cuts short").
+ */
+export const MAX_JPEG_SCANS = 100;
+
+/**
  * Most pixels summed over all frames: 40 MP (e.g. 300 frames of 480×270).
  * Why: an animated render decodes every frame at full canvas size. Measured
  * here (2 cores, sharp 0.35.5): animated WebP costs up to ~130 ms per source

@@ -16,6 +16,7 @@ import {
   type OriginRole,
   RESPONSE_HEADER_BUDGET_BYTES,
   RESPONSE_MARGIN_BYTES,
+  RETRY_AFTER_SECONDS,
   VARIANT_STORE_TIMEOUT_MS,
 } from './origin-request.ts';
 
@@ -149,12 +150,20 @@ describe('origin-request handler', () => {
       expect(out.headers?.['cache-control']?.[0]?.value).toBe('public, max-age=60');
     });
 
-    it('answers 503, not cached, when no region can answer', async () => {
+    it('answers 503, not cached, with when to ask again, when no region can answer', async () => {
       near.fail = new StoreUnavailable('down');
       far.fail = new StoreUnavailable('down');
       const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75', 'render')));
       expect(out.status).toBe('503');
       expect(out.headers?.['cache-control']?.[0]?.value).toBe('no-store');
+      expect(out.headers?.['retry-after']?.[0]?.value).toBe(String(RETRY_AFTER_SECONDS));
+    });
+
+    it('answers a 4xx without Retry-After: asking again changes nothing', async () => {
+      near.objects.clear();
+      far.objects.clear();
+      const out = asResponse(await handler()(event('/demo/cat.jpg', 'fmt=webp&q=75', 'render')));
+      expect(out.headers?.['retry-after']).toBeUndefined();
     });
 
     it('passes a refused source through as its 4xx without trying other regions', async () => {

@@ -82,6 +82,14 @@ export const VARIANT_STORE_TIMEOUT_MS = 4_000;
 /** Client errors are cached briefly so a hot bad URL cannot hammer the renderer. */
 const CLIENT_ERROR_CACHE_CONTROL = 'public, max-age=60';
 
+/**
+ * When a client may ask again after a 503 (a render past its deadline, every
+ * originals region unavailable): `Retry-After` in seconds (RFC 9110 §10.2.3).
+ * Why 2: long enough for a busy renderer to drain a slot (MAX_RENDER_SECONDS
+ * bounds each render), short enough that a page's image retry is not noticed.
+ */
+export const RETRY_AFTER_SECONDS = 2;
+
 export interface OriginRequestDeps {
   readonly variants: ObjectStore;
   /** In read order: the replica of the Region the function runs in first, then failover (regionsNearestFirst). */
@@ -204,6 +212,7 @@ function errorResponse(err: unknown): CloudFrontResultResponse {
     headers: headers({
       'content-type': 'text/plain; charset=utf-8',
       'cache-control': status < 500 ? CLIENT_ERROR_CACHE_CONTROL : 'no-store',
+      ...(status === 503 && { 'retry-after': String(RETRY_AFTER_SECONDS) }),
     }),
     body: message,
   };
