@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { workerBuildOptions } from './bundles.ts';
-import { MAX_CONCURRENCY, startNodeLambda, type NodeLambda, type NodeLambdaOptions } from './node-lambda.ts';
+import { MAX_CONCURRENCY, startNodeLambda, THROTTLED_ERROR, type NodeLambda, type NodeLambdaOptions } from './node-lambda.ts';
+import { RenderCapacity } from './render-capacity.ts';
 
 /** A handler for each way an invocation ends. */
 const HANDLER = `
@@ -113,5 +114,20 @@ describe('a Node function in worker threads', () => {
     expect(await outcome(small.invoke({ allocateMb: 256 }))).toMatchObject({ name: 'Runtime.ExitError', message: expect.stringContaining('memory limit') });
     const big = start({ memoryMb: 1024 });
     expect(await big.invoke({ allocateMb: 256 })).toEqual({ allocated: 256 });
+  }, 60_000);
+
+  it('shares a render capacity between functions: past it they wait, and past the wait they are throttled without running', async () => {
+    const slots = new RenderCapacity(1);
+    const renderer = start({ functionName: 'renderer', capacity: { slots, waitMs: 60_000 } });
+    const other = start({ functionName: 'other', capacity: { slots, waitMs: 60_000 } });
+    const impatient = start({ functionName: 'impatient', capacity: { slots, waitMs: 0 } });
+    const hanging = outcome(renderer.invoke({ hang: true }));
+    await vi.waitFor(() => expect(slots.stats().inUse).toBe(1));
+    const waiting = other.invoke({ n: 2 });
+    expect(await outcome(impatient.invoke({ n: 3 }))).toEqual({ name: THROTTLED_ERROR, message: 'impatient: Rate Exceeded.' });
+    // The hanging invocation times out (2 s), frees the slot, and the waiting one runs.
+    expect(await hanging).toMatchObject({ name: 'Sandbox.Timedout' });
+    expect(await waiting).toEqual({ ok: 2 });
+    expect(slots.stats()).toMatchObject({ inUse: 0, peak: 1, throttled: 1 });
   }, 60_000);
 });

@@ -15,6 +15,7 @@ import 'sharp';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { Invocation, Outcome, WorkerData } from './lambda-worker.ts';
+import type { RenderCapacity } from './render-capacity.ts';
 
 /** Workers one function may run at once: the local stand-in for its concurrency. */
 export const MAX_CONCURRENCY = 8;
@@ -46,7 +47,16 @@ export interface NodeLambdaOptions {
   readonly memoryMb?: number;
   /** Each line it prints: JSON lines parsed, others as `{ message }`. */
   readonly log: (entry: Record<string, unknown>) => void;
+  /**
+   * A function that renders: each invocation first takes a slot of the stack's shared
+   * capacity (render-capacity.ts), waiting at most `waitMs`, then fails throttled
+   * (THROTTLED_ERROR) without running, as Lambda refuses an invocation past its concurrency.
+   */
+  readonly capacity?: { readonly slots: RenderCapacity; readonly waitMs: number };
 }
+
+/** Lambda's error for an invocation it throttled (the Invoke API's TooManyRequestsException, HTTP 429). */
+export const THROTTLED_ERROR = 'TooManyRequestsException';
 
 export interface NodeLambda {
   invoke(event: unknown): Promise<unknown>;
@@ -192,10 +202,19 @@ export function startNodeLambda(options: NodeLambdaOptions): NodeLambda {
     });
   }
 
+  async function throttled<T>(invocation: () => Promise<T>): Promise<T> {
+    if (!options.capacity) return invocation();
+    const release = await options.capacity.slots.acquire(options.capacity.waitMs);
+    if (!release) throw namedError(THROTTLED_ERROR, `${options.functionName}: Rate Exceeded.`);
+    try {
+      return await invocation();
+    } finally {
+      release();
+    }
+  }
+
   return {
-    async invoke(event) {
-      return run(await acquire(), event);
-    },
+    invoke: (event) => throttled(async () => run(await acquire(), event)),
     async close() {
       closed = true;
       for (const resume of waiting.splice(0)) resume();

@@ -15,6 +15,7 @@ import { localBundles, localOriginRequestBundle } from './bundles.ts';
 import { callerEnvironment, type Denial, startIamGate, withholding } from './iam-gate.ts';
 import { LOCAL_ACCOUNT, PRIMARY_REGION } from './local-aws.ts';
 import { startNodeLambda } from './node-lambda.ts';
+import { LOCAL_RENDER_WAIT_MS, type RenderCapacity } from './render-capacity.ts';
 import type { S3Endpoint } from './s3-emulator.ts';
 
 /** Lambda@Edge functions live in us-east-1 and run as replicas named `us-east-1.{name}` in other Regions. */
@@ -33,6 +34,8 @@ export interface OriginRequestFunctionOptions {
   readonly withhold?: string;
   /** Every line the function logs, parsed when it is JSON. */
   readonly log: (entry: Record<string, unknown>) => void;
+  /** Shared with the pipeline's rendering tasks (render-capacity.ts). */
+  readonly renderCapacity?: RenderCapacity;
 }
 
 export interface OriginRequestFunction {
@@ -61,6 +64,7 @@ export async function startOriginRequestFunction(options: OriginRequestFunctionO
     environment: callerEnvironment(gate, ORIGIN_REQUEST_ROLE, options.region),
     timeoutMs: ORIGIN_REQUEST_TIMEOUT_SECONDS * 1000,
     memoryMb: ORIGIN_REQUEST_MEMORY_MB,
+    ...(options.renderCapacity && { capacity: { slots: options.renderCapacity, waitMs: LOCAL_RENDER_WAIT_MS } }),
     log: options.log,
   });
   return {

@@ -34,7 +34,8 @@ import { keyValueStoreApi, LOCAL_KVS_ARN, type VersionedMap } from './key-value-
 import { buildGoTask, GO_MISSING, goAvailable } from '../../tasks/plan-invalidations/go-toolchain.ts';
 import { startGoLambda, type GoLambda } from './lambda-runtime-host.ts';
 import { LOCAL_ACCOUNT, PRIMARY_REGION } from './local-aws.ts';
-import { logEntry, startNodeLambda } from './node-lambda.ts';
+import { logEntry, startNodeLambda, THROTTLED_ERROR } from './node-lambda.ts';
+import { LOCAL_RENDER_WAIT_MS, type RenderCapacity } from './render-capacity.ts';
 import { objectCreatedEvent, type ObjectCreatedEvent } from './s3-events.ts';
 import type { S3Endpoint } from './s3-emulator.ts';
 
@@ -108,6 +109,8 @@ export interface LocalPipelineOptions {
   /** Takes one action out of one task's role, as a forgotten grant would (tests: the call must fail with AccessDenied). */
   readonly withhold?: Withhold;
   readonly log?: (entry: Record<string, unknown>) => void;
+  /** Shared with the origin-request function: the tasks that render take a slot of it (render-capacity.ts). */
+  readonly renderCapacity?: RenderCapacity;
   /** Where the tables, the executions and the invalidations are kept across restarts; in memory without. */
   readonly state?: { readonly dynamodb: string; readonly executions: ExecutionJournal<Execution>; readonly invalidations: AppendLog<InvalidationChange> };
 }
@@ -201,13 +204,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       environment: { ...taskEnvironment(task, options), ...callerEnvironment(gate, localFunctionName(task), PRIMARY_REGION) },
       timeoutMs: (taskDefinition(task).timeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS) * 1000,
       memoryMb: taskDefinition(task).memoryMb ?? DEFAULT_TASK_MEMORY_MB,
+      ...(taskDefinition(task).renders && options.renderCapacity && { capacity: { slots: options.renderCapacity, waitMs: LOCAL_RENDER_WAIT_MS } }),
       log: (entry) => {
         if (!sumMetrics(entry, metrics)) options.log?.(entry);
       },
     }),
   );
   const lambdas: Record<string, LambdaHandler> = {
-    ...Object.fromEntries(NODE_TASKS.map((task, i) => [task, (event: unknown) => nodeTasks[i]!.invoke(event)])),
+    ...Object.fromEntries(NODE_TASKS.map((task, i) => [task, (event: unknown) => nodeTasks[i]!.invoke(event).catch(asStepFunctionsSees)])),
     'plan-invalidations': planner ? (event) => planner.invoke(event) : goMissing,
   };
   const faults = createFaults();
@@ -330,6 +334,16 @@ function bindTasks(
       return [state, authorized];
     }),
   );
+}
+
+/**
+ * A Lambda Invoke error as a Task state sees it: Step Functions names the Lambda
+ * service's exceptions `Lambda.<Exception>` (docs/aws-limits.md §E), which the
+ * workflows' transient retrier lists (workflows/common.ts); a function's own error keeps its name.
+ */
+function asStepFunctionsSees(error: unknown): never {
+  if (error instanceof Error && error.name === THROTTLED_ERROR) error.name = `Lambda.${THROTTLED_ERROR}`;
+  throw error;
 }
 
 /** The state machine's role, as the local gate knows it. */

@@ -22,6 +22,7 @@ import { appendLog, type AppendLog } from './append-log.ts';
 import { executionJournal } from './execution-journal.ts';
 import { keptCounters } from './kept-counters.ts';
 import { openLocalState, type LocalState, type LocalStateOptions } from './local-state.ts';
+import { RenderCapacity, type RenderSlotStats } from './render-capacity.ts';
 import { join } from 'node:path';
 
 export { PRIMARY_REGION };
@@ -80,6 +81,8 @@ export interface LocalStats {
   /** The web ACL in front of CloudFront: requests seen, blocked and counted per rule. */
   readonly waf: LocalWafStats;
   readonly pipeline: PipelineStats;
+  /** The renders the stack's functions share (render-capacity.ts): live, not kept across restarts. */
+  readonly renderSlots: RenderSlotStats;
 }
 
 /** One variant the origin handler rendered on a miss, as its "rendered on miss" log entry reports it. */
@@ -152,7 +155,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   const logEntry = options.log ?? (() => undefined);
   const edgeRenders = keptEdgeRenders(log('edge-renders'));
+  const renderCapacity = new RenderCapacity();
   const origin = await startOriginRequestFunction({
+    renderCapacity,
     region: options.edgeRegion ?? PRIMARY_REGION,
     originalsBuckets: byRegion(originalsBucket),
     variantsBucket: VARIANTS_BUCKET,
@@ -186,6 +191,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const pipeline = await startLocalPipeline({
     ...options.pipeline,
+    renderCapacity,
     uploads: emulator.endpoint(PRIMARY_REGION),
     uploadsBucket: originalsBucket(PRIMARY_REGION),
     s3Endpoints: emulator.endpoints,
@@ -251,6 +257,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         invalidationPathsSubmitted: pipelineStats.invalidations.pathsSubmitted,
         waf: { ...waf.stats(), ...wafCounts },
         pipeline: { ...pipelineStats, ...pipelineCounts },
+        renderSlots: renderCapacity.stats(),
       };
     },
     async stop() {
