@@ -185,6 +185,9 @@ export function createLocalCloudFront(options: LocalCloudFrontOptions): LocalClo
     const slash = path.indexOf('/', 1);
     const trusted = slash > 0 ? options.keyGroups?.get(path.slice(1, slash)) : undefined;
     if (!trusted) return undefined;
+    // What CloudFront checks a signature against: the URL the viewer requested, with the Host it
+    // sent. Locally that is the front door's 127.0.0.1:PORT or localhost:PORT (server.ts passes the
+    // headers as received), never the deployment's domain: sign for the URL you will request.
     const host = viewerRequest.headers.host;
     const verdict = checkSignedUrl(`${options.viewerProtocol ?? 'http'}://${typeof host === 'string' ? host : ''}${viewerRequest.url}`, trusted, new Date(), viewerRequest.ip);
     if (verdict.ok) return undefined;

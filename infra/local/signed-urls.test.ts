@@ -1,7 +1,14 @@
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
+import type { CloudFrontResultResponse } from 'aws-lambda';
 import { createSign } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { generateRsaKeyPair } from './dev-keys.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUrl } from '../../core/signing/index.ts';
+import { rawRequest } from '../../test/support/cross-site.ts';
+import { EDGE_ONLY, startTestStack, type RunningStack } from '../../test/support/local-stack.ts';
+import { createLocalCloudFront, type EdgeResponse } from './cloudfront.ts';
+import type { CloudFrontFunction } from './cloudfront-function-runtime.ts';
+import { generateLocalSigningKeys, generateRsaKeyPair, localSigningKey, type LocalSigningKeys } from './dev-keys.ts';
+import { seedSignedTenants } from './seed.ts';
 import { checkSignedUrl, fromCloudFrontBase64 } from './signed-urls.ts';
 
 const { privateKey, publicKey } = generateRsaKeyPair();
@@ -48,6 +55,45 @@ describe('Function: checkSignedUrl', () => {
     }
   });
 
+  it('binds a URL to the host it was signed for: signed for other-host.example (or another port or scheme), refused at img.example.com', () => {
+    const path = '/keyed/cat.jpg?w=640';
+    const signedFor = (origin: string, custom: boolean) =>
+      getSignedUrl({ url: `${origin}${path}`, keyPairId: KEY_ID, privateKey, dateLessThan: inAnHour, ...(custom && { dateGreaterThan: NOW }) });
+    /** The same path, query and signing params, requested at `requestedOrigin`. */
+    const at = (requestedOrigin: string, signingOrigin: string, custom: boolean) => `${requestedOrigin}${signedFor(signingOrigin, custom).slice(signingOrigin.length)}`;
+    for (const custom of [false, true]) {
+      expect(checkSignedUrl(at('https://img.example.com', 'https://img.example.com', custom), TRUSTED, NOW, IP), `custom ${custom}`).toEqual({ ok: true });
+      for (const other of ['https://other-host.example', 'https://img.example.com:8443', 'http://img.example.com', 'https://img.example.com.other-host.example']) {
+        // Canned: the rebuilt policy names the requested URL, which the signature is not for. Custom: the
+        // signature is good (the policy travels in the URL) but its Resource names the other URL.
+        const refusal = custom ? 'the policy is for another resource' : 'the signature does not match the policy';
+        expect(checkSignedUrl(at('https://img.example.com', other, custom), TRUSTED, NOW, IP), `${other} custom ${custom}`).toEqual({ ok: false, code: 'AccessDenied', message: refusal });
+      }
+    }
+  });
+
+  it('matches a custom Resource against the whole URL, scheme and host included, wildcards there too', () => {
+    const ok = (resource: string) => checkSignedUrl(withPolicy(statement(until(inAnHour), resource)), TRUSTED, NOW, IP).ok;
+    expect(ok('*://img.example.com/keyed/*')).toBe(true);
+    expect(ok('http*://img.example.com/keyed/*')).toBe(true);
+    expect(ok('https://*.example.com/keyed/*')).toBe(true);
+    expect(ok('*/keyed/cat.jpg?w=640')).toBe(true);
+    expect(ok('https://other-host.example/keyed/*')).toBe(false);
+    expect(ok('http://img.example.com/keyed/*')).toBe(false);
+    expect(ok('https://img.example.com:8443/keyed/*')).toBe(false);
+    expect(ok('https://*.other-host.example/keyed/*')).toBe(false);
+    // A path alone is not the URL: nothing requested matches it.
+    expect(ok('/keyed/cat.jpg?w=640')).toBe(false);
+  });
+
+  it('refuses a URL without scheme and host, even under a policy without Resource (which any URL matches)', () => {
+    const anyUrl = withPolicy(statement(until(inAnHour)));
+    expect(checkSignedUrl(anyUrl, TRUSTED, NOW, IP)).toEqual({ ok: true });
+    for (const hostless of [anyUrl.replace('https://img.example.com', 'https://'), anyUrl.replace('https://img.example.com', '')]) {
+      expect(checkSignedUrl(hostless, TRUSTED, NOW, IP), hostless.slice(0, 30)).toEqual({ ok: false, code: 'AccessDenied', message: 'the request names no scheme and host' });
+    }
+  });
+
   it('expires at DateLessThan: valid one second before, refused at it', () => {
     const canned = getSignedUrl({ url: URL_, keyPairId: KEY_ID, privateKey, dateLessThan: inAnHour });
     expect(checkSignedUrl(canned, TRUSTED, new Date(inAnHour.getTime() - 1000), IP)).toEqual({ ok: true });
@@ -90,5 +136,101 @@ describe('Function: checkSignedUrl', () => {
   it('decodes CloudFront base64 (- _ ~ for + = /)', () => {
     expect(fromCloudFrontBase64('~~8_').equals(Buffer.from('//8=', 'base64'))).toBe(true);
     expect(fromCloudFrontBase64(toCloudFrontBase64(Buffer.from([251, 255, 191]))).equals(Buffer.from([251, 255, 191]))).toBe(true);
+  });
+});
+
+/** A viewer function that keeps the request, and an origin that answers 200: only the signed-URL check can refuse. */
+const passThrough: CloudFrontFunction = { handler: async (event) => event.request };
+const served: CloudFrontResultResponse = { status: '200', headers: { 'cache-control': [{ key: 'Cache-Control', value: 'no-store' }] }, body: 'served' };
+
+describe('the local CloudFront: what URL a signature is checked against (the Host the front door received)', () => {
+  const PORT = 8080;
+  const PATH = '/keyed/cat.jpg?w=640';
+  const distribution = () =>
+    createLocalCloudFront({
+      viewer: passThrough,
+      originRequest: async () => served,
+      fetchFromOrigin: () => Promise.reject(new Error('the origin-request function answers every request')),
+      variantsBucketDomain: 'variants.s3.us-east-1.amazonaws.com',
+      cacheMaxBytes: 1_000_000,
+      keyGroups: new Map([['keyed', TRUSTED]]),
+    });
+  /** Signed for `origin` (the real clock: the check uses it), sent to the local CloudFront with Host `host`. */
+  function request(origin: string, host: string, custom = false, tamper = false): Promise<EdgeResponse> {
+    const signed = getSignedUrl({ url: `${origin}${PATH}`, keyPairId: KEY_ID, privateKey, dateLessThan: new Date(Date.now() + 3_600_000), ...(custom && { dateGreaterThan: new Date(Date.now() - 60_000) }) });
+    const url = signed.slice(origin.length);
+    return distribution().handle({ method: 'GET', url: tamper ? url.replace(/Signature=[^&]{4}/, 'Signature=AAAA') : url, headers: { host }, ip: IP });
+  }
+
+  it.each([
+    ['127.0.0.1', `127.0.0.1:${PORT}`],
+    ['localhost', `localhost:${PORT}`],
+  ])('serves a URL signed for http://%s:PORT at that Host, and refuses one signed for any other, with the bad-signature 403', async (_name, host) => {
+    const badSignature = await request(`http://${host}`, host, false, true);
+    expect(badSignature.status).toBe(403);
+    expect(badSignature.headers).toMatchObject({ 'content-type': 'text/xml', 'x-cache': 'Error from cloudfront' });
+    expect(badSignature.body.toString()).toBe('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>');
+
+    const elsewhere = [
+      'https://other-host.example',
+      // The deployment's domain: locally the viewer asked for 127.0.0.1 or localhost, not for it.
+      'https://img.example.com',
+      `https://${host}`,
+      `http://${host.startsWith('localhost') ? '127.0.0.1' : 'localhost'}:${PORT}`,
+      `http://${host.replace(`:${PORT}`, `:${PORT + 1}`)}`,
+    ];
+    for (const custom of [false, true]) {
+      const good = await request(`http://${host}`, host, custom);
+      expect(good.status, `custom ${custom}`).toBe(200);
+      expect(good.body.toString()).toBe('served');
+      for (const origin of elsewhere) {
+        const refused = await request(origin, host, custom);
+        expect({ status: refused.status, type: refused.headers['content-type'], body: refused.body.toString() }, `${origin} custom ${custom}`).toEqual({
+          status: 403,
+          type: 'text/xml',
+          body: badSignature.body.toString(),
+        });
+      }
+    }
+  });
+});
+
+describe('signed for the host it is requested at, over the front door (server.ts → local CloudFront)', () => {
+  let running: RunningStack;
+  let keys: LocalSigningKeys;
+  let sample: string;
+
+  beforeAll(async () => {
+    running = await startTestStack(EDGE_ONLY);
+    keys = generateLocalSigningKeys();
+    sample = (await seedSignedTenants(running.stack, keys)).keyGroup;
+  });
+  afterAll(() => running.stop());
+
+  const port = () => new URL(running.url).port;
+  /** Signed by core/signing's signUrl (what npm run sign, npm run imgedge -- sign and the printed samples use) for `origin`. */
+  const signedFor = (origin: string, policy: 'canned' | 'custom') => {
+    const key = localSigningKey(keys, keys.keyGroup.tenant)!;
+    return signUrl({ url: `${origin}/${sample}?w=256`, tenant: keys.keyGroup.tenant, ttlSeconds: 300, key: key.mode === 'key-group' ? { ...key, policy } : key });
+  };
+  const send = (signed: string, origin: string, host: string) => rawRequest(running.url, signed.slice(origin.length), { headers: { host } });
+
+  it('serves a URL signed (canned or custom) for 127.0.0.1:PORT or localhost:PORT at that Host, and refuses it at the other and when signed for other-host.example', async () => {
+    const numeric = `127.0.0.1:${port()}`;
+    const named = `localhost:${port()}`;
+    expect(`http://${numeric}`).toBe(running.url);
+    const denied = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>';
+    for (const policy of ['canned', 'custom'] as const) {
+      for (const host of [numeric, named]) expect((await send(signedFor(`http://${host}`, policy), `http://${host}`, host)).status, `${policy} ${host}`).toBe(200);
+      for (const [origin, host] of [
+        [`http://${named}`, numeric],
+        [`http://${numeric}`, named],
+        ['https://other-host.example', numeric],
+        [`https://${numeric}`, numeric],
+      ] as const) {
+        const refused = await send(signedFor(origin, policy), origin, host);
+        expect({ status: refused.status, body: refused.body }, `${policy}: signed for ${origin}, requested at ${host}`).toEqual({ status: 403, body: denied });
+      }
+    }
   });
 });

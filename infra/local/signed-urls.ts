@@ -3,18 +3,25 @@
  * cache behavior with trusted key groups before the viewer function runs.
  * Real crypto (node:crypto RSA verify over the policy), CloudFront's rules:
  *
+ *   - the URL checked is the one the viewer requested: its scheme, the Host it
+ *     sent (port included), path and query as received, less the signing params.
+ *     A signature is for one host: a URL signed for another (another of the
+ *     distribution's names, or the deployment's domain when the local front door
+ *     is reached at 127.0.0.1:PORT or localhost:PORT) or for the other scheme is refused
  *   - Key-Pair-Id names a public key of the behavior's key groups
- *   - canned policy: `Expires` + `Signature`; the policy is rebuilt from the
- *     URL (scheme, host, path and query without the signing params) and Expires
- *   - custom policy: `Policy` (the JSON itself) + `Signature`; Resource may use
- *     `*` and `?` wildcards; DateLessThan, optional DateGreaterThan, optional
+ *   - canned policy: `Expires` + `Signature`; the policy is rebuilt from that
+ *     URL and Expires, so the signature covers scheme, host, path and query
+ *   - custom policy: `Policy` (the JSON itself) + `Signature`; Resource, matched
+ *     against that whole URL, may use `*` and `?` wildcards anywhere (scheme and
+ *     host included); DateLessThan, optional DateGreaterThan, optional
  *     IpAddress (AWS:SourceIp, a CIDR)
  *   - Signature is RSA-SHA1 over the policy's bytes (RSA-SHA256 with
  *     Hash-Algorithm=SHA256), both in CloudFront's base64: + = / become - _ ~
  *   - anything missing, unknown, malformed, forged, expired or not yet valid: 403
  *
  * private-content-creating-signed-url-canned-policy.md and -custom-policy.md
- * in the CloudFront developer guide; the signer is @aws-sdk/cloudfront-signer.
+ * in the CloudFront developer guide (docs/aws-limits.md §C, "Signed URL: …" rows);
+ * the signer is @aws-sdk/cloudfront-signer.
  */
 import { BlockList, isIPv4 } from 'node:net';
 import { createPublicKey, createVerify, type KeyObject } from 'node:crypto';
@@ -45,9 +52,13 @@ interface CustomPolicy {
   }>;
 }
 
+/** `http(s)://` and a host (a port may follow), then the path: what a viewer's URL always has. */
+const ABSOLUTE_URL = /^https?:\/\/[^/?#\s]+\//;
+
 /**
  * Checks one request against the behavior's trusted keys. `url` is the full
- * viewer URL as received (`https://host/path?query`), `clientIp` the viewer's address.
+ * viewer URL as received (`https://host/path?query`, the host from the Host header),
+ * `clientIp` the viewer's address.
  */
 export function checkSignedUrl(url: string, trusted: readonly TrustedPublicKey[], now: Date, clientIp: string): SignedUrlVerdict {
   const q = url.indexOf('?');
@@ -78,6 +89,8 @@ export function checkSignedUrl(url: string, trusted: readonly TrustedPublicKey[]
   if (!Object.hasOwn(HASHES, algorithm)) return denied('unknown Hash-Algorithm');
   const hash = HASHES[algorithm] as string;
 
+  // Not a URL a viewer requested (no Host reached the call site): refused rather than matched against a policy.
+  if (!ABSOLUTE_URL.test(base)) return denied('the request names no scheme and host');
   const resource = own.length > 0 ? `${base}?${own.join('&')}` : base;
   let policy: string;
   if (expires !== undefined) {
