@@ -57,6 +57,8 @@ export interface LocalStackOptions {
   >;
   /** Where the stack keeps its state across restarts (./local-state.ts); by default a temporary directory, deleted on stop. */
   readonly state?: LocalStateOptions;
+  /** Renders at once (LOCAL_RENDER_SLOTS by default; the bench compares it with more). */
+  readonly renderSlots?: number;
 }
 
 export interface LocalStats {
@@ -155,7 +157,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   const logEntry = options.log ?? (() => undefined);
   const edgeRenders = keptEdgeRenders(log('edge-renders'));
-  const renderCapacity = new RenderCapacity();
+  const renderCapacity = new RenderCapacity(options.renderSlots);
   const origin = await startOriginRequestFunction({
     renderCapacity,
     region: options.edgeRegion ?? PRIMARY_REGION,

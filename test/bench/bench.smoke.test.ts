@@ -35,6 +35,7 @@ const BEHAVIOUR: Record<number, (tables: BenchTable[]) => void> = {
     expect(column(load!, 'errors').every((errors) => errors === 0)).toBe(true);
     expect(uploads!.rows).toHaveLength(2);
   },
+  7: ([heavy]) => expect(column(heavy!, 'answers').every((answers) => /^(\d+×(200|503) ?)+$/.test(String(answers)))).toBe(true),
 };
 
 describe('npm run bench -- --quick', () => {
