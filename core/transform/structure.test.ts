@@ -32,6 +32,14 @@ describe('countJpegScans', () => {
     expect(countJpegScans(withThumbnail, UNBOUNDED)).toBe(1);
   });
 
+  it('counts on past stray bytes and 0xFF00 between segments, as libjpeg skips them', () => {
+    const bomb = scanBombJpeg(64, 64, 379);
+    const dqtEnd = 2 + 4 + 65; // SOI, then the DQT segment: marker, length, 65 bytes of table
+    const strayed = (stray: number[]) => Buffer.concat([bomb.subarray(0, dqtEnd), Buffer.from(stray), bomb.subarray(dqtEnd)]);
+    expect(countJpegScans(strayed([0x00]), UNBOUNDED)).toBe(379);
+    expect(countJpegScans(strayed([0xff, 0x00, 0x7f, 0x00]), UNBOUNDED)).toBe(379);
+  });
+
   it('ends the count where a file is cut short', () => {
     const bomb = scanBombJpeg(64, 64, 50);
     expect(countJpegScans(bomb.subarray(0, bomb.length / 2), UNBOUNDED)).toBeLessThan(50);
@@ -49,10 +57,40 @@ describe('countGifFrames', () => {
   });
 });
 
+/** A tiffPages file rewritten big-endian ("MM"): header, every IFD's count, entries and next offset. */
+function bigEndian(little: Buffer): Buffer {
+  const big = Buffer.from(little);
+  big.write('MM', 0, 'latin1');
+  big.writeUInt16BE(42, 2);
+  big.writeUInt32BE(little.readUInt32LE(4), 4);
+  for (let at = little.readUInt32LE(4); at !== 0; ) {
+    const entries = little.readUInt16LE(at);
+    big.writeUInt16BE(entries, at);
+    for (let i = 0; i < entries; i++) {
+      const entry = at + 2 + i * 12;
+      big.writeUInt16BE(little.readUInt16LE(entry), entry);
+      const type = little.readUInt16LE(entry + 2);
+      big.writeUInt16BE(type, entry + 2);
+      big.writeUInt32BE(little.readUInt32LE(entry + 4), entry + 4);
+      if (type === 3) big.writeUInt32BE(little.readUInt16LE(entry + 8) * 0x10000, entry + 8);
+      else big.writeUInt32BE(little.readUInt32LE(entry + 8), entry + 8);
+    }
+    const next = at + 2 + entries * 12;
+    big.writeUInt32BE(little.readUInt32LE(next), next);
+    at = little.readUInt32LE(next);
+  }
+  return big;
+}
+
 describe('countTiffDirectories', () => {
-  it('counts every page of a TIFF', () => {
+  it('counts every page of a TIFF, little- and big-endian', async () => {
     expect(countTiffDirectories(tiffPages(1), UNBOUNDED)).toBe(1);
     expect(countTiffDirectories(tiffPages(1000), UNBOUNDED)).toBe(1000);
+    const pages = Array.from({ length: 3 }, () => grey(8, 8).raw().toBuffer());
+    const multipage = await sharp(Buffer.concat(await Promise.all(pages)), { raw: { width: 8, height: 24, channels: 3, pageHeight: 8 } }).tiff().toBuffer();
+    expect(multipage[0]).toBe(0x49);
+    expect(countTiffDirectories(multipage, UNBOUNDED)).toBe(3);
+    expect(countTiffDirectories(bigEndian(tiffPages(4)), UNBOUNDED)).toBe(4);
   });
 
   it('stops counting at `stop`, also around a chain that loops', () => {

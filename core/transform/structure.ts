@@ -31,16 +31,26 @@ const isStandalone = (marker: number) => marker === 0x01 || (marker >= 0xd0 && m
  * Start-of-scan markers up to the first EOI, at most `stop` (ITU-T T.81 §B.1.1):
  * marker segments carry their length; after an SOS header the entropy-coded data
  * runs to the next marker, where 0xFF is only ever followed by 0x00 (stuffing)
- * or a restart marker. A file cut short just ends the count: the decoder judges it.
+ * or a restart marker. Bytes where a marker should be are skipped up to the next
+ * 0xFF, and 0xFF00 there is no marker, as libjpeg's marker reader skips both with
+ * a warning (which FAIL_ON lets through). A file cut short just ends the count.
  */
 export function countJpegScans(jpeg: Buffer, stop: number): number {
   let scans = 0;
   let at = 2;
   while (at + 1 < jpeg.length && scans < stop) {
-    if (jpeg[at] !== 0xff) return scans;
+    if (jpeg[at] !== 0xff) {
+      at = jpeg.indexOf(0xff, at);
+      if (at < 0) return scans;
+      continue;
+    }
     const marker = jpeg[at + 1]!;
     if (marker === 0xff) {
       at++; // fill byte
+      continue;
+    }
+    if (marker === 0x00) {
+      at += 2;
       continue;
     }
     if (marker === 0xd9) return scans;

@@ -194,7 +194,8 @@ function uriToKey(uri: string): string {
   }
 }
 
-function originRole(request: CloudFrontRequest): OriginRole {
+/** Which origin of the group CloudFront is asking: the variants bucket, or the render origin (a miss there). */
+export function originRole(request: CloudFrontRequest): OriginRole {
   const value = request.origin?.s3?.customHeaders[ORIGIN_ROLE_HEADER]?.[0]?.value;
   return value === 'render' ? 'render' : 'variants';
 }

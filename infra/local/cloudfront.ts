@@ -189,7 +189,9 @@ export function createLocalCloudFront(options: LocalCloudFrontOptions): LocalClo
     // sent. Locally that is the front door's 127.0.0.1:PORT or localhost:PORT (server.ts passes the
     // headers as received), never the deployment's domain: sign for the URL you will request.
     const host = viewerRequest.headers.host;
-    const verdict = checkSignedUrl(`${options.viewerProtocol ?? 'http'}://${typeof host === 'string' ? host : ''}${viewerRequest.url}`, trusted, new Date(), viewerRequest.ip);
+    // Only a host[:port]: a Host with a path in it would move a wildcard Resource's scope.
+    const signedFor = typeof host === 'string' && HOST_HEADER.test(host) ? host : '';
+    const verdict = checkSignedUrl(`${options.viewerProtocol ?? 'http'}://${signedFor}${viewerRequest.url}`, trusted, new Date(), viewerRequest.ip);
     if (verdict.ok) return undefined;
     const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${verdict.code}</Code><Message>${verdict.code === 'MissingKey' ? verdict.message : 'Access denied'}</Message></Error>`;
     return { status: 403, headers: { 'content-type': 'text/xml', 'x-cache': 'Error from cloudfront' }, body: Buffer.from(body) };
@@ -354,6 +356,9 @@ function within<T>(work: Promise<T>, ms: number): Promise<Outcome<T>> {
     ).finally(() => clearTimeout(timer));
   });
 }
+
+/** A Host header's value: a name or IPv4 address, or a bracketed IPv6 one, and an optional port (RFC 9110 §7.2). */
+const HOST_HEADER = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
 /** The origin did not answer in time (504) or at all (502): both failover statuses. */
 function originFailed(reason: 'timeout' | 'error'): EdgeResponse {

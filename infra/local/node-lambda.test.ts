@@ -125,9 +125,13 @@ describe('a Node function in worker threads', () => {
     await vi.waitFor(() => expect(slots.stats().inUse).toBe(1));
     const waiting = other.invoke({ n: 2 });
     expect(await outcome(impatient.invoke({ n: 3 }))).toEqual({ name: THROTTLED_ERROR, message: 'impatient: Rate Exceeded.' });
+    // An invocation that does not render takes no slot: it runs while every slot is held.
+    const rewriter = start({ functionName: 'rewriter', capacity: { slots, waitMs: 0, applies: (event) => (event as { render?: boolean }).render === true } });
+    expect(await rewriter.invoke({ n: 4 })).toEqual({ ok: 4 });
+    expect(await outcome(rewriter.invoke({ n: 5, render: true }))).toMatchObject({ name: THROTTLED_ERROR });
     // The hanging invocation times out (2 s), frees the slot, and the waiting one runs.
     expect(await hanging).toMatchObject({ name: 'Sandbox.Timedout' });
     expect(await waiting).toEqual({ ok: 2 });
-    expect(slots.stats()).toMatchObject({ inUse: 0, peak: 1, throttled: 1 });
+    await vi.waitFor(() => expect(slots.stats()).toMatchObject({ inUse: 0, peak: 1, throttled: 2 }));
   }, 60_000);
 });

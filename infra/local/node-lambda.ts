@@ -52,11 +52,21 @@ export interface NodeLambdaOptions {
    * capacity (render-capacity.ts), waiting at most `waitMs`, then fails throttled
    * (THROTTLED_ERROR) without running, as Lambda refuses an invocation past its concurrency.
    */
-  readonly capacity?: { readonly slots: RenderCapacity; readonly waitMs: number };
+  readonly capacity?: {
+    readonly slots: RenderCapacity;
+    readonly waitMs: number;
+    /** Which invocations render (the origin-request function's render-role ones); all by default. */
+    readonly applies?: (event: unknown) => boolean;
+  };
 }
 
 /** Lambda's error for an invocation it throttled (the Invoke API's TooManyRequestsException, HTTP 429). */
 export const THROTTLED_ERROR = 'TooManyRequestsException';
+
+/** An invocation the capacity refused: never ran. A class, so a function's own error of that name is not taken for it. */
+export class Throttled extends Error {
+  override name: string = THROTTLED_ERROR;
+}
 
 export interface NodeLambda {
   invoke(event: unknown): Promise<unknown>;
@@ -70,6 +80,8 @@ interface Environment {
   dead: boolean;
   /** Fails the invocation it is running, if any. */
   fail?: (error: Error) => void;
+  /** Its termination, once discarded: settles only when the work its thread was doing has stopped. */
+  ending?: Promise<unknown>;
 }
 
 /** A log line as an entry: structured (JSON) lines parsed, others as `{ message }`. */
@@ -162,6 +174,7 @@ export function startNodeLambda(options: NodeLambdaOptions): NodeLambda {
       // that would find every slot still taken and sleep with nobody left to wake it.
       all.delete(environment);
       const termination = environment.worker.terminate().catch(() => undefined);
+      environment.ending = termination;
       ending.add(termination);
       void termination.finally(() => ending.delete(termination));
     }
@@ -202,19 +215,28 @@ export function startNodeLambda(options: NodeLambdaOptions): NodeLambda {
     });
   }
 
-  async function throttled<T>(invocation: () => Promise<T>): Promise<T> {
-    if (!options.capacity) return invocation();
-    const release = await options.capacity.slots.acquire(options.capacity.waitMs);
-    if (!release) throw namedError(THROTTLED_ERROR, `${options.functionName}: Rate Exceeded.`);
-    try {
-      return await invocation();
-    } finally {
-      release();
-    }
+  /** A render slot for the invocation (or none needed), or Throttled once the wait is over. */
+  async function renderSlot(event: unknown): Promise<(() => void) | undefined> {
+    const capacity = options.capacity;
+    if (!capacity || (capacity.applies && !capacity.applies(event))) return undefined;
+    const release = await capacity.slots.acquire(capacity.waitMs);
+    if (!release) throw new Throttled(`${options.functionName}: Rate Exceeded.`);
+    return release;
   }
 
   return {
-    invoke: (event) => throttled(async () => run(await acquire(), event)),
+    async invoke(event) {
+      const slot = await renderSlot(event);
+      let environment: Environment | undefined;
+      try {
+        environment = await acquire();
+        return await run(environment, event);
+      } finally {
+        // A discarded worker's native work (a render past its deadline) runs on until its thread
+        // stops: the slot is free only then, or the slots would not bound what runs.
+        if (slot) void (environment?.ending ?? Promise.resolve()).finally(slot);
+      }
+    },
     async close() {
       closed = true;
       for (const resume of waiting.splice(0)) resume();

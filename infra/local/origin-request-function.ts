@@ -10,7 +10,7 @@ import { type AccessTargets, policyDocument } from '../../core/deployment/index.
 import type { OriginalsRegion } from '../../core/index.ts';
 import type { EdgeConfig } from '../../edge/origin/edge-config.ts';
 import { ORIGIN_REQUEST_ACCESS, ORIGIN_REQUEST_MEMORY_MB, ORIGIN_REQUEST_TIMEOUT_SECONDS } from '../../edge/origin/function.ts';
-import type { OriginRequestHandler } from '../../edge/origin/origin-request.ts';
+import { originRole, type OriginRequestHandler } from '../../edge/origin/origin-request.ts';
 import { localBundles, localOriginRequestBundle } from './bundles.ts';
 import { callerEnvironment, type Denial, startIamGate, withholding } from './iam-gate.ts';
 import { LOCAL_ACCOUNT, PRIMARY_REGION } from './local-aws.ts';
@@ -64,7 +64,8 @@ export async function startOriginRequestFunction(options: OriginRequestFunctionO
     environment: callerEnvironment(gate, ORIGIN_REQUEST_ROLE, options.region),
     timeoutMs: ORIGIN_REQUEST_TIMEOUT_SECONDS * 1000,
     memoryMb: ORIGIN_REQUEST_MEMORY_MB,
-    ...(options.renderCapacity && { capacity: { slots: options.renderCapacity, waitMs: LOCAL_RENDER_WAIT_MS } }),
+    // Only a miss at the render origin renders; the variants origin's call is a URI rewrite.
+    ...(options.renderCapacity && { capacity: { slots: options.renderCapacity, waitMs: LOCAL_RENDER_WAIT_MS, applies: asksRenderOrigin } }),
     log: options.log,
   });
   return {
@@ -77,3 +78,7 @@ export async function startOriginRequestFunction(options: OriginRequestFunctionO
   };
 }
 
+function asksRenderOrigin(event: unknown): boolean {
+  const request = (event as CloudFrontRequestEvent).Records[0]?.cf.request;
+  return request !== undefined && originRole(request) === 'render';
+}

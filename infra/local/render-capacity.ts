@@ -68,7 +68,8 @@ export class RenderCapacity {
         resolve(granted ? this.granted() : undefined);
       };
       const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
         this.throttled++;
         waiter(false);
       }, waitMs);

@@ -193,6 +193,14 @@ describe('the local CloudFront: what URL a signature is checked against (the Hos
       }
     }
   });
+
+  it('takes a Host that is not host[:port] for no host: a path in it cannot widen a wildcard Resource', async () => {
+    const policy = JSON.stringify({ Statement: [{ Resource: `http://127.0.0.1:${PORT}/keyed/private/*`, Condition: { DateLessThan: { 'AWS:EpochTime': Math.floor(Date.now() / 1000) + 3600 } } }] });
+    const signed = new URL(getSignedUrl({ url: `http://127.0.0.1:${PORT}/keyed/private/cat.jpg`, keyPairId: KEY_ID, privateKey, policy }));
+    const ask = (host: string, path: string) => distribution().handle({ method: 'GET', url: `${path}${signed.search}`, headers: { host }, ip: IP });
+    expect((await ask(`127.0.0.1:${PORT}`, '/keyed/private/cat.jpg')).status).toBe(200);
+    expect((await ask(`127.0.0.1:${PORT}/keyed/private`, '/keyed/other/secret.jpg')).status).toBe(403);
+  });
 });
 
 describe('signed for the host it is requested at, over the front door (server.ts → local CloudFront)', () => {

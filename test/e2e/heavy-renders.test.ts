@@ -32,12 +32,14 @@ describe('a burst of heavy renders', () => {
     const statuses = answers.map(({ response }) => response.status);
     expect(statuses.every((status) => status === 200 || status === 503)).toBe(true);
     for (const { response } of answers.filter(({ response }) => response.status === 503)) {
-      expect(response.headers.get('cache-control') ?? 'no-store').toMatch(/no-store|no-cache/);
-      await response.arrayBuffer();
+      // The origin handler's own 503 (a render past its deadline), or CloudFront's for a throttled function.
+      const own = response.headers.get('retry-after') !== null;
+      if (own) expect(response.headers.get('cache-control')).toBe('no-store');
+      else expect(await response.text()).toContain('The Lambda function associated with the CloudFront distribution');
     }
     const slots = running.stack.stats().renderSlots;
     expect(slots.peak).toBe(LOCAL_RENDER_SLOTS);
-    expect(slots.throttled).toBe(statuses.filter((status) => status === 503).length);
+    expect(slots.throttled).toBeLessThanOrEqual(statuses.filter((status) => status === 503).length);
 
     const refused = answers.filter(({ response }) => response.status !== 200).map(({ url }) => url);
     await vi.waitFor(
