@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
-import { MAX_QUEUE_ID_LENGTH } from '../shared/invalidation-queue.ts';
+import { InvalidationQueue, MAX_QUEUE_ID_LENGTH } from '../shared/invalidation-queue.ts';
 import { createClaimInvalidationBatchTask } from './task.ts';
 
 const local = useLocalDynamo();
@@ -40,5 +43,12 @@ describe('claim-invalidation-batch', () => {
     await expect(handler({ batchId: 'inv-1', items: [], executionName: 'e' })).rejects.toMatchObject({ name: 'TaskInputInvalid' });
     await expect(handler({ batchId: 'i'.repeat(MAX_QUEUE_ID_LENGTH + 1), items, executionName: 'e' })).rejects.toMatchObject({ name: 'TaskInputInvalid' });
     expect(await queue.claimedBatches()).toEqual([]);
+  });
+
+  it('fails with StoreUnavailable (retried) while the queue table is throttled', async () => {
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+    mockClient(dynamo).rejects(new ProvisionedThroughputExceededException({ message: 'throttled', $metadata: {} }));
+    const handler = createClaimInvalidationBatchTask({ queue: new InvalidationQueue(dynamo, 'queue') })((await local.runtime()).runtime);
+    await expect(handler({ batchId: 'inv-1', items, executionName: 'e' })).rejects.toMatchObject({ name: 'StoreUnavailable' });
   });
 });

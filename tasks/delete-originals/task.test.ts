@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBClient, ThrottlingException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { byRegion, StoreUnavailable } from '../../core/index.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
 import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
@@ -61,5 +63,13 @@ describe('delete-originals', () => {
     const { originals, handler } = await setup({ replicatedTo: ['us-east-1'], recorded: true });
     await expect(handler({ ...input, tenant: 'other', executionName: 'e' })).rejects.toMatchObject({ name: 'TaskInputInvalid' });
     expect(originals['us-east-1'].calls).toEqual([]);
+  });
+
+  it('fails with StoreUnavailable (retried) while the originals table is throttled', async () => {
+    const { originals } = await setup({ replicatedTo: ['us-east-1'], recorded: false });
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+    mockClient(dynamo).rejects(new ThrottlingException({ message: 'throttled', $metadata: {} }));
+    const handler = createDeleteOriginalsTask({ originals, dynamo, originalsTable: 'originals' })((await local.runtime()).runtime);
+    await expect(handler({ ...input, executionName: 'e' })).rejects.toMatchObject({ name: 'StoreUnavailable' });
   });
 });

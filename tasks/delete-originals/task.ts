@@ -36,6 +36,7 @@ export function createDeleteOriginalsTask({ originals, dynamo, originalsTable }:
       );
       // An original that never made it into the table (validation pending or failed) has no item to mark.
       await writeIf(
+        originalsTable,
         dynamo.send(
           new UpdateCommand({
             TableName: originalsTable,

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBClient, ThrottlingException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
-import { MAX_QUEUED_PATH_BYTES } from '../shared/invalidation-queue.ts';
+import { InvalidationQueue, MAX_QUEUED_PATH_BYTES } from '../shared/invalidation-queue.ts';
 import { createEnqueueInvalidationTask } from './task.ts';
 
 const local = useLocalDynamo();
@@ -53,5 +56,12 @@ describe('enqueue-invalidation', () => {
     await expect(handler({ paths: [PATHS[0], `${longest}x`], requestId: 'r', executionName: 'e' })).rejects.toMatchObject({ name: 'TaskInputInvalid' });
     expect(await queue.drain()).toEqual([]);
     expect(await handler({ paths: [longest], requestId: 'r2', executionName: 'e' })).toEqual({ enqueued: 1, alreadyQueued: 0 });
+  });
+
+  it('fails with StoreUnavailable (retried) while the queue table is throttled', async () => {
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+    mockClient(dynamo).rejects(new ThrottlingException({ message: 'throttled', $metadata: {} }));
+    const handler = createEnqueueInvalidationTask({ queue: new InvalidationQueue(dynamo, 'queue') })((await local.runtime()).runtime);
+    await expect(handler({ paths: PATHS, requestId: 'takedown-1', executionName: 'e' })).rejects.toMatchObject({ name: 'StoreUnavailable' });
   });
 });

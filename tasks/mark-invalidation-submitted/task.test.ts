@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
-import { MAX_QUEUE_ID_LENGTH } from '../shared/invalidation-queue.ts';
+import { InvalidationQueue, MAX_QUEUE_ID_LENGTH } from '../shared/invalidation-queue.ts';
 import { createMarkInvalidationSubmittedTask } from './task.ts';
 
 const local = useLocalDynamo();
@@ -44,5 +47,12 @@ describe('mark-invalidation-submitted', () => {
     const long = { ...input, invalidationId: 'I'.repeat(MAX_QUEUE_ID_LENGTH + 1), executionName: 'e' };
     await expect(task(runtime)(long)).rejects.toMatchObject({ name: 'TaskInputInvalid' });
     expect(await queue.submittedInvalidations()).toEqual([]);
+  });
+
+  it('fails with StoreUnavailable (retried) while the queue table is throttled', async () => {
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+    mockClient(dynamo).rejects(new ProvisionedThroughputExceededException({ message: 'throttled', $metadata: {} }));
+    const handler = createMarkInvalidationSubmittedTask({ queue: new InvalidationQueue(dynamo, 'queue') })((await local.runtime()).runtime);
+    await expect(handler({ ...input, executionName: 'e' })).rejects.toMatchObject({ name: 'StoreUnavailable' });
   });
 });

@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBClient, RequestLimitExceeded } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { InvalidationQueue } from '../shared/invalidation-queue.ts';
 import type { InvalidationStatus } from '../shared/invalidation-status.ts';
 import { useLocalDynamo } from '../../test/support/tasks.ts';
 import { createReadInvalidationQueueTask } from './task.ts';
@@ -63,5 +67,13 @@ describe('read-invalidation-queue', () => {
     const { runtime } = await local.runtime();
     const handler = createReadInvalidationQueueTask({ queue: await local.queue(), invalidations: cloudfront().invalidations })(runtime);
     expect(await handler({ executionName: 'flush' })).toEqual({ pending: [], claimed: [], inFlight: { paths: 0, wildcards: 0 } });
+  });
+
+  it('fails with StoreUnavailable (retried) while the queue table is throttled', async () => {
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+    mockClient(dynamo).rejects(new RequestLimitExceeded({ message: 'throttled', $metadata: {} }));
+    const { runtime } = await local.runtime();
+    const handler = createReadInvalidationQueueTask({ queue: new InvalidationQueue(dynamo, 'queue'), invalidations: cloudfront().invalidations })(runtime);
+    await expect(handler({ executionName: 'flush' })).rejects.toMatchObject({ name: 'StoreUnavailable' });
   });
 });

@@ -16,7 +16,7 @@ import { FRESHNESS_WINDOW_SECONDS, StoreUnavailable } from '../../core/index.ts'
 import { GetCommand, PutCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { SourceFormat } from '../../core/transform/index.ts';
-import { writeIf } from '../shared/conditional-write.ts';
+import { dynamoCall, writeIf } from '../shared/conditional-write.ts';
 
 /** Hex digits a sequencer is padded to: S3 sequencers of one key compare as strings once left-padded to one width. */
 const SEQUENCER_WIDTH = 64;
@@ -81,10 +81,9 @@ export async function putOriginal(table: OriginalsTable, item: Omit<OriginalItem
     }
     if (current && (current.sequencer >= item.sequencer || (current.etag === item.etag && current.status === 'accepted'))) return { written: false };
     const written = await writeIf(
+      table.name,
       table.client.send(new PutCommand({ TableName: table.name, Item: { ...item, replaced: current !== undefined }, ...unchangedSince(current) })),
-    ).catch((err: unknown) => {
-      throw new StoreUnavailable(`table ${table.name} unavailable`, { cause: err });
-    });
+    );
     if (written) return { written: true, replaced: current !== undefined };
   }
   throw new StoreUnavailable(`table ${table.name}: ${item.key} changed under each of ${MAX_PUT_ORIGINAL_ATTEMPTS} writes`);
@@ -103,9 +102,7 @@ function unchangedSince(read: OriginalItem | undefined): Pick<PutCommandInput, '
 }
 
 async function getOriginal(table: OriginalsTable, key: string): Promise<OriginalItem | undefined> {
-  const out = await table.client.send(new GetCommand({ TableName: table.name, Key: { key }, ConsistentRead: true })).catch((err: unknown) => {
-    throw new StoreUnavailable(`table ${table.name} unavailable`, { cause: err });
-  });
+  const out = await dynamoCall(table.name, table.client.send(new GetCommand({ TableName: table.name, Key: { key }, ConsistentRead: true })));
   return out.Item as OriginalItem | undefined;
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, DynamoDBServiceException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
 import { MAX_PUT_ORIGINAL_ATTEMPTS, REPLAY_WINDOW_SECONDS, type OriginalsTable } from './originals-table.ts';
@@ -170,12 +170,15 @@ describe('record-original: the DynamoDB calls', () => {
     expect(mocked.commandCalls(PutCommand)).toHaveLength(MAX_PUT_ORIGINAL_ATTEMPTS);
   });
 
-  it('reads any other failure as a transient outage', async () => {
+  it('reads a broken connection or a throttle as a transient outage, and a ValidationException as our bug, not retried', async () => {
     mocked.on(GetCommand).resolves({});
-    mocked.on(PutCommand).rejects(new Error('socket hang up'));
+    mocked.on(PutCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
     await expect(record()).rejects.toMatchObject({ name: 'StoreUnavailable' });
     mocked.reset();
-    mocked.on(GetCommand).rejects(new Error('socket hang up'));
+    mocked.on(GetCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throttled', $metadata: {} }));
     await expect(record()).rejects.toMatchObject({ name: 'StoreUnavailable' });
+    mocked.reset();
+    mocked.on(GetCommand).rejects(new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', $metadata: {}, message: 'invalid key' }));
+    await expect(record()).rejects.toMatchObject({ name: 'ValidationException' });
   });
 });

@@ -14,7 +14,7 @@ import { StoreUnavailable } from '../../core/index.ts';
 import type { CreateTableCommandInput, TimeToLiveSpecification } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { writeIf } from './conditional-write.ts';
+import { dynamoCall, writeIf } from './conditional-write.ts';
 import { dynamoClient, requireEnv, TASK_ENV } from './environment.ts';
 
 /** One drain hands the planner at most this many pending paths… */
@@ -245,6 +245,7 @@ export class InvalidationQueue {
       };
       // Every write moves `version` on, so "unchanged since read" is one condition on it.
       const written = await writeIf(
+        this.tableName,
         this.dynamo.send(
           new PutCommand({
             TableName: this.tableName,
@@ -345,19 +346,25 @@ export class InvalidationQueue {
   }
 
   private async get(path: string): Promise<QueueItem | undefined> {
-    const out = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { path }, ConsistentRead: true }));
+    const out = await dynamoCall(this.tableName, this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { path }, ConsistentRead: true })));
     return out.Item as QueueItem | undefined;
   }
 
   private async hasMarker(path: string, request: string, nowSeconds: number): Promise<boolean> {
-    const out = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { path: markerKey(path, request) }, ConsistentRead: true }));
+    const out = await dynamoCall(
+      this.tableName,
+      this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { path: markerKey(path, request) }, ConsistentRead: true })),
+    );
     const marker = out.Item as { expiresAt?: number } | undefined;
     return marker !== undefined && !isExpired(marker, nowSeconds);
   }
 
   /** Unconditional: writing one twice (two racing enqueues forgetting the same request) writes the same item. */
   private async putMarker(path: string, request: string, expiresAt: number): Promise<void> {
-    await this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: { path: markerKey(path, request), [INVALIDATION_QUEUE_KEYS.timeToLive]: expiresAt } }));
+    await dynamoCall(
+      this.tableName,
+      this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: { path: markerKey(path, request), [INVALIDATION_QUEUE_KEYS.timeToLive]: expiresAt } })),
+    );
   }
 
   private update(
@@ -366,7 +373,7 @@ export class InvalidationQueue {
   ): Promise<boolean> {
     const used = `${expression.ConditionExpression} ${expression.UpdateExpression}`;
     const names = Object.fromEntries(Object.entries(NAMES).filter(([name]) => used.includes(name)));
-    return writeIf(this.dynamo.send(new UpdateCommand({ TableName: this.tableName, Key: { path }, ExpressionAttributeNames: names, ...expression })));
+    return writeIf(this.tableName, this.dynamo.send(new UpdateCommand({ TableName: this.tableName, Key: { path }, ExpressionAttributeNames: names, ...expression })));
   }
 
   private async countWrites<T>(items: readonly T[], write: (item: T) => Promise<boolean>): Promise<number> {
@@ -383,15 +390,18 @@ export class InvalidationQueue {
     const nowSeconds = epochSeconds(this.now());
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: statusIndex.indexName,
-          KeyConditionExpression: '#status = :status',
-          ExpressionAttributeNames: { '#status': statusIndex.partitionKey },
-          ExpressionAttributeValues: { ':status': status },
-          ExclusiveStartKey: start,
-        }),
+      const page = await dynamoCall(
+        this.tableName,
+        this.dynamo.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: statusIndex.indexName,
+            KeyConditionExpression: '#status = :status',
+            ExpressionAttributeNames: { '#status': statusIndex.partitionKey },
+            ExpressionAttributeValues: { ':status': status },
+            ExclusiveStartKey: start,
+          }),
+        ),
       );
       for (const item of (page.Items ?? []) as QueueItem[]) if (!isExpired(item, nowSeconds)) yield item;
       start = page.LastEvaluatedKey;

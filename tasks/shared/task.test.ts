@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
 import { z } from 'zod';
+import { DynamoDBClient, DynamoDBServiceException, PutItemCommand, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { startLocalDynamo, type LocalDynamo } from '../../infra/local/dynamodb-emulator.ts';
@@ -62,6 +65,18 @@ describe('defineTask', () => {
     await expect(handler({ n: 5, executionName: 'e' })).rejects.toThrow('transient');
     await expect(handler({ n: 5, executionName: 'e' })).resolves.toEqual({ doubled: 10 });
     expect(calls).toEqual([5, 5]);
+  });
+
+  it('fails with StoreUnavailable (retried) while the idempotency table is throttled, and as Powertools says on any other of its failures', async () => {
+    const client = new DynamoDBClient({ region: 'us-east-1' });
+    const idempotency = mockClient(client);
+    const { task, calls } = countingTask();
+    const handler = task({ ...(await runtime()), persistence: new DynamoDBPersistenceLayer({ tableName: 'idempotency', awsSdkV3Client: client }) });
+    idempotency.on(PutItemCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throttled', $metadata: {} }));
+    await expect(handler({ n: 1, executionName: 'e' })).rejects.toMatchObject({ name: 'StoreUnavailable', message: expect.stringContaining('double: ') });
+    idempotency.on(PutItemCommand).rejects(new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', $metadata: {}, message: 'invalid key' }));
+    await expect(handler({ n: 1, executionName: 'e' })).rejects.toMatchObject({ name: 'IdempotencyPersistenceLayerError' });
+    expect(calls).toEqual([]);
   });
 
   it('refuses input that does not match the schema, naming the task', async () => {

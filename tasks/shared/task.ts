@@ -1,9 +1,11 @@
 import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyConfig, IdempotencyPersistenceLayerError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { z } from 'zod';
+import { StoreUnavailable } from '../../core/index.ts';
+import { isDynamoUnavailable } from './conditional-write.ts';
 import { TaskInputInvalid } from './errors.ts';
 
 export { MetricUnit };
@@ -59,6 +61,12 @@ export interface TaskSpec<I extends z.ZodType, O> {
 
 export type TaskHandler<O> = (event: unknown, context?: Partial<Context>) => Promise<O>;
 
+/** Powertools wraps a failed call to the idempotency table: one that may succeed later is StoreUnavailable, as for every table. */
+function named(task: string, error: unknown): unknown {
+  if (error instanceof IdempotencyPersistenceLayerError && isDynamoUnavailable(error.cause)) return new StoreUnavailable(`${task}: ${error.message}`, { cause: error });
+  return error;
+}
+
 /**
  * Wraps a task's work in the Powertools it needs: input validated at the door,
  * the execution name as correlation id, metrics flushed as EMF after every call,
@@ -94,7 +102,7 @@ export function defineTask<I extends z.ZodType, O>(spec: TaskSpec<I, O>) {
         return await once({ key, input });
       } catch (error) {
         logger.error('task failed', error as Error);
-        throw error;
+        throw named(spec.name, error);
       } finally {
         // Publishing nothing would only log a warning per call.
         if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();

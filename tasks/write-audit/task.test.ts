@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
 import { createWriteAuditTask } from './task.ts';
 
@@ -48,5 +50,16 @@ describe('write-audit', () => {
     });
     expect(await records()).toEqual([{ ...input, recordedAt: '2026-01-01T00:00:01.000Z' }]);
     expect(late.metric('TakedownsCompleted')).toBe(0);
+  });
+
+  it('fails with StoreUnavailable (retried) while its table is throttled, on the write and on the read of a redrive', async () => {
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+    const mocked = mockClient(dynamo);
+    const handler = createWriteAuditTask({ dynamo, auditTable: 'audit' })((await local.runtime()).runtime);
+    const throttled = new ProvisionedThroughputExceededException({ message: 'throttled', $metadata: {} });
+    mocked.on(PutCommand).rejects(throttled);
+    await expect(handler({ ...input, executionName: 'e' })).rejects.toMatchObject({ name: 'StoreUnavailable', cause: throttled });
+    mocked.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} })).on(GetCommand).rejects(throttled);
+    await expect(handler({ ...input, executionName: 'redrive' })).rejects.toMatchObject({ name: 'StoreUnavailable', cause: throttled });
   });
 });

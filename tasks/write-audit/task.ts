@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { writeIf } from '../shared/conditional-write.ts';
+import { dynamoCall, writeIf } from '../shared/conditional-write.ts';
 import { defineTask, MetricUnit } from '../shared/task.ts';
 
 export interface WriteAuditDeps {
@@ -27,12 +27,12 @@ export function createWriteAuditTask({ dynamo, auditTable, now = () => new Date(
     run: async ({ takedownId, tenant, key, reason, requestedBy, deleted, invalidationPaths }, { metrics }) => {
       const record = { takedownId, tenant, key, reason, ...(requestedBy == null ? {} : { requestedBy }), deleted, invalidationPaths, recordedAt: now().toISOString() };
       const put = new PutCommand({ TableName: auditTable, Item: record, ConditionExpression: 'attribute_not_exists(takedownId)' });
-      if (await writeIf(dynamo.send(put))) {
+      if (await writeIf(auditTable, dynamo.send(put))) {
         metrics.addMetric('TakedownsCompleted', MetricUnit.Count, 1);
         return { takedownId, recordedAt: record.recordedAt };
       }
       // A redrive past the idempotency TTL: the first run's record stands.
-      const { Item } = await dynamo.send(new GetCommand({ TableName: auditTable, Key: { takedownId }, ConsistentRead: true }));
+      const { Item } = await dynamoCall(auditTable, dynamo.send(new GetCommand({ TableName: auditTable, Key: { takedownId }, ConsistentRead: true })));
       return { takedownId, recordedAt: Item?.recordedAt as string };
     },
   });
