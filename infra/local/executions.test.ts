@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { failingFirst, stubs } from '../../test/support/workflows.ts';
+import { executionJournal, INTERRUPTED } from './execution-journal.ts';
 import { createLocalExecutions, type Execution, type LocalExecutions, MAX_EXECUTION_HISTORIES, MAX_EXECUTIONS, type StateMachineBinding } from './executions.ts';
 
 const lambda = 'arn:aws:lambda:us-east-1:000000000000:function:x';
@@ -199,5 +203,100 @@ describe('what the local executions keep', () => {
     expect(executions.list().map((execution) => execution.name)).toEqual(['e-2', 'long']);
     open();
     await executions.settled();
+  });
+});
+
+describe('a bound on the executions of a state machine doing work at once', () => {
+  const LIMIT = 2;
+  /** `work` bounded to LIMIT, `other` not; each execution's Work waits until the test opens its input's `n`. */
+  function bounded(journal?: string) {
+    const gates = new Map<number, () => void>();
+    const opened = new Map<number, Promise<void>>();
+    const gateOf = (n: number) => {
+      if (!opened.has(n)) opened.set(n, new Promise<void>((resolve) => gates.set(n, resolve)));
+      return opened.get(n)!;
+    };
+    const tasks = stubs({ Work: ({ n }: { n: number }) => gateOf(n).then(() => ({ n })) });
+    const executions = createLocalExecutions({
+      stateMachines: { work: { definition: working, handlers: tasks.handlers }, other: { definition: working, handlers: tasks.handlers } },
+      retryIntervalMs: 0,
+      concurrency: { work: LIMIT },
+      ...(journal && { journal: executionJournal(journal) }),
+    });
+    const open = (n: number) => {
+      void gateOf(n);
+      gates.get(n)!();
+    };
+    /** The `n` of each execution whose Work has started, in order. */
+    const startedNs = () => tasks.calls.map((call) => (call.input as { n: number }).n);
+    return { executions, open, working: startedNs };
+  }
+
+  it('runs LIMIT at once; one past it is RUNNING with no events, and starts, oldest first, as one ends', async () => {
+    const { executions, open, working: started } = bounded();
+    const runs = [1, 2, 3, 4].map((n) => executions.start('work', { n }, `w-${n}`));
+    await vi.waitFor(() => expect(started()).toEqual([1, 2]));
+    expect(runs.map((e) => e.status)).toEqual(['RUNNING', 'RUNNING', 'RUNNING', 'RUNNING']);
+    expect(executions.working('work')).toBe(LIMIT);
+    expect(runs[2]!.events).toEqual([]);
+    expect(runs[3]!.events).toEqual([]);
+
+    open(2);
+    await vi.waitFor(() => expect(started()).toEqual([1, 2, 3]));
+    expect(runs[1]!.status).toBe('SUCCEEDED');
+    open(3);
+    await vi.waitFor(() => expect(started()).toEqual([1, 2, 3, 4]));
+    open(1);
+    open(4);
+    await executions.settled();
+    expect(runs.map((e) => [e.status, e.output])).toEqual([1, 2, 3, 4].map((n) => ['SUCCEEDED', { n }]));
+  });
+
+  it('bounds only the state machine it names: another runs as many as start', async () => {
+    const { executions, open, working: started } = bounded();
+    for (const n of [1, 2, 3]) executions.start('other', { n });
+    await vi.waitFor(() => expect(started()).toEqual([1, 2, 3]));
+    expect(executions.working('other')).toBe(3);
+    for (const n of [1, 2, 3]) open(n);
+    await executions.settled();
+  });
+
+  it('settles only once the waiting executions have run too, a redrive waiting its turn like a start', async () => {
+    const { executions, open, working: started } = bounded();
+    for (const n of [1, 2, 3]) open(n);
+    const runs = [1, 2, 3].map((n) => executions.start('work', { n }));
+    await executions.settled();
+    expect(runs.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(started()).toEqual([1, 2, 3]);
+  });
+
+  it('aborts, at a stop without a journal, the executions still waiting for a slot, and never runs them', async () => {
+    const { executions, working: started } = bounded();
+    const runs = [1, 2, 3].map((n) => executions.start('work', { n }));
+    await vi.waitFor(() => expect(started()).toEqual([1, 2]));
+    await executions.stop();
+    expect(runs[2]).toMatchObject({ status: 'FAILED', error: 'States.Aborted', cause: 'the local stack stopped before this execution started', events: [] });
+    expect(started()).toEqual([1, 2]);
+  });
+
+  it('keeps, with a journal, one still waiting at a stop as a start to come: the next process runs it from the start, not Local.Interrupted', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'imgedge-bound-'));
+    try {
+      const first = bounded(directory);
+      [1, 2, 3].map((n) => first.executions.start('work', { n }, `w-${n}`));
+      await vi.waitFor(() => expect(first.working()).toEqual([1, 2]));
+      await first.executions.stop();
+
+      const second = bounded(directory);
+      second.open(3);
+      await vi.waitFor(() => expect(second.working()).toEqual([3]));
+      await second.executions.settled();
+      const byName = Object.fromEntries(second.executions.list().map((e) => [e.name, e]));
+      expect(byName['w-3']).toMatchObject({ status: 'SUCCEEDED', output: { n: 3 } });
+      // The two that were doing work were cut short: interrupted, as before.
+      expect([byName['w-1']?.error, byName['w-2']?.error]).toEqual([INTERRUPTED.error, INTERRUPTED.error]);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });

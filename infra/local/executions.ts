@@ -19,10 +19,22 @@
  * operations answer 404), redrive is ExecutionDoesNotExist, and its name may
  * be used again. Running executions are never evicted.
  *
+ * A state machine may be given a bound on executions doing work at once
+ * (`concurrency`): one started past it is RUNNING (StartExecution succeeds, as on
+ * AWS) but waits, with no events yet, until one of them ends; then they start in
+ * start order. It stands in for what a Lambda concurrency limit does on AWS, where
+ * a task invocation past it is throttled (Lambda.TooManyRequestsException) and the
+ * workflow's Retry waits and calls again: here the execution waits instead, so a
+ * burst of uploads waits rather than piling invocations on a few workers (where
+ * each would wait out its Task's timeout). The wait counts in its duration, not
+ * against its TimeoutSeconds (the interpreter starts that clock when it runs). Only
+ * for a state machine without Wait states: a slot is held through a wait.
+ *
  * With a journal (./execution-journal.ts) all of it survives a restart: a stop
  * leaves the executions paused in a Wait state (an expiry's day) as they are on
  * disk, and the next start runs each on from its Wait; one a crash cut short
- * mid-work is FAILED, Local.Interrupted, and redrivable.
+ * mid-work is FAILED, Local.Interrupted, and redrivable; one still waiting for a
+ * slot is kept as paused at its StartAt, and starts after the restart.
  */
 import { setMaxListeners } from 'node:events';
 import { executionArn, runWorkflow, type WorkflowRun } from './asl-interpreter.ts';
@@ -85,6 +97,8 @@ export interface LocalExecutions {
    * `waitMs`, waits end by themselves and are waited for like any other state.
    */
   settled(): Promise<void>;
+  /** Executions of `stateMachine` doing work now: running, and not waiting for a slot of its bound (`concurrency`). */
+  working(stateMachine: string): number;
   /** Aborts every running execution (each ends FAILED States.Aborted) and resolves once they ended. */
   stop(): Promise<void>;
 }
@@ -96,6 +110,8 @@ export function createLocalExecutions(options: {
   /** Shortens every Wait state to this many milliseconds; undefined keeps the definitions' Seconds. */
   waitMs?: number;
   onSettled?: (execution: Execution) => void;
+  /** State machine → executions of it doing work at once; past it an execution waits for one to end (above). Unbounded when absent. */
+  concurrency?: Readonly<Record<string, number>>;
   /** Tests: smaller bounds than MAX_EXECUTION_HISTORIES and MAX_EXECUTIONS. */
   limits?: { readonly histories?: number; readonly executions?: number };
   /** Where executions are kept across restarts; without one they live as long as the process. */
@@ -176,11 +192,79 @@ export function createLocalExecutions(options: {
     options.onSettled?.(execution);
   }
 
-  /** Runs `execution` from its start, or (a restart) on from the Wait state it was paused in. */
+  /** Per bounded state machine: its executions doing work, and the admissions of those waiting for a slot, oldest first. */
+  const slots = new Map<string, { active: number; readonly waiting: Array<(admitted: boolean) => void> }>();
+  /** The ids of the executions waiting for a slot. */
+  const queued = new Set<string>();
+  stopping.signal.addEventListener('abort', () => {
+    for (const machine of slots.values()) for (const admit of machine.waiting.splice(0)) admit(false);
+  });
+
+  /** Resolves true once `execution` may do work (at once when its state machine is unbounded or has a free slot), false when the stack stops first. */
+  function admission(execution: Execution, from: PausedAt | undefined): Promise<boolean> | true {
+    const limit = options.concurrency?.[execution.stateMachine];
+    if (limit === undefined) return true;
+    let machine = slots.get(execution.stateMachine);
+    if (!machine) slots.set(execution.stateMachine, (machine = { active: 0, waiting: [] }));
+    if (machine.active < limit && machine.waiting.length === 0) {
+      machine.active++;
+      return true;
+    }
+    // Waiting, nothing done yet: a restart starts it again from where it would have started.
+    const { StartAt } = binding(execution.stateMachine).definition as { StartAt: string };
+    paused.set(execution.id, from ?? { state: StartAt, input: execution.input });
+    save(execution);
+    queued.add(execution.id);
+    const slotted = machine;
+    return new Promise((resolve) =>
+      slotted.waiting.push((admitted) => {
+        queued.delete(execution.id);
+        if (admitted) {
+          slotted.active++;
+          // Doing work now: a crash from here on is an interruption, not a start still to come
+          // (one resumed in a Wait is paused again as it enters it).
+          paused.delete(execution.id);
+          save(execution);
+        }
+        resolve(admitted);
+      }),
+    );
+  }
+
+  /** The slot `execution` held is free: the longest waiter of its state machine takes it. */
+  function leave(execution: Execution) {
+    const machine = slots.get(execution.stateMachine);
+    if (!machine) return;
+    machine.active--;
+    if (!stopping.signal.aborted) machine.waiting.shift()?.(true);
+  }
+
+  /** Runs `execution` from its start, or (a restart) on from the Wait state it was paused in; past its state machine's bound, once a slot is free. */
   function run(execution: Execution, from?: PausedAt) {
-    const { definition, handlers } = binding(execution.stateMachine);
     const started = performance.now();
-    const done = runWorkflow(definition, from ? from.input : execution.input, {
+    const admitted = admission(execution, from);
+    const done =
+      admitted === true
+        ? work(execution, from, started)
+        : admitted.then((yes) => {
+            if (yes) return work(execution, from, started);
+            // Stopping before it started: kept as waiting for the next start, or (no journal) aborted.
+            if (!options.journal) settle(execution, started, { status: 'FAILED', error: 'States.Aborted', cause: 'the local stack stopped before this execution started' });
+            return undefined;
+          });
+    running.set(execution.id, done);
+    void done.finally(() => {
+      running.delete(execution.id);
+      waiting.delete(execution.id);
+      paused.delete(execution.id);
+      changed();
+    });
+  }
+
+  /** The run itself, holding its state machine's slot (if bounded) until it ends. */
+  function work(execution: Execution, from: PausedAt | undefined, started: number): Promise<void> {
+    const { definition, handlers } = binding(execution.stateMachine);
+    return runWorkflow(definition, from ? from.input : execution.input, {
       from: from?.state,
       handlers,
       executionName: execution.name,
@@ -206,14 +290,7 @@ export function createLocalExecutions(options: {
       (result) => (stopping.signal.aborted && options.journal ? undefined : settle(execution, started, result)),
       // The interpreter itself failed (not a state): the execution fails with why, visibly.
       (error: unknown) => settle(execution, started, { status: 'FAILED', error: 'States.Runtime', cause: error instanceof Error ? error.message : String(error) }),
-    );
-    running.set(execution.id, done);
-    void done.finally(() => {
-      running.delete(execution.id);
-      waiting.delete(execution.id);
-      paused.delete(execution.id);
-      changed();
-    });
+    ).finally(() => leave(execution));
   }
 
   /**
@@ -287,6 +364,7 @@ export function createLocalExecutions(options: {
         .reverse();
     },
     get: (id) => executions.get(id),
+    working: (stateMachine) => [...running.keys()].filter((id) => !queued.has(id) && executions.get(id)?.stateMachine === stateMachine).length,
     async settled() {
       while ([...running.keys()].some((id) => !waiting.has(id))) {
         await new Promise<void>((resolve) => {

@@ -19,6 +19,7 @@ import { InvalidationQueue, invalidationQueueTable } from '../../tasks/shared/in
 import { TASK_ENV } from '../../tasks/shared/environment.ts';
 import { TABLE_KEYS } from '../../tasks/shared/tables.ts';
 import { DEFAULT_TASK_MEMORY_MB, DEFAULT_TASK_TIMEOUT_SECONDS, taskAccess, taskDefinition, taskEnvNames, TASK_NAMES, type TaskEnvName, type TaskName } from '../../tasks/registry.ts';
+import { allStates } from '../../workflows/asl/builder.ts';
 import { stateMachineArnPlaceholder, taskBinding } from '../../workflows/common.ts';
 import { aslFile, WORKFLOWS, type Workflow } from '../../workflows/index.ts';
 import { stateMachineArn, type TaskHandler } from './asl-interpreter.ts';
@@ -34,8 +35,8 @@ import { keyValueStoreApi, LOCAL_KVS_ARN, type VersionedMap } from './key-value-
 import { buildGoTask, GO_MISSING, goAvailable } from '../../tasks/plan-invalidations/go-toolchain.ts';
 import { startGoLambda, type GoLambda } from './lambda-runtime-host.ts';
 import { LOCAL_ACCOUNT, PRIMARY_REGION } from './local-aws.ts';
-import { logEntry, startNodeLambda, THROTTLED_ERROR } from './node-lambda.ts';
-import { LOCAL_RENDER_WAIT_MS, type RenderCapacity } from './render-capacity.ts';
+import { logEntry, startNodeLambda, THROTTLED_ERROR, Throttled } from './node-lambda.ts';
+import { LOCAL_RENDER_SLOTS, LOCAL_RENDER_WAIT_MS, type RenderCapacity } from './render-capacity.ts';
 import { objectCreatedEvent, type ObjectCreatedEvent } from './s3-events.ts';
 import type { S3Endpoint } from './s3-emulator.ts';
 
@@ -51,6 +52,39 @@ type LambdaHandler = (event: unknown) => Promise<unknown>;
 export const DEFAULT_FLUSH_EVERY_MS = 60_000;
 /** CloudFront usually completes an invalidation in under a minute or two. */
 export const DEFAULT_INVALIDATION_COMPLETES_AFTER_MS = 60_000;
+
+/** The most Task states of `workflow` that run at once: its Maps' largest MaxConcurrency (0: unbounded), else one. */
+export function tasksAtOnce(workflow: Workflow): number {
+  const maps = allStates(workflow.definition).flatMap(([, state]) => (state.Type === 'Map' ? [state.MaxConcurrency ?? 0] : []));
+  if (maps.includes(0)) return Number.POSITIVE_INFINITY;
+  return Math.max(1, ...maps);
+}
+
+const RENDER_VARIANTS_AT_ONCE = tasksAtOnce(WORKFLOWS.find((w) => w.name === 'render')!);
+
+/**
+ * Rendering invocations (render-variant, validate-original) the bulk workflows may have in flight
+ * at once: two per render slot (render-capacity.ts), so one that waits for a slot has at most one
+ * render ahead of it per slot, well inside LOCAL_RENDER_WAIT_MS, and is not throttled.
+ */
+export const RENDERING_IN_FLIGHT = 2 * LOCAL_RENDER_SLOTS;
+/**
+ * Render executions doing work at once (docs/aws-limits.md §M): each renders its Map's
+ * MaxConcurrency variants at a time, so as many as fit RENDERING_IN_FLIGHT with room left for an
+ * upload's validation (6 − 1 = 5, at 4 each: 1). Past it a render is RUNNING with no events and
+ * waits for one to end (executions.ts, `concurrency`). Unbounded, 200 originals uploaded 8 at a
+ * time asked for 800 render-variant invocations at once: at 21bb019 each waited for a worker
+ * past the 60 s the interpreter gives a Task with no TimeoutSeconds (counted from the call; Step
+ * Functions' default is 99999999 s, counted from LambdaFunctionStarted), failed States.Timeout on
+ * every retry, and 192 of 200 renders FAILED while the invocations they had given up on rendered
+ * every variant; with the render slots (d4bade1) they were throttled past every retry instead:
+ * 146 of 146 renders and 54 of 200 uploads FAILED.
+ */
+export const MAX_RUNNING_RENDERS = Math.max(1, Math.floor((RENDERING_IN_FLIGHT - 1) / RENDER_VARIANTS_AT_ONCE));
+/** Upload executions doing work at once: each validates with one rendering invocation, in what the renders leave of RENDERING_IN_FLIGHT (2). */
+export const MAX_RUNNING_UPLOADS = Math.max(1, RENDERING_IN_FLIGHT - MAX_RUNNING_RENDERS * RENDER_VARIANTS_AT_ONCE);
+/** The bounded state machines; the others (takedowns, flushes, expiries) run as they start. */
+export const EXECUTION_CONCURRENCY: Readonly<Record<string, number>> = { upload: MAX_RUNNING_UPLOADS, render: MAX_RUNNING_RENDERS };
 
 export interface TakedownRequest {
   readonly tenant: string;
@@ -233,6 +267,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     stateMachines: Object.fromEntries(WORKFLOWS.map((w) => [w.name, { definition: checkedInDefinition(w), handlers: faults.wrap(bindTasks(w, lambdas, integrations, gate)) }])),
     retryIntervalMs: options.retryIntervalMs,
     waitMs: options.waitMs,
+    concurrency: EXECUTION_CONCURRENCY,
     journal: options.state?.executions,
     onSettled: (execution) =>
       options.log?.({ message: 'execution settled', stateMachine: execution.stateMachine, name: execution.name, status: execution.status, durationMs: execution.durationMs, error: execution.error, cause: execution.cause }),
@@ -342,7 +377,7 @@ function bindTasks(
  * workflows' transient retrier lists (workflows/common.ts); a function's own error keeps its name.
  */
 function asStepFunctionsSees(error: unknown): never {
-  if (error instanceof Error && error.name === THROTTLED_ERROR) error.name = `Lambda.${THROTTLED_ERROR}`;
+  if (error instanceof Throttled) error.name = `Lambda.${THROTTLED_ERROR}`;
   throw error;
 }
 

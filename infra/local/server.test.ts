@@ -1,9 +1,13 @@
 /** The front door over HTTP: which Host it answers on, and tenant config that fails closed. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ObjectStore } from '../../core/index.ts';
 import { rawRequest } from '../../test/support/cross-site.ts';
-import { EDGE_ONLY, startTestStack, type RunningStack } from '../../test/support/local-stack.ts';
+import { EDGE_ONLY, setFault, startTestStack, upload, type RunningStack } from '../../test/support/local-stack.ts';
 import { generateLocalSigningKeys, type LocalSigningKeys } from './dev-keys.ts';
 import { seedSignedTenants } from './seed.ts';
+import { MAX_UPLOADS_IN_FLIGHT, UPLOAD_RETRY_AFTER_SECONDS } from './server.ts';
+import { PRIMARY_REGION } from './stack.ts';
 
 describe('the front door', () => {
   let running: RunningStack;
@@ -70,5 +74,64 @@ describe('the front door', () => {
   it('registers a new tenant from {} as before: public', async () => {
     expect((await running.request('/_local/tenants/fresh', { method: 'PUT', body: '{}' })).status).toBe(200);
     expect((await running.request('/fresh/missing.jpg?w=256')).status).toBe(404); // a known tenant: the image is what is missing
+  });
+});
+
+describe('the upload API under load', () => {
+  let running: RunningStack;
+  beforeAll(async () => {
+    running = await startTestStack(EDGE_ONLY);
+  });
+  afterAll(() => running.stop());
+
+  /** About what a 1600×1200 photo weighs, so a refused body is a real one still being sent. */
+  const photoSized = () => randomBytes(450 * 1024);
+  const busyAnswer = async (res: Response) => ({ status: res.status, retryAfter: res.headers.get('retry-after'), cacheControl: res.headers.get('cache-control'), error: ((await res.json()) as { error: string }).error });
+
+  it(`stores MAX_UPLOADS_IN_FLIGHT (${MAX_UPLOADS_IN_FLIGHT}) at once and answers one more 503 with Retry-After, unstored; 201 each once stored`, async () => {
+    const store = running.stack.originals[PRIMARY_REGION] as { put: ObjectStore['put'] };
+    const put = store.put.bind(store);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let putting = 0;
+    store.put = async (...args) => {
+      putting++;
+      await held;
+      return put(...args);
+    };
+    try {
+      const atTheEdge = Array.from({ length: MAX_UPLOADS_IN_FLIGHT }, (_, i) => upload(running, `demo/load/held-${i}.jpg`, photoSized(), 'image/jpeg'));
+      await vi.waitFor(() => expect(putting).toBe(MAX_UPLOADS_IN_FLIGHT), { timeout: 20_000 });
+      const past = await upload(running, 'demo/load/one-more.jpg', photoSized(), 'image/jpeg');
+      expect(await busyAnswer(past)).toEqual({
+        status: 503,
+        retryAfter: String(UPLOAD_RETRY_AFTER_SECONDS),
+        cacheControl: 'no-store',
+        error: `busy: ${MAX_UPLOADS_IN_FLIGHT} uploads are being stored already; retry after ${UPLOAD_RETRY_AFTER_SECONDS} s`,
+      });
+      expect(putting).toBe(MAX_UPLOADS_IN_FLIGHT);
+      expect(await running.stack.originals[PRIMARY_REGION].exists('demo/load/one-more.jpg')).toBe(false);
+
+      release();
+      expect((await Promise.all(atTheEdge)).map((res) => res.status)).toEqual(Array(MAX_UPLOADS_IN_FLIGHT).fill(201));
+      expect(await running.stack.originals[PRIMARY_REGION].exists('demo/load/held-0.jpg')).toBe(true);
+    } finally {
+      store.put = put;
+      release();
+    }
+    // The slots are free again: the one refused goes in now.
+    expect((await upload(running, 'demo/load/one-more.jpg', photoSized(), 'image/jpeg')).status).toBe(201);
+  });
+
+  it('answers 503 with Retry-After, not 500, while the originals bucket is down, and 201 once it is back', async () => {
+    await setFault(running, PRIMARY_REGION, 'unavailable');
+    try {
+      const answer = await busyAnswer(await upload(running, 'demo/load/outage.jpg', photoSized(), 'image/jpeg'));
+      expect(answer).toMatchObject({ status: 503, retryAfter: String(UPLOAD_RETRY_AFTER_SECONDS), cacheControl: 'no-store' });
+      expect(answer.error).toMatch(/^busy: the originals bucket in us-east-1 is unavailable .*send it again/);
+    } finally {
+      await setFault(running, PRIMARY_REGION, 'none');
+    }
+    expect((await upload(running, 'demo/load/outage.jpg', photoSized(), 'image/jpeg')).status).toBe(201);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { originalKey, parseImageRequest, type TenantConfig, tenantConfigKey } from '../../core/index.ts';
+import { AccessDenied, originalKey, parseImageRequest, StoreUnavailable, type TenantConfig, tenantConfigKey } from '../../core/index.ts';
 import { MAX_SOURCE_BYTES } from '../../core/transform/index.ts';
 import type { EdgeResponse } from './cloudfront.ts';
 import { EXECUTION_STATUSES, StepFunctionsError, type ExecutionStatus } from './executions.ts';
@@ -79,15 +79,53 @@ async function route(stack: LocalStack, req: IncomingMessage): Promise<EdgeRespo
   return stack.cloudfront.handle({ method: req.method, url, headers: req.headers, ip: req.socket.remoteAddress ?? '127.0.0.1' });
 }
 
+/**
+ * Uploads the stack stores at once: each holds its body in memory (up to MAX_SOURCE_BYTES) until
+ * S3 has it; past this a PUT is answered 503 at once, its body unread. Twice what `imgedge upload`
+ * sends at its highest tested concurrency (8), so a bulk upload alone is never refused for it.
+ */
+export const MAX_UPLOADS_IN_FLIGHT = 16;
+/** What a 503 to an upload asks the client to wait before sending it again (Retry-After, seconds). */
+export const UPLOAD_RETRY_AFTER_SECONDS = 2;
+
+/** Uploads being stored, per stack. */
+const uploadsInFlight = new WeakMap<LocalStack, number>();
+
+/**
+ * 201 once the original is stored in the primary region (its S3 event has then started the upload
+ * workflow); 503 with Retry-After when the stack cannot take it now (MAX_UPLOADS_IN_FLIGHT, or the
+ * store throttled, failed or did not answer in time), never 500 for load. After a 503 the original
+ * may or may not be stored (a put that timed out may still land, as on S3): sending the same bytes
+ * again is safe, the pipeline takes them for nothing new, so a client retries until a 201.
+ */
 async function putOriginal(stack: LocalStack, req: IncomingMessage, match: RegExpExecArray): Promise<EdgeResponse> {
   const parsed = parseImageRequest(match[1] as string, []);
   if (!parsed.ok) throw new HttpError(400, parsed.reason);
   const { tenant } = parsed.request;
   if (!stack.kvs.has(tenantConfigKey(tenant))) throw new HttpError(404, `unknown tenant ${tenant}`);
-  const body = await readBody(req, MAX_SOURCE_BYTES);
-  const key = originalKey(parsed.request);
-  await stack.originals[PRIMARY_REGION].put(key, body, { contentType: req.headers['content-type'] ?? 'application/octet-stream' });
-  return json(201, { key, bytes: body.length, region: PRIMARY_REGION });
+  const inFlight = uploadsInFlight.get(stack) ?? 0;
+  if (inFlight >= MAX_UPLOADS_IN_FLIGHT) return busy(`${MAX_UPLOADS_IN_FLIGHT} uploads are being stored already`);
+  uploadsInFlight.set(stack, inFlight + 1);
+  try {
+    const body = await readBody(req, MAX_SOURCE_BYTES);
+    const key = originalKey(parsed.request);
+    try {
+      await stack.originals[PRIMARY_REGION].put(key, body, { contentType: req.headers['content-type'] ?? 'application/octet-stream' });
+    } catch (err) {
+      // Throttled, failing or too slow: load, not the request's fault. A missing grant is not load.
+      if (err instanceof StoreUnavailable && !(err instanceof AccessDenied)) return busy(`the originals bucket in ${PRIMARY_REGION} is unavailable (${err.message}); it may be stored: send it again`);
+      throw err;
+    }
+    return json(201, { key, bytes: body.length, region: PRIMARY_REGION });
+  } finally {
+    uploadsInFlight.set(stack, (uploadsInFlight.get(stack) ?? 1) - 1);
+  }
+}
+
+/** 503: not now, try again after UPLOAD_RETRY_AFTER_SECONDS; never cached. */
+function busy(reason: string): EdgeResponse {
+  const response = json(503, { error: `busy: ${reason}; retry after ${UPLOAD_RETRY_AFTER_SECONDS} s` });
+  return { ...response, headers: { ...response.headers, 'retry-after': String(UPLOAD_RETRY_AFTER_SECONDS), 'cache-control': 'no-store' } };
 }
 
 async function takedown(stack: LocalStack, req: IncomingMessage): Promise<EdgeResponse> {

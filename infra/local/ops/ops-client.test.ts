@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOpsClient, StillRunning } from './ops-client.ts';
+import { createOpsClient, OperationFailed, StillRunning } from './ops-client.ts';
 
 /** A stack whose execution `stuck` never leaves RUNNING and whose `done` succeeded after two polls. */
 let server: Server;
@@ -10,6 +10,10 @@ let polls = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    if (req.method === 'PUT') {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '2' });
+      return res.end(JSON.stringify({ error: 'busy' }));
+    }
     const id = decodeURIComponent((req.url ?? '').split('/').pop() ?? '');
     const status = id === 'done' && ++polls > 2 ? 'SUCCEEDED' : 'RUNNING';
     res.setHeader('content-type', 'application/json');
@@ -29,5 +33,13 @@ describe('settled', () => {
     const waiting = createOpsClient(endpoint).settled('stuck', { pollMs: 5, timeoutMs: 50 });
     await expect(waiting).rejects.toBeInstanceOf(StillRunning);
     await expect(waiting).rejects.toThrow(/^stuck is still running after/);
+  });
+});
+
+describe('an error answer', () => {
+  it('carries its status, reason and Retry-After', async () => {
+    const failed = await createOpsClient(endpoint).upload('demo/a.jpg', new Uint8Array([1]), 'image/jpeg').catch((err: unknown) => err);
+    expect(failed).toBeInstanceOf(OperationFailed);
+    expect(failed).toMatchObject({ status: 503, message: 'busy', retryAfter: '2' });
   });
 });

@@ -17,6 +17,8 @@ export class OperationFailed extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The answer's Retry-After header, as sent (a 503 from a busy stack says how long to wait). */
+    readonly retryAfter?: string,
   ) {
     super(message);
   }
@@ -80,9 +82,9 @@ export function createOpsClient(endpoint: string): OpsClient {
     try {
       body = JSON.parse(text);
     } catch {
-      throw new OperationFailed(res.status, `${method} ${path} answered ${res.status} with no JSON: is ${base || 'this'} an imgedge local stack?`);
+      throw new OperationFailed(res.status, `${method} ${path} answered ${res.status} with no JSON: is ${base || 'this'} an imgedge local stack?`, res.headers.get('retry-after') ?? undefined);
     }
-    if (!res.ok) throw new OperationFailed(res.status, (body as { error?: string }).error ?? `${method} ${path} answered ${res.status}`);
+    if (!res.ok) throw new OperationFailed(res.status, (body as { error?: string }).error ?? `${method} ${path} answered ${res.status}`, res.headers.get('retry-after') ?? undefined);
     return body as T;
   }
 

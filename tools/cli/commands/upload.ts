@@ -1,23 +1,25 @@
 /**
- * upload: a folder of originals to the running stack, a few at a time; then
- * waits for each upload execution (validate, record, start render) and its
- * render to settle, so the summary can say what was rejected and why, and
- * how many variants are ready.
+ * upload: a folder of originals to the running stack, a few at a time (a 503 is sent again after
+ * its Retry-After: upload-retry.ts); then follows each stored file to its upload execution
+ * (validate, record, start render) and its render, so the summary says of every file whether it
+ * is ready (its variants rendered) or rejected, and why.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import { isSourceExtension, type SourceExtension } from '../../../core/index.ts';
-import { type ExecutionSummary, failure, formatMs, nextStep, type ObjectCreatedEvent, OperationFailed, type OpsClient, subject } from '../../../infra/local/ops/index.ts';
+import { type ExecutionSummary, failure, formatMs, nextStep, type ObjectCreatedEvent, type OpsClient, subject } from '../../../infra/local/ops/index.ts';
 import { positiveInteger, report, type Command } from '../command.ts';
 import { OperationIncomplete, UsageError } from '../errors.ts';
 import { createProgress } from '../progress.ts';
+import { MAX_UPLOAD_ATTEMPTS, putWithRetries } from '../upload-retry.ts';
 
 /** Uploads in flight at once: each starts an upload and a render of 4 variants at a time, on a 2-core laptop. */
 export const UPLOAD_CONCURRENCY = 4;
-/** How long to wait for every execution to settle before giving up on the summary. */
+/** How long to wait with no file settling (none ready or rejected) before giving up on the summary. */
 export const DEFAULT_SETTLE_TIMEOUT_SECONDS = 300;
-const POLL_MS = 200;
+/** How often the executions are read while files are in the pipeline: each read lists every upload and render. */
+export const POLL_MS = 500;
 
 const CONTENT_TYPES: Readonly<Record<SourceExtension, string>> = {
   jpg: 'image/jpeg',
@@ -31,8 +33,8 @@ const CONTENT_TYPES: Readonly<Record<SourceExtension, string>> = {
 };
 
 type Outcome =
-  | { readonly file: string; readonly key: string; readonly result: 'ready'; readonly variants: number }
-  | { readonly file: string; readonly key: string; readonly result: 'rejected'; readonly reason: string; readonly execution?: string }
+  | { readonly file: string; readonly key: string; readonly result: 'ready'; readonly variants: number; readonly unchanged?: true; readonly retries?: number }
+  | { readonly file: string; readonly key: string; readonly result: 'rejected'; readonly reason: string; readonly execution?: string; readonly retries?: number }
   | { readonly file: string; readonly key: string; readonly result: 'failed'; readonly error: string; readonly nextStep: string; readonly execution: string }
   | { readonly file: string; readonly key: string; readonly result: 'timed out'; readonly execution?: string };
 
@@ -40,12 +42,14 @@ interface Pending {
   readonly file: string;
   readonly key: string;
   readonly etag: string;
+  /** PUTs sent again after a 503 or no answer. */
+  readonly retries: number;
   upload?: ExecutionSummary;
 }
 
 export const upload: Command = {
   summary: 'upload a folder of originals, wait for validation and rendering, summarize (exit 1 when any was rejected)',
-  usage: `upload <dir> --tenant T [--prefix P] [--concurrency N (default ${UPLOAD_CONCURRENCY})] [--timeout SECONDS (default ${DEFAULT_SETTLE_TIMEOUT_SECONDS})]`,
+  usage: `upload <dir> --tenant T [--prefix P] [--concurrency N (default ${UPLOAD_CONCURRENCY})] [--timeout SECONDS with no file settling (default ${DEFAULT_SETTLE_TIMEOUT_SECONDS})]`,
   options: { tenant: { type: 'string' }, prefix: { type: 'string' }, concurrency: { type: 'string' }, timeout: { type: 'string' } },
   async run(context, values, positionals) {
     const [dir, ...extra] = positionals;
@@ -75,13 +79,10 @@ export const upload: Command = {
         return settle();
       }
       const ext = extname(file).slice(1).toLowerCase();
-      try {
-        await context.ops.upload(key, body, isSourceExtension(ext) ? CONTENT_TYPES[ext] : 'application/octet-stream');
-        pending.push({ file, key, etag: createHash('md5').update(body).digest('hex') });
-      } catch (err) {
-        if (!(err instanceof OperationFailed) || err.status >= 500) throw err;
-        outcomes.push({ file, key, result: 'rejected', reason: err.message });
-      }
+      const put = await putWithRetries(() => context.ops.upload(key, body, isSourceExtension(ext) ? CONTENT_TYPES[ext] : 'application/octet-stream'));
+      const retries = put.attempts - 1;
+      if (put.stored) pending.push({ file, key, etag: createHash('md5').update(body).digest('hex'), retries });
+      else outcomes.push({ file, key, result: 'rejected', reason: put.reason, ...(retries > 0 && { retries }) });
       settle();
     });
     outcomes.push(...(await settleAll(context.ops, pending, known, timeoutMs, (done) => {
@@ -99,52 +100,73 @@ export const upload: Command = {
 };
 
 /**
- * Follows each uploaded file to its upload execution (a new one for its key and
- * etag: S3 events start them) and on to its render; `onSettled` hears each as it
- * finishes, and what is still running at the deadline comes back as timed out.
+ * Follows each stored file to the upload executions of its key and bytes started since the command
+ * began (S3 events start them; a PUT sent again after a 503 that had been stored after all starts
+ * a second one, which finds the bytes recorded and ends at NothingNew) and on to the render one of
+ * them started. `onSettled` hears each file as it settles; what is still running when no file has
+ * settled for `timeoutMs` comes back as timed out.
  */
 async function settleAll(ops: OpsClient, pending: Pending[], known: ReadonlySet<string>, timeoutMs: number, onSettled: (outcome: Outcome) => void): Promise<Outcome[]> {
-  const deadline = performance.now() + timeoutMs;
+  let deadline = performance.now() + timeoutMs;
   while (pending.length > 0 && performance.now() < deadline) {
-    const uploads = await ops.executions({ stateMachine: 'upload' });
+    const uploads = (await ops.executions({ stateMachine: 'upload' })).filter((e) => !known.has(e.id));
+    let renders: ReadonlyMap<string, ExecutionSummary> | undefined;
+    const render = async (id: string) => (renders ??= new Map((await ops.executions({ stateMachine: 'render' })).map((e) => [e.id, e]))).get(id);
     for (const item of [...pending]) {
-      item.upload = uploads.find((e) => !known.has(e.id) && subject(e) === item.key && (e.input as ObjectCreatedEvent).detail.object.etag === item.etag);
-      const outcome = item.upload && (await outcomeOf(ops, item, item.upload));
+      const mine = uploads.filter((e) => eventKey(subject(e)) === item.key && (e.input as ObjectCreatedEvent).detail.object.etag === item.etag);
+      item.upload = mine.find((e) => e.status === 'RUNNING') ?? mine[0];
+      const outcome = await outcomeOf(ops, item, mine, render);
       if (!outcome) continue;
       pending.splice(pending.indexOf(item), 1);
       onSettled(outcome);
+      deadline = performance.now() + timeoutMs;
     }
     if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   return pending.map((item) => ({ file: item.file, key: item.key, result: 'timed out', execution: item.upload?.id }));
 }
 
-/** The file's outcome once its executions settled, or undefined while one still runs. */
-async function outcomeOf(ops: OpsClient, item: Pending, execution: ExecutionSummary): Promise<Outcome | undefined> {
+/** An S3 event's key as stored: the event URL-encodes it, `+` for a space (docs/aws-limits.md §D). */
+const eventKey = (key: string) => decodeURIComponent(key.replaceAll('+', ' '));
+
+/** The render an upload execution started, by its ARN. */
+const renderStarted = (execution: ExecutionSummary) => (execution.output as { render?: { ExecutionArn?: string } } | undefined)?.render?.ExecutionArn;
+
+/** The file's outcome once its executions settled, or undefined while one still runs (or none has started yet). */
+async function outcomeOf(ops: OpsClient, item: Pending, uploads: readonly ExecutionSummary[], render: (id: string) => Promise<ExecutionSummary | undefined>): Promise<Outcome | undefined> {
   const { file, key } = item;
-  if (execution.status === 'RUNNING') return undefined;
-  if (execution.status === 'FAILED') {
-    if (execution.error === 'OriginalRejected') return { file, key, result: 'rejected', reason: execution.cause ?? 'rejected', execution: execution.id };
-    return { file, key, result: 'failed', error: failure(execution), nextStep: nextStep(execution), execution: execution.id };
+  const retries = item.retries > 0 ? { retries: item.retries } : {};
+  if (uploads.length === 0 || uploads.some((e) => e.status === 'RUNNING')) return undefined;
+  const rejected = uploads.find((e) => e.error === 'OriginalRejected');
+  if (rejected) return { file, key, result: 'rejected', reason: rejected.cause ?? 'rejected', execution: rejected.id, ...retries };
+  const withRender = uploads.find((e) => renderStarted(e));
+  if (withRender) {
+    const rendered = await render(renderStarted(withRender)!);
+    if (!rendered || rendered.status === 'RUNNING') return undefined;
+    if (rendered.status === 'FAILED') return { file, key, result: 'failed', error: failure(rendered), nextStep: nextStep(rendered), execution: rendered.id };
+    return { file, key, result: 'ready', variants: (await ops.variants(key)).variants.length, ...retries };
   }
-  const renderId = (execution.output as { render?: { ExecutionArn?: string } } | undefined)?.render?.ExecutionArn;
-  if (!renderId) return { file, key, result: 'failed', error: 'the upload succeeded without starting a render', nextStep: 'redrive the upload', execution: execution.id };
-  const render = await ops.execution(renderId);
-  if (render.status === 'RUNNING') return undefined;
-  if (render.status === 'FAILED') return { file, key, result: 'failed', error: failure(render), nextStep: nextStep(render), execution: render.id };
-  return { file, key, result: 'ready', variants: (await ops.variants(key)).variants.length };
+  const failed = uploads.find((e) => e.status === 'FAILED');
+  if (failed) return { file, key, result: 'failed', error: failure(failed), nextStep: nextStep(failed), execution: failed.id };
+  // Every upload of these bytes ended without a render: they were accepted before this command
+  // (NothingNew), or a later upload of the key took over (Superseded). Ready if their variants are there.
+  const variants = (await ops.variants(key)).variants.length;
+  if (variants > 0) return { file, key, result: 'ready', variants, unchanged: true, ...retries };
+  return { file, key, result: 'failed', error: 'the upload succeeded without starting a render, and the original has no variants', nextStep: 'redrive the upload', execution: uploads[0]!.id };
 }
 
 function summaryLines(tenant: string, files: number, uploaded: number, outcomes: readonly Outcome[], ms: number): string[] {
   const lines = [`${uploaded} of ${files} files uploaded to tenant ${tenant} in ${formatMs(ms)}`];
   for (const o of outcomes) {
-    if (o.result === 'ready') lines.push(`  ready     ${o.key}  ${o.variants} variants`);
+    if (o.result === 'ready') lines.push(`  ready     ${o.key}  ${o.variants} variants${o.unchanged ? ' (unchanged: these bytes were accepted before)' : ''}`);
     else if (o.result === 'rejected') lines.push(`  rejected  ${o.key}  ${o.reason}`);
     else if (o.result === 'failed') lines.push(`  failed    ${o.key}  ${o.error}`, `            ${o.nextStep}: npm run imgedge -- redrive ${o.execution}`);
     else lines.push(`  running   ${o.key}  still running: npm run imgedge -- executions`);
   }
   const count = (result: Outcome['result']) => outcomes.filter((o) => o.result === result).length;
   lines.push(`${count('ready')} ready · ${count('rejected')} rejected · ${count('failed')} failed · ${count('timed out')} still running`);
+  const retried = outcomes.filter((o) => 'retries' in o && o.retries !== undefined).length;
+  if (retried > 0) lines.push(`${retried} files were sent again after the stack answered 503 (busy) or did not answer (at most ${MAX_UPLOAD_ATTEMPTS} attempts each)`);
   if (count('rejected') > 0) lines.push('rejected files were not kept (quarantined when the pipeline refused them): fix them and upload again');
   return lines;
 }
