@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 const EXCLUDE = ['node_modules/**', 'dist/**', 'cdk.out/**', '.scratch/**'];
 const COMMON = {
-  testTimeout: 30_000,
+  // A backstop for a test that hangs, not a budget: tests wait for conditions, and CI runs the
+  // suite beside a busy-loop on every core (.ci/run), where a test takes several times as long.
+  testTimeout: 120_000,
   hookTimeout: 120_000,
   // Powertools writes JSON logs and EMF to stdout; tests assert on spies instead.
   env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
