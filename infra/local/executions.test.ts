@@ -216,7 +216,14 @@ describe('a bound on the executions of a state machine doing work at once', () =
       if (!opened.has(n)) opened.set(n, new Promise<void>((resolve) => gates.set(n, resolve)));
       return opened.get(n)!;
     };
-    const tasks = stubs({ Work: ({ n }: { n: number }) => gateOf(n).then(() => ({ n })) });
+    const failing = new Set<number>();
+    const tasks = stubs({
+      Work: ({ n }: { n: number }) =>
+        gateOf(n).then(() => {
+          if (failing.delete(n)) throw new Error(`work ${n} failed`);
+          return { n };
+        }),
+    });
     const executions = createLocalExecutions({
       stateMachines: { work: { definition: working, handlers: tasks.handlers }, other: { definition: working, handlers: tasks.handlers } },
       retryIntervalMs: 0,
@@ -227,9 +234,15 @@ describe('a bound on the executions of a state machine doing work at once', () =
       void gateOf(n);
       gates.get(n)!();
     };
+    /** Ends the Work of `n` waiting now with an error; the next Work of `n` waits for its gate again. */
+    const fail = (n: number) => {
+      failing.add(n);
+      open(n);
+      opened.delete(n);
+    };
     /** The `n` of each execution whose Work has started, in order. */
     const startedNs = () => tasks.calls.map((call) => (call.input as { n: number }).n);
-    return { executions, open, working: startedNs };
+    return { executions, open, fail, working: startedNs };
   }
 
   it('runs LIMIT at once; one past it is RUNNING with no events, and starts, oldest first, as one ends', async () => {
@@ -261,13 +274,42 @@ describe('a bound on the executions of a state machine doing work at once', () =
     await executions.settled();
   });
 
-  it('settles only once the waiting executions have run too, a redrive waiting its turn like a start', async () => {
-    const { executions, open, working: started } = bounded();
-    for (const n of [1, 2, 3]) open(n);
+  it('settles only once the executions waiting for a slot have run too; a redrive waits its turn like a start', async () => {
+    const { executions, open, fail, working: started } = bounded();
+    const failing = executions.start('work', { n: 0 });
     const runs = [1, 2, 3].map((n) => executions.start('work', { n }));
-    await executions.settled();
-    expect(runs.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
-    expect(started()).toEqual([1, 2, 3]);
+    let settled = false;
+    const all = executions.settled().then(() => (settled = true));
+    await vi.waitFor(() => expect(started()).toEqual([0, 1]));
+    // n 0 fails; the slot it frees goes to 2, the oldest waiter, and its redrive queues behind 3.
+    fail(0);
+    await vi.waitFor(() => expect(failing.status).toBe('FAILED'));
+    executions.redrive(failing.id);
+    open(1);
+    await vi.waitFor(() => expect(started()).toEqual([0, 1, 2, 3]));
+    expect(settled).toBe(false);
+    open(2);
+    open(3);
+    await vi.waitFor(() => expect(started()).toEqual([0, 1, 2, 3, 0]));
+    expect(settled).toBe(false);
+    open(0);
+    await all;
+    expect([failing, ...runs].map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+  });
+
+  it('drains: lets what works finish and starts none of those waiting, which a stop then keeps', async () => {
+    const { executions, open, working: started } = bounded();
+    const runs = [1, 2, 3].map((n) => executions.start('work', { n }));
+    await vi.waitFor(() => expect(started()).toEqual([1, 2]));
+    const drained = executions.drain();
+    open(1);
+    open(2);
+    await drained;
+    expect(runs.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'RUNNING']);
+    expect(executions.start('work', { n: 4 }).status).toBe('RUNNING');
+    expect(started()).toEqual([1, 2]);
+    await executions.stop();
+    expect(runs[2]!.error).toBe('States.Aborted');
   });
 
   it('aborts, at a stop without a journal, the executions still waiting for a slot, and never runs them', async () => {
@@ -298,5 +340,42 @@ describe('a bound on the executions of a state machine doing work at once', () =
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
+  });
+
+  it('takes one a crash found waiting for a slot as interrupted, and one resumed from a stop then cut short by a crash as well: none runs twice', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'imgedge-bound-'));
+    try {
+      // A crash: the first process is left as it is, its journal read by the next.
+      const crashed = bounded(directory);
+      [1, 2, 3].map((n) => crashed.executions.start('work', { n }, `w-${n}`));
+      await vi.waitFor(() => expect(crashed.working()).toEqual([1, 2]));
+      const second = bounded(directory);
+      expect(second.executions.list().map((e) => [e.name, e.error])).toEqual([3, 2, 1].map((n) => [`w-${n}`, INTERRUPTED.error]));
+
+      // A stop keeps w-6 as a start to come; the next process runs it, and crashes mid-work.
+      const stopped = bounded(directory);
+      [4, 5, 6].map((n) => stopped.executions.start('work', { n }, `w-${n}`));
+      await vi.waitFor(() => expect(stopped.working()).toEqual([4, 5]));
+      await stopped.executions.stop();
+      const resumed = bounded(directory);
+      await vi.waitFor(() => expect(resumed.working()).toEqual([6]));
+      const after = bounded(directory);
+      const byName = Object.fromEntries(after.executions.list().map((e) => [e.name, e]));
+      expect(byName['w-6']).toMatchObject({ status: 'FAILED', error: INTERRUPTED.error });
+      expect(after.working()).toEqual([]);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('never runs one started after the stop', async () => {
+    const { executions, working: started } = bounded();
+    [1, 2].map((n) => executions.start('work', { n }));
+    await vi.waitFor(() => expect(started()).toEqual([1, 2]));
+    const stopping = executions.stop();
+    const late = executions.start('work', { n: 3 });
+    await stopping;
+    await vi.waitFor(() => expect(late.status).toBe('FAILED'));
+    expect(started()).toEqual([1, 2]);
   });
 });

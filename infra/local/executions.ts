@@ -33,8 +33,9 @@
  * With a journal (./execution-journal.ts) all of it survives a restart: a stop
  * leaves the executions paused in a Wait state (an expiry's day) as they are on
  * disk, and the next start runs each on from its Wait; one a crash cut short
- * mid-work is FAILED, Local.Interrupted, and redrivable; one still waiting for a
- * slot is kept as paused at its StartAt, and starts after the restart.
+ * mid-work is FAILED, Local.Interrupted, and redrivable, as is one a crash found
+ * waiting for a slot; one still waiting at a stop is kept as paused at its StartAt,
+ * and starts after the restart.
  */
 import { setMaxListeners } from 'node:events';
 import { executionArn, runWorkflow, type WorkflowRun } from './asl-interpreter.ts';
@@ -97,6 +98,12 @@ export interface LocalExecutions {
    * `waitMs`, waits end by themselves and are waited for like any other state.
    */
   settled(): Promise<void>;
+  /**
+   * Lets what is doing work finish and starts nothing that waits for a slot of its bound (it
+   * stays RUNNING, waiting); resolves as settled() does, those aside. Before stop(), which keeps
+   * them, with a journal, as starts for the next process.
+   */
+  drain(): Promise<void>;
   /** Executions of `stateMachine` doing work now: running, and not waiting for a slot of its bound (`concurrency`). */
   working(stateMachine: string): number;
   /** Aborts every running execution (each ends FAILED States.Aborted) and resolves once they ended. */
@@ -196,36 +203,33 @@ export function createLocalExecutions(options: {
   const slots = new Map<string, { active: number; readonly waiting: Array<(admitted: boolean) => void> }>();
   /** The ids of the executions waiting for a slot. */
   const queued = new Set<string>();
+  /** Set by drain(): a slot that frees admits no one, and a new execution past its bound waits. */
+  let draining = false;
   stopping.signal.addEventListener('abort', () => {
     for (const machine of slots.values()) for (const admit of machine.waiting.splice(0)) admit(false);
   });
 
-  /** Resolves true once `execution` may do work (at once when its state machine is unbounded or has a free slot), false when the stack stops first. */
-  function admission(execution: Execution, from: PausedAt | undefined): Promise<boolean> | true {
+  /**
+   * True when `execution` may do work now (its state machine is unbounded, or has a free slot);
+   * else a promise of true once a slot is its, or of false when the stack stops first. A waiting
+   * execution is journaled as doing work: a crash makes it Local.Interrupted, like any cut short.
+   */
+  function admission(execution: Execution): Promise<boolean> | true {
     const limit = options.concurrency?.[execution.stateMachine];
     if (limit === undefined) return true;
     let machine = slots.get(execution.stateMachine);
     if (!machine) slots.set(execution.stateMachine, (machine = { active: 0, waiting: [] }));
-    if (machine.active < limit && machine.waiting.length === 0) {
+    if (machine.active < limit && machine.waiting.length === 0 && !draining) {
       machine.active++;
       return true;
     }
-    // Waiting, nothing done yet: a restart starts it again from where it would have started.
-    const { StartAt } = binding(execution.stateMachine).definition as { StartAt: string };
-    paused.set(execution.id, from ?? { state: StartAt, input: execution.input });
-    save(execution);
+    if (stopping.signal.aborted) return Promise.resolve(false);
     queued.add(execution.id);
     const slotted = machine;
     return new Promise((resolve) =>
       slotted.waiting.push((admitted) => {
         queued.delete(execution.id);
-        if (admitted) {
-          slotted.active++;
-          // Doing work now: a crash from here on is an interruption, not a start still to come
-          // (one resumed in a Wait is paused again as it enters it).
-          paused.delete(execution.id);
-          save(execution);
-        }
+        if (admitted) slotted.active++;
         resolve(admitted);
       }),
     );
@@ -236,20 +240,26 @@ export function createLocalExecutions(options: {
     const machine = slots.get(execution.stateMachine);
     if (!machine) return;
     machine.active--;
-    if (!stopping.signal.aborted) machine.waiting.shift()?.(true);
+    if (!stopping.signal.aborted && !draining) machine.waiting.shift()?.(true);
   }
 
-  /** Runs `execution` from its start, or (a restart) on from the Wait state it was paused in; past its state machine's bound, once a slot is free. */
+  /** Runs `execution` from its start, or (a restart) on from where it was paused; past its state machine's bound, once a slot is free. */
   function run(execution: Execution, from?: PausedAt) {
     const started = performance.now();
-    const admitted = admission(execution, from);
+    const admitted = admission(execution);
     const done =
       admitted === true
         ? work(execution, from, started)
         : admitted.then((yes) => {
             if (yes) return work(execution, from, started);
-            // Stopping before it started: kept as waiting for the next start, or (no journal) aborted.
-            if (!options.journal) settle(execution, started, { status: 'FAILED', error: 'States.Aborted', cause: 'the local stack stopped before this execution started' });
+            if (options.journal) {
+              // Stopped before it started: kept as a start still to come, which the next process runs.
+              const { StartAt } = binding(execution.stateMachine).definition as { StartAt: string };
+              paused.set(execution.id, from ?? { state: StartAt, input: execution.input });
+              save(execution);
+            } else {
+              settle(execution, started, { status: 'FAILED', error: 'States.Aborted', cause: 'the local stack stopped before this execution started' });
+            }
             return undefined;
           });
     running.set(execution.id, done);
@@ -264,6 +274,11 @@ export function createLocalExecutions(options: {
   /** The run itself, holding its state machine's slot (if bounded) until it ends. */
   function work(execution: Execution, from: PausedAt | undefined, started: number): Promise<void> {
     const { definition, handlers } = binding(execution.stateMachine);
+    if (from && (definition as { States: Record<string, { Type: string }> }).States[from.state]?.Type !== 'Wait') {
+      // A start kept from a stop (paused at its StartAt) is doing work now: a crash from here on interrupts it.
+      paused.delete(execution.id);
+      save(execution);
+    }
     return runWorkflow(definition, from ? from.input : execution.input, {
       from: from?.state,
       handlers,
@@ -366,7 +381,7 @@ export function createLocalExecutions(options: {
     get: (id) => executions.get(id),
     working: (stateMachine) => [...running.keys()].filter((id) => !queued.has(id) && executions.get(id)?.stateMachine === stateMachine).length,
     async settled() {
-      while ([...running.keys()].some((id) => !waiting.has(id))) {
+      while ([...running.keys()].some((id) => !waiting.has(id) && !(draining && queued.has(id)))) {
         await new Promise<void>((resolve) => {
           const once = () => {
             onChange.delete(once);
@@ -375,6 +390,10 @@ export function createLocalExecutions(options: {
           onChange.add(once);
         });
       }
+    },
+    drain() {
+      draining = true;
+      return this.settled();
     },
     async stop() {
       stopping.abort();

@@ -318,8 +318,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     },
     async stop() {
       clearInterval(schedule);
-      // What is working finishes; what only waits (an expiry's window) is cut short, and runs again on the next start.
-      await executions.settled();
+      // What is working finishes; what only waits (an expiry's window, a slot) is cut short, and runs again on the next start.
+      await executions.drain();
       await executions.stop();
       await planner?.close();
       await Promise.all(nodeTasks.map((fn) => fn.close()));

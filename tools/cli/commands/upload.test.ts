@@ -68,7 +68,23 @@ describe('imgedge upload', () => {
     expect(summary).toMatchObject({ uploaded: 1, outcomes: [{ key: KEY, result: 'ready', variants: 2, retries: 1 }] });
   });
 
-  it('takes bytes accepted before this run (every upload of them NothingNew) as ready, unchanged, when their variants are there', async () => {
+  it('follows bytes accepted before this run (every upload of them NothingNew) to their earlier render: waits while it runs, then reports it', async () => {
+    for (const [ends, outcome] of [
+      ['FAILED', { result: 'failed', execution: 'render-earlier', error: expect.stringContaining('SomeVariantsFailed'), nextStep: expect.any(String) }],
+      ['SUCCEEDED', { result: 'ready', variants: 1, unchanged: true }],
+    ] as const) {
+      const s = stack([]);
+      s.uploads.push(s.uploadOf('upload-again', 'SUCCEEDED'));
+      const earlier = s.summary({ id: 'render-earlier', status: 'RUNNING', input: { key: KEY, etag: ETAG } });
+      s.renders.push(s.summary({ id: 'render-other-bytes', status: 'SUCCEEDED', input: { key: KEY, etag: 'f'.repeat(32) } }), earlier);
+      s.variants.push('a');
+      setTimeout(() => Object.assign(earlier, { status: ends, error: ends === 'FAILED' ? 'SomeVariantsFailed' : undefined }), 700);
+      const { summary } = await run(s.ops);
+      expect(summary.outcomes, ends).toEqual([{ file: 'my photo.jpg', key: KEY, ...outcome }]);
+    }
+  });
+
+  it('takes bytes accepted before this run whose render is no longer listed as ready, unchanged, when their variants are there', async () => {
     const s = stack([]);
     s.uploads.push(s.uploadOf('upload-again', 'SUCCEEDED'));
     s.variants.push('a');

@@ -35,7 +35,7 @@ const CONTENT_TYPES: Readonly<Record<SourceExtension, string>> = {
 type Outcome =
   | { readonly file: string; readonly key: string; readonly result: 'ready'; readonly variants: number; readonly unchanged?: true; readonly retries?: number }
   | { readonly file: string; readonly key: string; readonly result: 'rejected'; readonly reason: string; readonly execution?: string; readonly retries?: number }
-  | { readonly file: string; readonly key: string; readonly result: 'failed'; readonly error: string; readonly nextStep: string; readonly execution: string }
+  | { readonly file: string; readonly key: string; readonly result: 'failed'; readonly error: string; readonly nextStep: string; readonly execution: string; readonly retries?: number }
   | { readonly file: string; readonly key: string; readonly result: 'timed out'; readonly execution?: string };
 
 interface Pending {
@@ -48,7 +48,7 @@ interface Pending {
 }
 
 export const upload: Command = {
-  summary: 'upload a folder of originals, wait for validation and rendering, summarize (exit 1 when any was rejected)',
+  summary: 'upload a folder of originals, wait for validation and rendering, summarize (exit 1 when any is not ready)',
   usage: `upload <dir> --tenant T [--prefix P] [--concurrency N (default ${UPLOAD_CONCURRENCY})] [--timeout SECONDS with no file settling (default ${DEFAULT_SETTLE_TIMEOUT_SECONDS})]`,
   options: { tenant: { type: 'string' }, prefix: { type: 'string' }, concurrency: { type: 'string' }, timeout: { type: 'string' } },
   async run(context, values, positionals) {
@@ -110,12 +110,12 @@ async function settleAll(ops: OpsClient, pending: Pending[], known: ReadonlySet<
   let deadline = performance.now() + timeoutMs;
   while (pending.length > 0 && performance.now() < deadline) {
     const uploads = (await ops.executions({ stateMachine: 'upload' })).filter((e) => !known.has(e.id));
-    let renders: ReadonlyMap<string, ExecutionSummary> | undefined;
-    const render = async (id: string) => (renders ??= new Map((await ops.executions({ stateMachine: 'render' })).map((e) => [e.id, e]))).get(id);
+    let listed: readonly ExecutionSummary[] | undefined;
+    const renders = async () => (listed ??= await ops.executions({ stateMachine: 'render' }));
     for (const item of [...pending]) {
       const mine = uploads.filter((e) => eventKey(subject(e)) === item.key && (e.input as ObjectCreatedEvent).detail.object.etag === item.etag);
       item.upload = mine.find((e) => e.status === 'RUNNING') ?? mine[0];
-      const outcome = await outcomeOf(ops, item, mine, render);
+      const outcome = await outcomeOf(ops, item, mine, renders);
       if (!outcome) continue;
       pending.splice(pending.indexOf(item), 1);
       onSettled(outcome);
@@ -133,26 +133,35 @@ const eventKey = (key: string) => decodeURIComponent(key.replaceAll('+', ' '));
 const renderStarted = (execution: ExecutionSummary) => (execution.output as { render?: { ExecutionArn?: string } } | undefined)?.render?.ExecutionArn;
 
 /** The file's outcome once its executions settled, or undefined while one still runs (or none has started yet). */
-async function outcomeOf(ops: OpsClient, item: Pending, uploads: readonly ExecutionSummary[], render: (id: string) => Promise<ExecutionSummary | undefined>): Promise<Outcome | undefined> {
+async function outcomeOf(ops: OpsClient, item: Pending, uploads: readonly ExecutionSummary[], renders: () => Promise<readonly ExecutionSummary[]>): Promise<Outcome | undefined> {
   const { file, key } = item;
   const retries = item.retries > 0 ? { retries: item.retries } : {};
   if (uploads.length === 0 || uploads.some((e) => e.status === 'RUNNING')) return undefined;
   const rejected = uploads.find((e) => e.error === 'OriginalRejected');
   if (rejected) return { file, key, result: 'rejected', reason: rejected.cause ?? 'rejected', execution: rejected.id, ...retries };
   const withRender = uploads.find((e) => renderStarted(e));
-  if (withRender) {
-    const rendered = await render(renderStarted(withRender)!);
-    if (!rendered || rendered.status === 'RUNNING') return undefined;
-    if (rendered.status === 'FAILED') return { file, key, result: 'failed', error: failure(rendered), nextStep: nextStep(rendered), execution: rendered.id };
-    return { file, key, result: 'ready', variants: (await ops.variants(key)).variants.length, ...retries };
-  }
+  if (withRender) return renderOutcome(ops, item, (await renders()).find((e) => e.id === renderStarted(withRender)), false);
   const failed = uploads.find((e) => e.status === 'FAILED');
-  if (failed) return { file, key, result: 'failed', error: failure(failed), nextStep: nextStep(failed), execution: failed.id };
+  if (failed) return { file, key, result: 'failed', error: failure(failed), nextStep: nextStep(failed), execution: failed.id, ...retries };
   // Every upload of these bytes ended without a render: they were accepted before this command
-  // (NothingNew), or a later upload of the key took over (Superseded). Ready if their variants are there.
+  // (NothingNew), or a later upload of the key took over (Superseded). Their render says whether they are ready.
+  const earlier = (await renders()).find((e) => {
+    const input = e.input as { key?: string; etag?: string } | null;
+    return input?.key === key && input.etag === item.etag;
+  });
+  if (earlier) return renderOutcome(ops, item, earlier, true);
+  // A render too old to be kept (MAX_EXECUTIONS): ready if its variants are there.
   const variants = (await ops.variants(key)).variants.length;
   if (variants > 0) return { file, key, result: 'ready', variants, unchanged: true, ...retries };
-  return { file, key, result: 'failed', error: 'the upload succeeded without starting a render, and the original has no variants', nextStep: 'redrive the upload', execution: uploads[0]!.id };
+  return { file, key, result: 'failed', error: 'the upload succeeded without starting a render, and the original has no variants', nextStep: 'upload the file again', execution: uploads[0]!.id };
+}
+
+/** The file's outcome by its render: undefined while it runs (or is not listed yet); `unchanged` when these bytes were accepted before this command. */
+async function renderOutcome(ops: OpsClient, item: Pending, render: ExecutionSummary | undefined, unchanged: boolean): Promise<Outcome | undefined> {
+  const { file, key } = item;
+  if (!render || render.status === 'RUNNING') return undefined;
+  if (render.status === 'FAILED') return { file, key, result: 'failed', error: failure(render), nextStep: nextStep(render), execution: render.id, ...(item.retries > 0 && { retries: item.retries }) };
+  return { file, key, result: 'ready', variants: (await ops.variants(key)).variants.length, ...(unchanged && { unchanged: true as const }), ...(item.retries > 0 && { retries: item.retries }) };
 }
 
 function summaryLines(tenant: string, files: number, uploaded: number, outcomes: readonly Outcome[], ms: number): string[] {
