@@ -5,9 +5,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OUTPUT_FORMATS, SOURCE_EXTENSIONS, negotiateFormat, type OutputFormat } from './formats.ts';
+import { variantSpace } from './key-space.ts';
 import {
   ALLOWED_PARAMS,
   canonicalQuery,
+  heightAt,
   canonicalUri,
   originalKey,
   parseImageRequest,
@@ -16,12 +18,15 @@ import {
   type ImageRequest,
   type ParseOptions,
   type ParseResult,
+  type TenantPolicy,
   type VariantParams,
 } from './image-request.ts';
-import { tenantConfigProblem } from './kvs.ts';
+import { ladderProblem } from './kvs.ts';
 import {
   DEFAULT_LADDER,
+  MAX_ASPECT_RATIOS,
   MAX_LADDER_RUNGS,
+  MAX_RATIO_TERM,
   DEFAULT_QUALITY,
   MAX_ORIGINAL_KEY_LENGTH,
   MAX_OUTPUT_DIMENSION,
@@ -247,12 +252,26 @@ const accept: fc.Arbitrary<string | undefined> = fc.oneof(
   { weight: 1, arbitrary: fc.constant(undefined) },
 );
 
-/** A ladder tenantConfigProblem accepts. */
+/** A ladder ladderProblem accepts. */
 const customLadder = fc
   .uniqueArray(fc.integer({ min: 1, max: MAX_OUTPUT_DIMENSION }), { minLength: 1, maxLength: MAX_LADDER_RUNGS })
   .map((rungs) => [...rungs].sort((a, b) => a - b));
 const viewerLadder = fc.oneof(fc.constant(DEFAULT_LADDER), customLadder);
-const anyLadder: fc.Arbitrary<readonly number[] | undefined> = fc.oneof(fc.constant(undefined), viewerLadder);
+/** A tenant's restriction of q: some of QUALITY_STEPS, ascending. */
+const qualities = fc.subarray([...QUALITY_STEPS], { minLength: 1 });
+/** A tenant's aspect ratios, common ones and any within the terms' range; `[]` (h dropped) among them. */
+const ratioTerm = fc.integer({ min: 1, max: MAX_RATIO_TERM });
+const ratios = fc.uniqueArray(
+  fc.oneof(fc.constantFrom<readonly [number, number]>([1, 1], [4, 3], [3, 2], [16, 9], [9, 16], [2, 3]), fc.tuple(ratioTerm, ratioTerm)),
+  { maxLength: MAX_ASPECT_RATIOS, selector: ([w, h]) => `${w}:${h}` },
+);
+/** What a viewer parses with: a tenant's ladder, and at times its q and h restrictions. */
+const viewerPolicy: fc.Arbitrary<TenantPolicy> = fc.record(
+  { ladder: viewerLadder, qualities, ratios },
+  { requiredKeys: ['ladder'] },
+);
+/** The origin's options (none: values arrive snapped) or a viewer's. */
+const anyPolicy: fc.Arbitrary<TenantPolicy | undefined> = fc.oneof(fc.constant(undefined), viewerPolicy);
 
 // ─── helpers ────────────────────────────────────────────────────────────────
 
@@ -278,7 +297,7 @@ function counter(): { hit: () => void; atLeast: (share: number, runs: number) =>
  * Why an accepted request's keys are unsafe, or undefined when they are safe.
  * Plain checks rather than expect(): this runs for tens of thousands of requests.
  */
-function keyProblem(req: ImageRequest, ladder: readonly number[] | undefined): string | undefined {
+function keyProblem(req: ImageRequest, policy: TenantPolicy | undefined): string | undefined {
   const original = originalKey(req);
   const variant = variantKey(req);
   const uri = canonicalUri(req);
@@ -312,12 +331,18 @@ function keyProblem(req: ImageRequest, ladder: readonly number[] | undefined): s
   const { fmt, q, w, h } = req.params;
   if (!(OUTPUT_FORMATS as readonly string[]).includes(fmt)) return `fmt ${String(fmt)} is not an output format`;
   if (!QUALITY_STEPS.includes(q)) return `q ${q} is not a quality step`;
+  if (fmt !== 'png' && policy?.qualities && !policy.qualities.includes(q)) return `q ${q} is not one of the tenant's qualities`;
   for (const size of [w, h]) {
     if (size === undefined) continue;
     if (!Number.isInteger(size) || size < 1 || size > MAX_OUTPUT_DIMENSION) return `size ${size} is out of range`;
-    if (ladder && !ladder.includes(size)) return `size ${size} is not on the ladder`;
   }
-  return undefined;
+  const ladder = policy?.ladder;
+  if (ladder && w !== undefined && !ladder.includes(w)) return `w ${w} is not on the ladder`;
+  if (h === undefined || !ladder) return undefined;
+  const ratios = policy.ratios;
+  if (ratios?.length === 0) return `h ${h} kept though the tenant drops h`;
+  if (ratios && w !== undefined) return ratios.some((ratio) => heightAt(w, ratio) === h) ? undefined : `h ${h} is no ratio's height at w ${w}`;
+  return ladder.includes(h) ? undefined : `h ${h} is not on the ladder`;
 }
 
 // ─── properties ─────────────────────────────────────────────────────────────
@@ -325,15 +350,15 @@ function keyProblem(req: ImageRequest, ladder: readonly number[] | undefined): s
 describe('parseImageRequest properties', () => {
   it('generates only ladders the tenant config validation accepts', () => {
     fc.assert(
-      fc.property(customLadder, (ladder) => tenantConfigProblem({ ladder }) === undefined),
+      fc.property(customLadder, (ladder) => ladderProblem(ladder) === undefined),
       { numRuns: 1_000, seed: SEED },
     );
   });
 
   it('never lets an exception escape, for any URI, query and Accept header', () => {
     fc.assert(
-      fc.property(anyUri, anyPairs, accept, anyLadder, fc.boolean(), (uri, pairs, acc, ladder, noOptions) => {
-        const result = noOptions ? parseImageRequest(uri, pairs) : parse(uri, pairs, { accept: acc, ladder });
+      fc.property(anyUri, anyPairs, accept, anyPolicy, fc.boolean(), (uri, pairs, acc, policy, noOptions) => {
+        const result = noOptions ? parseImageRequest(uri, pairs) : parse(uri, pairs, { accept: acc, ...policy });
         if (result.ok) {
           // What it accepts, the key builders must handle too (the viewer calls them next).
           canonicalUri(result.request);
@@ -355,12 +380,12 @@ describe('parseImageRequest properties', () => {
         fc.oneof(mostlyValidUri, anyUri),
         fc.oneof(mostlyValidPairs, anyPairs),
         accept,
-        anyLadder,
-        (uri, pairs, acc, ladder) => {
-          const result = parse(uri, pairs, { accept: acc, ladder });
+        anyPolicy,
+        (uri, pairs, acc, policy) => {
+          const result = parse(uri, pairs, { accept: acc, ...policy });
           if (!result.ok) return;
           accepted.hit();
-          expect(keyProblem(result.request, ladder)).toBeUndefined();
+          expect(keyProblem(result.request, policy)).toBeUndefined();
         },
       ),
       { numRuns: RUNS.safeKeys, seed: SEED },
@@ -387,8 +412,8 @@ describe('parseImageRequest properties', () => {
       fc.tuple(fc.constant('fmt'), fc.oneof(anyFmt, fc.string({ maxLength: 12 }))),
     );
     fc.assert(
-      fc.property(param, accept, anyLadder, ([name, value], acc, ladder) => {
-        const result = parse('/demo/a.png', [[name, value]], { accept: acc, ladder });
+      fc.property(param, accept, anyPolicy, ([name, value], acc, policy) => {
+        const result = parse('/demo/a.png', [[name, value]], { accept: acc, ...policy });
         if (name === 'fmt') {
           const model = Object.prototype.hasOwnProperty.call(FMT_MODEL, value.toLowerCase()) ? FMT_MODEL[value.toLowerCase()] : undefined;
           if (model === undefined) {
@@ -405,10 +430,15 @@ describe('parseImageRequest properties', () => {
           expect(result).toEqual({ ok: false, reason: `${name} must be a positive integer` });
           return;
         }
-        const rungs = name === 'q' ? QUALITY_STEPS : ladder;
+        const rungs = name === 'q' ? (policy?.qualities ?? QUALITY_STEPS) : policy?.ladder;
         const snapped = rungs === undefined ? n : (rungs.find((r) => r >= n) ?? rungs[rungs.length - 1]);
         // Lossless PNG output keeps one key whatever q says.
         const pngOut = negotiateFormat(acc ?? '', 'png') === 'png';
+        // A tenant that drops h drops it; alone, without w, h snaps to the ladder whatever the ratios.
+        if (name === 'h' && policy?.ratios?.length === 0) {
+          expect(result.ok && result.request.params).not.toHaveProperty('h');
+          return;
+        }
         const expected = name === 'q' && pngOut ? DEFAULT_QUALITY : snapped;
         expect(result).toMatchObject({ ok: true, request: { params: { [name]: expected } } });
       }),
@@ -419,14 +449,14 @@ describe('parseImageRequest properties', () => {
   it('is idempotent: the canonical URL parses to the same request, at the viewer and at the origin', () => {
     const accepted = counter();
     fc.assert(
-      fc.property(mostlyValidUri, mostlyValidPairs, accept, accept, anyLadder, (uri, pairs, acc, otherAccept, ladder) => {
-        const first = parse(uri, pairs, { accept: acc, ladder });
+      fc.property(mostlyValidUri, mostlyValidPairs, accept, accept, anyPolicy, (uri, pairs, acc, otherAccept, policy) => {
+        const first = parse(uri, pairs, { accept: acc, ...policy });
         if (!first.ok) return;
         accepted.hit();
         const req = first.request;
         const canonical = queryPairs(canonicalQuery(req.params));
-        // The viewer again (same tenant ladder, any client): nothing changes.
-        expect(parse(canonicalUri(req), canonical, { accept: otherAccept, ladder })).toEqual(first);
+        // The viewer again (same tenant policy, any client): nothing changes.
+        expect(parse(canonicalUri(req), canonical, { accept: otherAccept, ...policy })).toEqual(first);
         // The origin (no ladder; values already snapped): the same params.
         expect(parse(canonicalUri(req), canonical, { accept: otherAccept })).toEqual(first);
       }),
@@ -448,9 +478,9 @@ describe('parseImageRequest properties', () => {
         junkInserts,
         fc.option(fc.tuple(fc.integer({ min: -2, max: 2 }), fc.nat())),
         accept,
-        anyLadder,
-        (uri, allowed, inserts, filler, acc, ladder) => {
-          const options = { accept: acc, ladder };
+        anyPolicy,
+        (uri, allowed, inserts, filler, acc, policy) => {
+          const options = { accept: acc, ...policy };
           const clean = parse(uri, allowed, options);
           let noisyPairs = insertAt(allowed, inserts);
           if (filler !== null) {
@@ -478,9 +508,9 @@ describe('parseImageRequest properties', () => {
     const accepted = counter();
     const pairs = fc.oneof(mostlyValidPairs, anyPairs);
     fc.assert(
-      fc.property(mostlyValidUri, pairs, accept, accept, anyLadder, (uri, query, a, b, ladder) => {
-        const ra = parse(uri, query, { accept: a, ladder });
-        const rb = parse(uri, query, { accept: b, ladder });
+      fc.property(mostlyValidUri, pairs, accept, accept, anyPolicy, (uri, query, a, b, policy) => {
+        const ra = parse(uri, query, { accept: a, ...policy });
+        const rb = parse(uri, query, { accept: b, ...policy });
         if (!ra.ok || !rb.ok) {
           expect(rb).toEqual(ra);
           return;
@@ -502,6 +532,30 @@ describe('parseImageRequest properties', () => {
       { numRuns: RUNS.acceptOnlyFmt, seed: SEED },
     );
     accepted.atLeast(0.3, RUNS.acceptOnlyFmt);
+  });
+
+  it('normalizes every request to one of variantSpace(policy), each of which a request can reach: the cache keys an original can have', () => {
+    const requests = fc.array(fc.tuple(mostlyValidPairs, accept), { minLength: 40, maxLength: 40 });
+    let landed = 0;
+    fc.assert(
+      fc.property(viewerPolicy, requests, (policy, asked) => {
+        const space = variantSpace(policy);
+        const queries = new Set(space.map(canonicalQuery));
+        expect(queries.size).toBe(space.length);
+        for (const [pairs, acc] of asked) {
+          const result = parse('/demo/a.jpg', pairs, { accept: acc, ...policy });
+          if (!result.ok) continue;
+          landed++;
+          expect(queries.has(canonicalQuery(result.request.params)), canonicalQuery(result.request.params)).toBe(true);
+        }
+        for (const params of space) {
+          const reached = parse('/demo/a.jpg', queryPairs(canonicalQuery(params)), policy);
+          expect(reached.ok && reached.request.params).toEqual(params);
+        }
+      }),
+      { numRuns: 60, seed: SEED },
+    );
+    expect(landed).toBeGreaterThan(60 * 40 * 0.3);
   });
 
   it('gives distinct canonical params distinct variant keys', () => {

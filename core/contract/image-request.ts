@@ -99,11 +99,28 @@ export type ParseResult =
 /** Query parameters in arrival order, names and values still percent-encoded. */
 export type QueryPairs = ReadonlyArray<readonly [name: string, value: string]>;
 
-export interface ParseOptions {
+/** An aspect ratio `W:H` as its two terms. */
+export type AspectRatio = readonly [width: number, height: number];
+
+/**
+ * What a tenant allows in a variant (kvs.ts `tenantPolicy` reads it from the tenant's config).
+ * All omitted at the origin, where values arrive already snapped.
+ */
+export interface TenantPolicy {
+  /** Rungs w and h snap up to. */
+  readonly ladder?: readonly number[];
+  /** Steps q snaps up to, a subset of QUALITY_STEPS; QUALITY_STEPS when omitted. */
+  readonly qualities?: readonly number[];
+  /**
+   * When set, a request with w and h gets the height of the ratio nearest its w:h at the snapped
+   * width (h alone still snaps to the ladder); `[]` drops h. Omitted: h snaps as w does.
+   */
+  readonly ratios?: readonly AspectRatio[];
+}
+
+export interface ParseOptions extends TenantPolicy {
   /** Client Accept header, consulted only for fmt=auto. */
   readonly accept?: string;
-  /** Rungs w and h snap up to; omitted at the origin, where values arrive already snapped. */
-  readonly ladder?: readonly number[];
 }
 
 const TENANT = new RegExp(`^[a-z0-9-]{1,${MAX_TENANT_LENGTH}}$`);
@@ -244,11 +261,56 @@ function parseParams(query: QueryPairs, source: SourceExtension, options: ParseO
   const params: { fmt: OutputFormat; q: number; w?: number; h?: number } = {
     fmt: format,
     // PNG output is lossless: q would only split one image across several cache keys.
-    q: format === 'png' ? DEFAULT_QUALITY : snapUp(requested.q, QUALITY_STEPS),
+    q: format === 'png' ? DEFAULT_QUALITY : snapUp(requested.q, options.qualities === undefined ? QUALITY_STEPS : options.qualities),
   };
   if (w !== undefined) params.w = options.ladder ? snapUp(w, options.ladder) : w;
-  if (h !== undefined) params.h = options.ladder ? snapUp(h, options.ladder) : h;
+  if (h !== undefined) {
+    const height = keptHeight(requested, params.w, options);
+    if (height !== undefined) params.h = height;
+  }
   return params;
+}
+
+/** The height a variant keeps of a requested h: on the ladder, or held to the tenant's ratios (TenantPolicy.ratios), or none. */
+function keptHeight(requested: RequestedParams, width: number | undefined, options: ParseOptions): number | undefined {
+  const h = requested.h as number;
+  const ratios = options.ratios;
+  if (ratios !== undefined && ratios.length === 0) return undefined;
+  if (ratios === undefined || requested.w === undefined || width === undefined) return options.ladder ? snapUp(h, options.ladder) : h;
+  // A height one of the ratios gives at this width keeps that ratio: a canonical query parses to itself.
+  for (let i = 0; i < ratios.length; i++) {
+    if (heightAt(width, ratios[i] as AspectRatio) === h) return h;
+  }
+  return heightAt(width, nearestRatio(requested.w, h, ratios));
+}
+
+/** The height of `ratio` at `width`, within 1..MAX_OUTPUT_DIMENSION. */
+export function heightAt(width: number, ratio: AspectRatio): number {
+  const height = Math.round((width * ratio[1]) / ratio[0]);
+  return height < 1 ? 1 : height > MAX_OUTPUT_DIMENSION ? MAX_OUTPUT_DIMENSION : height;
+}
+
+/**
+ * The ratio nearest w:h by how many times the larger exceeds the smaller, the first listed on a
+ * tie. Integer products only (≤ 4096 × 32 each), so every engine picks the same one.
+ */
+function nearestRatio(w: number, h: number, ratios: readonly AspectRatio[]): AspectRatio {
+  let best = ratios[0] as AspectRatio;
+  let bestLarger = 0;
+  let bestSmaller = 1;
+  for (let i = 0; i < ratios.length; i++) {
+    const ratio = ratios[i] as AspectRatio;
+    const a = w * ratio[1];
+    const b = h * ratio[0];
+    const larger = a > b ? a : b;
+    const smaller = a > b ? b : a;
+    if (i === 0 || larger * bestSmaller < bestLarger * smaller) {
+      best = ratio;
+      bestLarger = larger;
+      bestSmaller = smaller;
+    }
+  }
+  return best;
 }
 
 /** A positive integer clamped to `max`; undefined when absent; a reason string when malformed. */

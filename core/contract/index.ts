@@ -2,6 +2,7 @@ export * from './limits.ts';
 export * from './formats.ts';
 export * from './image-request.ts';
 export * from './freshness.ts';
+export * from './key-space.ts';
 export * from './kvs.ts';
 export * from './object-keys.ts';
 export * from './signing.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { tenantConfigKey, tenantConfigProblem } from './kvs.ts';
-import { DEFAULT_LADDER, MAX_LADDER_RUNGS, MAX_OUTPUT_DIMENSION, MAX_TENANT_LENGTH } from './limits.ts';
+import { aspectRatio, tenantConfigKey, tenantConfigProblem, tenantPolicy } from './kvs.ts';
+import { DEFAULT_LADDER, MAX_ASPECT_RATIOS, MAX_KEYS_PER_ORIGINAL, MAX_LADDER_RUNGS, MAX_OUTPUT_DIMENSION, MAX_RATIO_TERM, MAX_TENANT_LENGTH } from './limits.ts';
 
 /** CloudFront KeyValueStore key limit (docs/aws-limits.md §A). */
 const KVS_MAX_KEY_LENGTH = 512;
@@ -26,9 +26,25 @@ describe('tenantConfigProblem', () => {
     expect(tenantConfigProblem({ ladder: [] })).toBe(`ladder must have 1..${MAX_LADDER_RUNGS} rungs`);
   });
 
-  it(`accepts MAX_LADDER_RUNGS (${MAX_LADDER_RUNGS}) rungs and rejects one more`, () => {
-    expect(tenantConfigProblem({ ladder: rungs(MAX_LADDER_RUNGS) })).toBeUndefined();
-    expect(tenantConfigProblem({ ladder: rungs(MAX_LADDER_RUNGS + 1) })).toBe(`ladder must have 1..${MAX_LADDER_RUNGS} rungs`);
+  it(`accepts MAX_LADDER_RUNGS (${MAX_LADDER_RUNGS}) rungs (with h held to ratios, inside MAX_KEYS_PER_ORIGINAL) and rejects one more`, () => {
+    expect(tenantConfigProblem({ ladder: rungs(MAX_LADDER_RUNGS), ratios: [[1, 1]] })).toBeUndefined();
+    expect(tenantConfigProblem({ ladder: rungs(MAX_LADDER_RUNGS + 1), ratios: [[1, 1]] })).toBe(`ladder must have 1..${MAX_LADDER_RUNGS} rungs`);
+  });
+
+  it(`refuses a config that allows more than MAX_KEYS_PER_ORIGINAL (${MAX_KEYS_PER_ORIGINAL}) variants of an original, saying how to fit`, () => {
+    // 12 rungs, h on the ladder, every quality: the default's 2,704, at the edge.
+    expect(tenantConfigProblem({ ladder: rungs(12) })).toBeUndefined();
+    expect(tenantConfigProblem({ ladder: rungs(13) })).toBe(
+      `this config allows 3136 variants of each original, more than ${MAX_KEYS_PER_ORIGINAL}: use fewer ladder rungs, or restrict h (ratios) or q (qualities)`,
+    );
+    expect(tenantConfigProblem({ ladder: rungs(MAX_LADDER_RUNGS) })).toMatch(/^this config allows 10000 variants/);
+    // 24 rungs fit once h is held to 5 ratios: (25 + 24 + 24 × 5) × 16 = 2,704; a sixth is past it.
+    const five: Array<[number, number]> = [[1, 1], [4, 3], [3, 2], [16, 9], [2, 1]];
+    expect(tenantConfigProblem({ ladder: rungs(MAX_LADDER_RUNGS), ratios: five })).toBeUndefined();
+    expect(tenantConfigProblem({ ladder: rungs(MAX_LADDER_RUNGS), ratios: [...five, [21, 9]] })).toMatch(/^this config allows 3088 variants/);
+    // …or once q is: 25 × 25 × (3 × 2 + 1) = 4,375 is still past it; a single step, 25 × 25 × 4 = 2,500, fits.
+    expect(tenantConfigProblem({ ladder: rungs(MAX_LADDER_RUNGS), qualities: [60, 85] })).toMatch(/^this config allows 4375 variants/);
+    expect(tenantConfigProblem({ ladder: rungs(MAX_LADDER_RUNGS), qualities: [75] })).toBeUndefined();
   });
 
   it('rejects descending and repeated rungs', () => {
@@ -48,6 +64,39 @@ describe('tenantConfigProblem', () => {
   it('rejects a rung that is not a number at all (config read from JSON)', () => {
     const ladder = JSON.parse('[64, "128"]') as number[];
     expect(tenantConfigProblem({ ladder })).toMatch(/^ladder rung 128 is outside/);
+  });
+});
+
+describe('a tenant restricting q and h', () => {
+  it('takes qualities that are some of QUALITY_STEPS, ascending, and refuses anything else', () => {
+    expect(tenantConfigProblem({ qualities: [75] })).toBeUndefined();
+    expect(tenantConfigProblem({ qualities: [40, 60, 75, 85, 95] })).toBeUndefined();
+    for (const qualities of [[], [70], [85, 60], [60, 60], JSON.parse('["75"]')]) {
+      expect(tenantConfigProblem({ qualities }), JSON.stringify(qualities)).toBe('qualities must be 1 to 5 of 40, 60, 75, 85, 95, ascending');
+    }
+  });
+
+  it(`takes at most MAX_ASPECT_RATIOS (${MAX_ASPECT_RATIOS}) ratios with terms 1..MAX_RATIO_TERM (${MAX_RATIO_TERM}), each once; [] drops h`, () => {
+    const ratios = (n: number) => Array.from({ length: n }, (_, i): [number, number] => [i + 1, 1]);
+    expect(tenantConfigProblem({ ratios: [] })).toBeUndefined();
+    expect(tenantConfigProblem({ ratios: ratios(MAX_ASPECT_RATIOS) })).toBeUndefined();
+    const shape = `ratios must be at most ${MAX_ASPECT_RATIOS} aspect ratios W:H, each term 1 to ${MAX_RATIO_TERM}`;
+    expect(tenantConfigProblem({ ratios: ratios(MAX_ASPECT_RATIOS + 1) })).toBe(shape);
+    expect(tenantConfigProblem({ ratios: [[MAX_RATIO_TERM, 1]] })).toBeUndefined();
+    for (const bad of [[[MAX_RATIO_TERM + 1, 1]], [[0, 1]], [[1.5, 1]], [[16]], JSON.parse('["16:9"]')]) expect(tenantConfigProblem({ ratios: bad }), JSON.stringify(bad)).toBe(shape);
+    expect(tenantConfigProblem({ ratios: [[16, 9], [4, 3], [16, 9]] })).toBe('ratio 16:9 is listed twice');
+  });
+
+  it('reads W:H as configs spell a ratio, and nothing else', () => {
+    expect(aspectRatio('16:9')).toEqual([16, 9]);
+    for (const spelled of ['16/9', '16:', ':9', '0:1', '1.5:1', ' 1:1', '1:1:1']) expect(aspectRatio(spelled), spelled).toBeUndefined();
+  });
+
+  it('applies only the valid fields of a config read back, each bad one costing the tenant that field alone', () => {
+    const bad = JSON.parse('{"ladder":[100,200],"qualities":[70],"ratios":[[1,1]]}');
+    expect(tenantPolicy(bad)).toEqual({ ladder: [100, 200], ratios: [[1, 1]] });
+    expect(tenantPolicy(JSON.parse('{"ladder":"x","qualities":[60],"ratios":"16:9"}'))).toEqual({ ladder: DEFAULT_LADDER, qualities: [60] });
+    expect(tenantPolicy(null)).toEqual({ ladder: DEFAULT_LADDER });
   });
 });
 

@@ -6,7 +6,9 @@
  * KVS limits (docs/aws-limits.md §A): key ≤ 512 chars, value ≤ 1,024 chars.
  * The takedown deny-list and the generations of replaced originals: freshness.ts (`s:{slot}`).
  */
-import { MAX_LADDER_RUNGS, MAX_OUTPUT_DIMENSION } from './limits.ts';
+import type { AspectRatio, TenantPolicy } from './image-request.ts';
+import { keysPerOriginal } from './key-space.ts';
+import { DEFAULT_LADDER, MAX_ASPECT_RATIOS, MAX_KEYS_PER_ORIGINAL, MAX_LADDER_RUNGS, MAX_OUTPUT_DIMENSION, MAX_RATIO_TERM, QUALITY_STEPS } from './limits.ts';
 
 /** A KeyValueStore holds at most 5 MB (docs/aws-limits.md §A); read as 5,000,000 bytes, the stricter reading. */
 export const MAX_KVS_BYTES = 5000000;
@@ -31,6 +33,14 @@ export type SigningMode = (typeof SIGNING_MODES)[number];
 export interface TenantConfig {
   /** Width ladder override; rungs ascending, each 1..MAX_OUTPUT_DIMENSION. */
   readonly ladder?: readonly number[];
+  /** Quality steps q snaps up to: ascending, each one of QUALITY_STEPS; all of them when absent. */
+  readonly qualities?: readonly number[];
+  /**
+   * Aspect ratios `[W, H]` a request with w and h is held to: the one nearest what it asked, at the
+   * snapped width. `[]`: h is dropped. Absent: h snaps to the ladder as w does. Configs spell them
+   * `"W:H"` (aspectRatio).
+   */
+  readonly ratios?: readonly AspectRatio[];
   /** `hmac`: kid/exp/sig checked by the viewer function; `key-group`: CloudFront signed URLs with this tenant's Key-Pair-Id. */
   readonly signing?: SigningMode;
 }
@@ -38,7 +48,65 @@ export interface TenantConfig {
 /** Validates a tenant config before it is written to the store; returns the problem or undefined. */
 export function tenantConfigProblem(config: TenantConfig): string | undefined {
   if (config.signing !== undefined && (SIGNING_MODES as readonly string[]).indexOf(config.signing) < 0) return 'signing must be hmac or key-group';
-  return ladderProblem(config.ladder);
+  const problem = ladderProblem(config.ladder) || qualitiesProblem(config.qualities) || ratiosProblem(config.ratios);
+  if (problem) return problem;
+  const keys = keysPerOriginal(tenantPolicy(config));
+  if (keys <= MAX_KEYS_PER_ORIGINAL) return undefined;
+  return `this config allows ${keys} variants of each original, more than ${MAX_KEYS_PER_ORIGINAL}: use fewer ladder rungs, or restrict h (ratios) or q (qualities)`;
+}
+
+/**
+ * A tenant's config as the contract applies it (ParseOptions): each field that is valid, the
+ * default for one that is not. Writers refuse a bad config (tenantConfigProblem), so a bad field
+ * read back costs the tenant only that field. Plain checks, no messages: the viewer function runs it.
+ */
+export function tenantPolicy(config: TenantConfig | null | undefined): TenantPolicy {
+  const policy: { ladder: readonly number[]; qualities?: readonly number[]; ratios?: readonly AspectRatio[] } = { ladder: DEFAULT_LADDER };
+  if (!config) return policy;
+  if (Array.isArray(config.ladder) && ladderProblem(config.ladder) === undefined) policy.ladder = config.ladder;
+  if (isQualityList(config.qualities)) policy.qualities = config.qualities;
+  if (isRatioList(config.ratios)) policy.ratios = config.ratios;
+  return policy;
+}
+
+function isQualityList(qualities: unknown): qualities is readonly number[] {
+  if (!Array.isArray(qualities) || qualities.length === 0) return false;
+  for (let i = 0; i < qualities.length; i++) {
+    if (QUALITY_STEPS.indexOf(qualities[i]) < 0 || (i > 0 && qualities[i] <= qualities[i - 1])) return false;
+  }
+  return true;
+}
+
+function isRatioList(ratios: unknown): ratios is readonly AspectRatio[] {
+  if (!Array.isArray(ratios) || ratios.length > MAX_ASPECT_RATIOS) return false;
+  for (let i = 0; i < ratios.length; i++) {
+    const ratio = ratios[i];
+    if (!Array.isArray(ratio) || ratio.length !== 2 || !isRatioTerm(ratio[0]) || !isRatioTerm(ratio[1])) return false;
+  }
+  return true;
+}
+
+const isRatioTerm = (term: unknown): boolean => typeof term === 'number' && term % 1 === 0 && term >= 1 && term <= MAX_RATIO_TERM;
+
+/** A qualities override's problem, or undefined (also when there is none). */
+export function qualitiesProblem(qualities: readonly number[] | undefined): string | undefined {
+  if (qualities === undefined || isQualityList(qualities)) return undefined;
+  return `qualities must be 1 to ${QUALITY_STEPS.length} of ${QUALITY_STEPS.join(', ')}, ascending`;
+}
+
+/** A ratios override's problem, or undefined (also when there is none). */
+export function ratiosProblem(ratios: readonly AspectRatio[] | undefined): string | undefined {
+  if (ratios === undefined) return undefined;
+  if (!isRatioList(ratios)) return `ratios must be at most ${MAX_ASPECT_RATIOS} aspect ratios W:H, each term 1 to ${MAX_RATIO_TERM}`;
+  const spelled = ratios.map((ratio) => `${ratio[0]}:${ratio[1]}`);
+  const twice = spelled.find((ratio, i) => spelled.indexOf(ratio) < i);
+  return twice === undefined ? undefined : `ratio ${twice} is listed twice`;
+}
+
+/** `"16:9"` → [16, 9]; undefined for anything else. How configs spell a ratio (`ratios`). */
+export function aspectRatio(spelled: string): AspectRatio | undefined {
+  const m = /^([1-9][0-9]*):([1-9][0-9]*)$/.exec(spelled);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
 /** A ladder override's problem, or undefined (also when there is none). */

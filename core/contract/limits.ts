@@ -30,6 +30,18 @@ export const MAX_LADDER_RUNGS = 24;
 export const QUALITY_STEPS: readonly number[] = [40, 60, 75, 85, 95];
 export const DEFAULT_QUALITY = 75;
 
+/** A tenant may hold h to at most this many aspect ratios (`W:H`, each term 1..MAX_RATIO_TERM). */
+export const MAX_ASPECT_RATIOS = 8;
+export const MAX_RATIO_TERM = 32;
+
+/**
+ * The most cache keys (so renders, and variant objects) one original can have at one generation
+ * under any tenant's policy: the default policy's 13 widths (absent included) × 13 heights ×
+ * (3 lossy formats × 5 qualities + lossless PNG) = 2,704 (key-space.ts). A tenant config that
+ * would allow more is refused: a ladder longer than the default gives up heights or qualities.
+ */
+export const MAX_KEYS_PER_ORIGINAL = 2704;
+
 /** Tenants are `[a-z0-9-]{1,32}` (docs/design.md contract). */
 export const MAX_TENANT_LENGTH = 32;
 

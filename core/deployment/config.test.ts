@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_LADDER_RUNGS, MAX_OUTPUT_DIMENSION, MAX_TENANT_LENGTH } from '../contract/limits.ts';
+import { MAX_KEYS_PER_ORIGINAL, MAX_LADDER_RUNGS, MAX_OUTPUT_DIMENSION, MAX_TENANT_LENGTH } from '../contract/limits.ts';
 import {
   MAX_KEY_GROUP_TENANTS,
   MAX_PUBLIC_KEYS_PER_TENANT,
   MAX_REFERER_DOMAINS,
   parseDeploymentConfig,
+  tenantConfig,
   type DeploymentConfigInput,
 } from './config.ts';
 import { deployment } from '../../infra/aws/deployment.ts';
@@ -90,9 +91,23 @@ describe('limits, at the edge and one past it', () => {
     expectOneProblem(withTenants({ name: 'a'.repeat(MAX_TENANT_LENGTH + 1) }), 'tenants.0.name', '[a-z0-9-]{1,32}');
   });
 
-  it(`ladder: ${MAX_LADDER_RUNGS} rungs accepted, ${MAX_LADDER_RUNGS + 1} refused`, () => {
-    expect(() => parseDeploymentConfig(withTenants({ name: 'demo', ladder: ascendingRungs(MAX_LADDER_RUNGS) }))).not.toThrow();
-    expectOneProblem(withTenants({ name: 'demo', ladder: ascendingRungs(MAX_LADDER_RUNGS + 1) }), 'tenants.0.ladder', `1..${MAX_LADDER_RUNGS} rungs`);
+  it(`ladder: ${MAX_LADDER_RUNGS} rungs accepted (h held to a ratio), ${MAX_LADDER_RUNGS + 1} refused`, () => {
+    expect(() => parseDeploymentConfig(withTenants({ name: 'demo', ladder: ascendingRungs(MAX_LADDER_RUNGS), ratios: ['1:1'] }))).not.toThrow();
+    expectOneProblem(withTenants({ name: 'demo', ladder: ascendingRungs(MAX_LADDER_RUNGS + 1), ratios: ['1:1'] }), 'tenants.0.ladder', `1..${MAX_LADDER_RUNGS} rungs`);
+  });
+
+  it(`variants per original: ${MAX_KEYS_PER_ORIGINAL} accepted, more refused, naming what to restrict`, () => {
+    expect(() => parseDeploymentConfig(withTenants({ name: 'demo', ladder: ascendingRungs(12) }))).not.toThrow();
+    expectOneProblem(withTenants({ name: 'demo', ladder: ascendingRungs(13) }), 'tenants.0.ratios', 'allows 3136 variants of each original, more than 2704');
+    expect(() => parseDeploymentConfig(withTenants({ name: 'demo', ladder: ascendingRungs(13), qualities: [60, 85] }))).not.toThrow();
+  });
+
+  it('qualities and ratios: the tenant config the viewer reads, W:H spelled as pairs', () => {
+    const config = parseDeploymentConfig(withTenants({ name: 'demo', qualities: [60, 85], ratios: ['16:9', '1:1'] }));
+    expect(tenantConfig(config.tenants[0]!)).toEqual({ qualities: [60, 85], ratios: [[16, 9], [1, 1]] });
+    expectOneProblem(withTenants({ name: 'demo', ratios: ['16x9'] }), 'tenants.0.ratios', 'ratio "16x9" is not W:H');
+    expectOneProblem(withTenants({ name: 'demo', ratios: ['1:1', '1:1'] }), 'tenants.0.ratios', 'ratio 1:1 is listed twice');
+    expectOneProblem(withTenants({ name: 'demo', qualities: [70] }), 'tenants.0.qualities', 'qualities must be 1 to 5 of 40, 60, 75, 85, 95');
   });
 
   it(`ladder rung: ${MAX_OUTPUT_DIMENSION} accepted, ${MAX_OUTPUT_DIMENSION + 1} refused`, () => {

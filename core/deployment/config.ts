@@ -5,7 +5,8 @@
  * the field that is wrong, before any construct is made.
  */
 import { z } from 'zod';
-import { ladderProblem } from '../contract/kvs.ts';
+import type { AspectRatio } from '../contract/image-request.ts';
+import { aspectRatio, ladderProblem, qualitiesProblem, ratiosProblem, type TenantConfig, tenantConfigProblem } from '../contract/kvs.ts';
 import { MAX_TENANT_LENGTH } from '../contract/limits.ts';
 import { MAX_WAF_REGEX_LENGTH, MAX_WEB_ACL_WCU, refererPattern, webAclCapacity, webAclRules } from './waf-rules.ts';
 
@@ -69,6 +70,10 @@ const tenant = z
     name: tenantName,
     /** Width ladder override (ascending); the default ladder otherwise. */
     ladder: z.array(z.number().int()).optional(),
+    /** The quality steps q snaps up to (some of 40, 60, 75, 85, 95, ascending); all of them otherwise. */
+    qualities: z.array(z.number().int()).optional(),
+    /** The aspect ratios (`"16:9"`) w with h is held to; `[]` drops h; h snaps to the ladder otherwise. */
+    ratios: z.array(z.string()).optional(),
     /** Sites allowed to embed this tenant's images (the domain and its subdomains). Empty: no hotlink rule. */
     allowedRefererDomains: z.array(refererDomain).max(MAX_REFERER_DOMAINS).default([]),
     /**
@@ -84,8 +89,16 @@ const tenant = z
     uploadPrincipals: z.array(z.string().regex(/^arn:aws:iam::\d{12}:(root|role\/[\w+=,.@/-]+)$/)).default([]),
   })
   .superRefine((value, ctx) => {
-    const problem = ladderProblem(value.ladder);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['ladder'], message: problem });
+    const spelled = value.ratios?.find((ratio) => aspectRatio(ratio) === undefined);
+    const fields = {
+      ladder: ladderProblem(value.ladder),
+      qualities: qualitiesProblem(value.qualities),
+      ratios: spelled === undefined ? ratiosProblem(value.ratios?.map((ratio) => aspectRatio(ratio)!)) : `ratio ${JSON.stringify(spelled)} is not W:H`,
+    };
+    for (const [field, problem] of Object.entries(fields)) if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
+    // Each field is valid: what they allow together must fit the bound on variants per original.
+    const together = Object.values(fields).some(Boolean) ? undefined : tenantConfigProblem(tenantConfig(value));
+    if (together) ctx.addIssue({ code: 'custom', path: ['ratios'], message: together });
     const pattern = refererPattern(value.allowedRefererDomains);
     if (value.allowedRefererDomains.length > 0 && pattern.length > MAX_WAF_REGEX_LENGTH) {
       ctx.addIssue({
@@ -151,6 +164,16 @@ const deploymentConfig = z
 export type DeploymentConfigInput = z.input<typeof deploymentConfig>;
 export type DeploymentConfig = z.output<typeof deploymentConfig>;
 export type TenantDeployment = DeploymentConfig['tenants'][number];
+
+/** What the viewer function reads as `t:{tenant}` (core/contract/kvs.ts): the tenant's policy and how its URLs must be signed. */
+export function tenantConfig(tenant: Pick<TenantDeployment, 'ladder' | 'qualities' | 'ratios' | 'signing'>): TenantConfig {
+  return {
+    ...(tenant.ladder && { ladder: tenant.ladder }),
+    ...(tenant.qualities && { qualities: tenant.qualities }),
+    ...(tenant.ratios && { ratios: tenant.ratios.map((ratio) => aspectRatio(ratio) as AspectRatio) }),
+    ...(tenant.signing.mode !== 'none' && { signing: tenant.signing.mode }),
+  };
+}
 
 /**
  * `allowLoopbackReferers`: only the local stack's config may let `localhost` and

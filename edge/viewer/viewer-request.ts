@@ -31,13 +31,11 @@ import {
   cacheKeyQuery,
   canonicalUri,
   constantTimeEqual,
-  DEFAULT_LADDER,
   DENIED,
   freshnessAddress,
   isTenantName,
   KEY_ID,
   keyPairTenantKey,
-  ladderProblem,
   MIN_SECRET_LENGTH,
   originalKey,
   parseImageRequest,
@@ -50,6 +48,7 @@ import {
   singleParam,
   slotEntry,
   tenantConfigKey,
+  tenantPolicy,
   type ImageRequest,
   type QueryPairs,
   type RequestedParams,
@@ -103,7 +102,6 @@ async function route(request: Request): Promise<Request | Response> {
   // 1. The tenant must exist. An invalid name skips the store and fails in parse (400).
   const slash = request.uri.indexOf('/', 1);
   const tenant = slash > 0 ? request.uri.slice(1, slash) : '';
-  let ladder: readonly number[] = DEFAULT_LADDER;
   let config: TenantConfig | null = null;
   if (isTenantName(tenant)) {
     try {
@@ -112,16 +110,18 @@ async function route(request: Request): Promise<Request | Response> {
       // get() throws for a missing key (and for a value that is not JSON): no such tenant.
       return UNKNOWN_TENANT;
     }
-    // Writers validate configs (tenantConfigProblem); a bad ladder only costs the tenant its ladder,
-    // a bad signing mode refuses every request (step 4).
-    if (config && Array.isArray(config.ladder) && ladderProblem(config.ladder) === undefined) ladder = config.ladder;
   }
+  // Writers validate configs (tenantConfigProblem); a bad ladder, ratio or quality list only costs the
+  // tenant that field (tenantPolicy), a bad signing mode refuses every request (step 4).
+  const policy = tenantPolicy(config);
 
   // 2. Parse once; the contract decides everything about the URL.
   const pairs = eventQueryPairs(request.querystring);
   const parsed = parseImageRequest(request.uri, pairs, {
     accept: headerValue(request.headers, 'accept'),
-    ladder: ladder,
+    ladder: policy.ladder,
+    qualities: policy.qualities,
+    ratios: policy.ratios,
   });
   if (!parsed.ok) return textResponse(400, 'Bad Request', CACHE_BAD_REQUEST, parsed.reason);
   const requested = parsed.request;

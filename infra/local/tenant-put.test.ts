@@ -43,6 +43,14 @@ describe('tenantConfigFromPut', () => {
     expect(tenantConfigFromPut('signed-demo', { signing: 'hmac' }, { signing: 'key-group' })).toEqual({ signing: 'key-group' });
   });
 
+  it('takes qualities and ratios, spelled W:H, as the tenant config stores them', () => {
+    expect(tenantConfigFromPut('t', undefined, { qualities: [60, 85], ratios: ['16:9', '1:1'] })).toEqual({ qualities: [60, 85], ratios: [[16, 9], [1, 1]] });
+    expect(tenantConfigFromPut('t', undefined, { ratios: [] })).toEqual({ ratios: [] });
+    for (const ratios of [['16/9'], '16:9', [16]]) {
+      expect(refusal({ ratios }, {}), JSON.stringify(ratios)).toMatchObject({ status: 400, message: expect.stringMatching(/^ratio .* is not W:H \(e\.g\. "16:9"\)/) });
+    }
+  });
+
   it('refuses malformed bodies with 400', () => {
     const cases: Array<[unknown, string]> = [
       [null, 'body must be a JSON object'],

@@ -4,7 +4,7 @@ import { CloudFrontKeyValueStoreClient, GetKeyCommand, ResourceNotFoundException
 import { canonicalUri, parseImageRequest, queryPairs, variantKey } from '../../core/index.ts';
 import { useLocalDynamo } from '../../test/support/tasks.ts';
 import { createPlanVariantsTask, type PlanVariantsDeps } from './task.ts';
-import { keyValueStoreLadder } from './tenant-ladder.ts';
+import { keyValueStoreTenantConfig } from './tenant-config.ts';
 
 const local = useLocalDynamo();
 
@@ -32,14 +32,14 @@ describe('plan-variants', () => {
   });
 
   it('snaps each width to the tenant’s ladder and drops the duplicates that makes', async () => {
-    const variants = await plan('cat.jpg', { tenantLadder: async () => [300, 1000, 2000] });
+    const variants = await plan('cat.jpg', { tenantConfig: async () => ({ ladder: [300, 1000, 2000] }) });
     expect([...new Set(variants.map((variant) => variant.params.w))]).toEqual([300, 1000, 2000]);
     expect(variants).toHaveLength(9);
   });
 
   it('plans exactly the variants that viewer requests for the standard widths look up', async () => {
     const ladder = [200, 700, 1500];
-    const variants = await plan('a b/c+d.webp', { tenantLadder: async () => ladder });
+    const variants = await plan('a b/c+d.webp', { tenantConfig: async () => ({ ladder }) });
     for (const variant of variants) {
       const query = `w=${variant.params.w! - 10}&fmt=${variant.params.fmt}&utm_source=x`;
       const viewer = parseImageRequest(canonicalUri(variant), queryPairs(query), { ladder });
@@ -47,28 +47,36 @@ describe('plan-variants', () => {
     }
   });
 
+  it('plans at the tenant’s quality step when it restricts q, as a viewer’s request without q is snapped', async () => {
+    const variants = await plan('cat.jpg', { tenantConfig: async () => ({ qualities: [60, 85] }) });
+    expect(new Set(variants.map((variant) => variant.params.q))).toEqual(new Set([85]));
+    const viewer = parseImageRequest('/demo/cat.jpg', queryPairs('w=640&fmt=webp'), { qualities: [60, 85] });
+    expect(viewer.ok && variantKey(viewer.request)).toBe('demo/cat.jpg/w640_q85.webp');
+    expect(keys(variants)).toContain('demo/cat.jpg/w640_q85.webp');
+  });
+
   it('refuses a path the contract does not accept', async () => {
     await expect(plan('notes.txt')).rejects.toMatchObject({ name: 'TaskInputInvalid', message: expect.stringContaining('unknown extension') });
   });
 });
 
-describe('the tenant ladder from the KeyValueStore', () => {
+describe('the tenant config from the KeyValueStore', () => {
   const client = new CloudFrontKeyValueStoreClient({ region: 'us-east-1' });
   const kvs = mockClient(client);
-  const ladder = keyValueStoreLadder(client, 'arn:kvs');
+  const config = keyValueStoreTenantConfig(client, 'arn:kvs');
   beforeEach(() => kvs.reset());
 
   it('reads t:{tenant}, the config the viewer function reads', async () => {
-    kvs.on(GetKeyCommand, { KvsARN: 'arn:kvs', Key: 't:demo' }).resolves({ Key: 't:demo', Value: '{"ladder":[100,200]}' });
-    expect(await ladder('demo')).toEqual([100, 200]);
+    kvs.on(GetKeyCommand, { KvsARN: 'arn:kvs', Key: 't:demo' }).resolves({ Key: 't:demo', Value: '{"ladder":[100,200],"qualities":[60]}' });
+    expect(await config('demo')).toEqual({ ladder: [100, 200], qualities: [60] });
   });
 
-  it('has no ladder for a tenant without a config entry, and fails as transient when the store cannot answer', async () => {
+  it('has no config for a tenant without an entry, and fails as transient when the store cannot answer', async () => {
     kvs
       .on(GetKeyCommand)
       .rejectsOnce(new ResourceNotFoundException({ message: 'no such key', $metadata: {} }))
       .rejectsOnce(new Error('throttled'));
-    expect(await ladder('demo')).toBeUndefined();
-    await expect(ladder('demo')).rejects.toMatchObject({ name: 'StoreUnavailable' });
+    expect(await config('demo')).toBeUndefined();
+    await expect(config('demo')).rejects.toMatchObject({ name: 'StoreUnavailable' });
   });
 });

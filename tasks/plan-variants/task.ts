@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import { canonicalUri, DEFAULT_LADDER, parseImageRequest, type PlannedVariant, standardVariants } from '../../core/index.ts';
+import { canonicalUri, parseImageRequest, type PlannedVariant, standardVariants, type TenantConfig, tenantPolicy } from '../../core/index.ts';
 import { TaskInputInvalid } from '../shared/errors.ts';
 import { defineTask } from '../shared/task.ts';
 
 const NAME = 'plan-variants';
 
 export interface PlanVariantsDeps {
-  /** The tenant's own width ladder, when it has one. */
-  readonly tenantLadder?: (tenant: string) => Promise<readonly number[] | undefined>;
+  /** The tenant's config (its ladder and qualities), when it has one. */
+  readonly tenantConfig?: (tenant: string) => Promise<TenantConfig | undefined>;
 }
 
-/** Pure but for the tenant's ladder: no idempotency record, safe to run any number of times. */
+/** Pure but for the tenant's config: no idempotency record, safe to run any number of times. */
 export const createPlanVariantsTask = (deps: PlanVariantsDeps = {}) =>
   defineTask({
     name: NAME,
@@ -18,7 +18,6 @@ export const createPlanVariantsTask = (deps: PlanVariantsDeps = {}) =>
     run: async (input): Promise<{ variants: PlannedVariant[] }> => {
       const parsed = parseImageRequest(canonicalUri(input), []);
       if (!parsed.ok) throw new TaskInputInvalid(NAME, parsed.reason);
-      const ladder = (await deps.tenantLadder?.(input.tenant)) ?? DEFAULT_LADDER;
-      return { variants: standardVariants(parsed.request, ladder) };
+      return { variants: standardVariants(parsed.request, tenantPolicy(await deps.tenantConfig?.(input.tenant))) };
     },
   });

@@ -95,8 +95,9 @@ describe('the built file', () => {
   it('fits the 10 KB CloudFront Functions limit with room to spare', () => {
     const bytes = Buffer.byteLength(code, 'utf8');
     expect(bytes).toBeLessThan(MAX_FUNCTION_BYTES);
-    // 5.3 KB before signing; the signature checks (hmac and key-group) added 1.4 KB, the freshness slot 0.4 KB.
-    expect(bytes).toBeLessThan(7.5 * 1024);
+    // 5.3 KB before signing; the signature checks (hmac and key-group) added 1.4 KB, the freshness slot 0.4 KB,
+    // the tenants' quality steps and aspect ratios 1.0 KB.
+    expect(bytes).toBeLessThan(8.75 * 1024);
   });
 
   it('is one file in the 2.0 dialect: the runtime modules imported first, a plain top-level async handler, no export', () => {
@@ -150,6 +151,17 @@ describe('rewrite: the cache key is the canonical path and exactly fmt, h, q, w'
     expect(request.uri).toBe('/acme/hero.jpg');
     expect(query(request)).toEqual({ fmt: 'jpeg', h: '400', q: '75', w: '200' });
     expect(store.reads).toEqual(['t:acme', freshnessAddressOf('acme/hero.jpg').slotKey]);
+  });
+
+  it("holds q to the tenant's quality steps and h to its nearest aspect ratio at the snapped width", async () => {
+    // 150×90 (5:3) is nearer 16:9 than 1:1; w snaps to 200, so h = 200 × 9 / 16 = 112.5 → 113. q 70 snaps up to 85.
+    expect(query(asRequest(await run(fixture('tenant-ratios-and-qualities'))))).toEqual({ fmt: 'jpeg', h: '113', q: '85', w: '200' });
+    const square = asRequest(await run(variant('tenant-ratios-and-qualities', { querystring: { w: { value: '400' }, h: { value: '350' }, q: { value: '99' } } })));
+    expect(query(square)).toEqual({ fmt: 'jpeg', h: '400', q: '85', w: '400' });
+    // h alone still snaps to the ladder; the canonical query is a fixed point.
+    expect(query(asRequest(await run(variant('tenant-ratios-and-qualities', { querystring: { h: { value: '150' } } }))))).toEqual({ fmt: 'jpeg', h: '200', q: '85' });
+    const again = asRequest(await run(variant('tenant-ratios-and-qualities', { querystring: { fmt: { value: 'jpeg' }, h: { value: '113' }, q: { value: '85' }, w: { value: '200' } } })));
+    expect(query(again)).toEqual({ fmt: 'jpeg', h: '113', q: '85', w: '200' });
   });
 
   it('clamps an absurd width to the top rung', async () => {

@@ -17,8 +17,8 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { byRegion, FRESHNESS_SLOTS, freshnessSeed, keyPairTenantKey, type TenantConfig, tenantConfigKey } from '../../../core/index.ts';
-import type { DeploymentConfig, TenantDeployment } from '../../../core/deployment/index.ts';
+import { byRegion, FRESHNESS_SLOTS, freshnessSeed, keyPairTenantKey, tenantConfigKey } from '../../../core/index.ts';
+import { type DeploymentConfig, tenantConfig, type TenantDeployment } from '../../../core/deployment/index.ts';
 import type { EdgeConfig } from '../../../edge/origin/edge-config.ts';
 import { VIEWER_FUNCTION_FILE } from '../../../edge/viewer/artifact.ts';
 import { originRequestCode } from '../bundling/origin-request-bundle.ts';
@@ -53,14 +53,6 @@ const TENANT_KEYS_MEMORY_MB = 1024;
 export interface EdgeStackProps extends StackProps {
   readonly config: DeploymentConfig;
   readonly names: ResourceNames;
-}
-
-/** What the viewer function reads as `t:{tenant}`: the ladder override and how the tenant's URLs must be signed. */
-function tenantConfig(tenant: TenantDeployment): TenantConfig {
-  return {
-    ...(tenant.ladder && { ladder: tenant.ladder }),
-    ...(tenant.signing.mode !== 'none' && { signing: tenant.signing.mode }),
-  };
 }
 
 /** `t:{tenant}` → its config, for every tenant: the store's seed, and what every deploy writes (Custom::TenantKeys). */

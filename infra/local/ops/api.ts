@@ -34,6 +34,10 @@ export interface OriginalsListing {
 /** The body of `PUT /_local/tenants/{tenant}`: the tenant's whole config (infra/local/tenant-put.ts). */
 export interface TenantPut {
   readonly ladder?: readonly number[];
+  /** The quality steps q snaps up to (TenantConfig.qualities). */
+  readonly qualities?: readonly number[];
+  /** Aspect ratios as `"W:H"`, which w with h is held to; `[]` drops h (TenantConfig.ratios). */
+  readonly ratios?: readonly string[];
   /** `none`: its URLs need no signature. Left out: public for a new or public tenant; refused for one that signs. */
   readonly signing?: SigningMode | 'none';
   /** Required beside `"signing": "none"` to make a signing tenant public. */

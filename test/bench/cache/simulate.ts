@@ -125,7 +125,7 @@ function prerenderedKeys(original: ImageRequest, ladder: readonly number[]): Rea
   if (byOriginal === undefined) PRERENDERED.set(ladder, (byOriginal = new Map()));
   const uri = canonicalUri(original);
   let keys = byOriginal.get(uri);
-  if (keys === undefined) byOriginal.set(uri, (keys = new Set(standardVariants(original, ladder).map(variantKey))));
+  if (keys === undefined) byOriginal.set(uri, (keys = new Set(standardVariants(original, { ladder }).map(variantKey))));
   return keys;
 }
 
