@@ -9,6 +9,7 @@ import { variantSpace } from './key-space.ts';
 import {
   ALLOWED_PARAMS,
   canonicalQuery,
+  DPR_PARAM,
   heightAt,
   canonicalUri,
   originalKey,
@@ -164,19 +165,24 @@ const anyFmt = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('gif', 'svg', '', 'image/webp', 'constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'tostring') },
 );
 
+/** Device pixel ratios as pages and apps write them (dpr folds into w and h: it is read, never keyed). */
+const validDpr = fc.oneof(fc.constantFrom('1', '1.5', '2', '2.625', '3', '0.75', '4'), fc.integer({ min: 1, max: 9999 }).map((n) => (n / 1000).toFixed(3)));
+
 const allowedPair = (dim: fc.Arbitrary<string>, q: fc.Arbitrary<string>, fmt: fc.Arbitrary<string>): fc.Arbitrary<Pair> =>
   fc.oneof(
     fc.tuple(fc.constant('w'), dim),
     fc.tuple(fc.constant('h'), dim),
     fc.tuple(fc.constant('q'), q),
     fc.tuple(fc.constant('fmt'), fmt),
+    fc.tuple(fc.constant(DPR_PARAM), validDpr),
   );
 
-/** Each allowlisted name at most once, in any order (so no duplicate-parameter rejection). */
+/** Each allowlisted name (and dpr) at most once, in any order (so no duplicate-parameter rejection). */
 const uniqueAllowed = (dim: fc.Arbitrary<string>, q: fc.Arbitrary<string>, fmt: fc.Arbitrary<string>): fc.Arbitrary<Pair[]> =>
-  fc.uniqueArray(allowedPair(dim, q, fmt), { selector: ([name]) => name, maxLength: ALLOWED_PARAMS.length });
+  fc.uniqueArray(allowedPair(dim, q, fmt), { selector: ([name]) => name, maxLength: ALLOWED_PARAMS.length + 1 });
 
-const isAllowed = (name: string): boolean => (ALLOWED_PARAMS as readonly string[]).includes(name);
+/** A name the contract reads: the allowlist, and dpr. */
+const isAllowed = (name: string): boolean => (ALLOWED_PARAMS as readonly string[]).includes(name) || name === DPR_PARAM;
 
 const JUNK_NAMES = [
   'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'fbclid', 'gclid', 'msclkid', 'sessionid',

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   ALLOWED_PARAMS,
+  BAD_DPR,
   canonicalQuery,
   canonicalUri,
   originalKey,
   parseImageRequest,
   queryPairs,
+  requestedParams,
+  requestedQuery,
   snapUp,
   variantKey,
   type ImageRequest,
@@ -15,6 +18,7 @@ import {
 import {
   DEFAULT_LADDER,
   DEFAULT_QUALITY,
+  DPR_STEPS,
   MAX_NUMBER_DIGITS,
   MAX_ORIGINAL_KEY_LENGTH,
   MAX_OUTPUT_DIMENSION,
@@ -314,6 +318,70 @@ describe('parseImageRequest', () => {
 
     it('checks the path before the query', () => {
       expect(rejection('/demo/../a.jpg?w=abc')).toBe('path segment starts with a dot');
+    });
+  });
+
+  describe('device pixel ratio', () => {
+    const viewer = { ladder: DEFAULT_LADDER };
+    const key = (url: string) => canonicalQuery(accepted(url, viewer).params);
+
+    it('folds dpr into w and h before they snap: w=320&dpr=2 has the cache key of w=640, and no dpr in it', () => {
+      expect(key('/demo/a.jpg?w=320&dpr=2')).toBe(key('/demo/a.jpg?w=640'));
+      expect(key('/demo/a.jpg?w=320&h=200&dpr=1.5')).toBe('fmt=jpeg&h=384&q=75&w=640');
+      expect(key('/demo/a.jpg?w=320&dpr=1')).toBe(key('/demo/a.jpg?w=320'));
+      expect(key('/demo/a.jpg?dpr=3')).toBe(key('/demo/a.jpg'));
+    });
+
+    it(`snaps dpr up to ${DPR_STEPS.join(', ')}: a 2.625 phone gets 3, anything past 3 is 3, below 1 is 1`, () => {
+      expect(['0.5', '1', '1.01', '1.5', '1.75', '2', '2.625', '3', '3.5', '99', '2.000'].map((dpr) => requestedParams(queryPairs(`dpr=${dpr}`)))).toEqual(
+        [1, 1, 1.5, 1.5, 2, 2, 3, 3, 3, 3, 2].map((dpr) => ({ fmt: 'auto', q: DEFAULT_QUALITY, w: undefined, h: undefined, dpr })),
+      );
+    });
+
+    it(`never goes past MAX_OUTPUT_DIMENSION (${MAX_OUTPUT_DIMENSION}): w=1600&dpr=3 is the top rung, at the origin 4096`, () => {
+      expect(accepted('/demo/a.jpg?w=1600&dpr=3', viewer).params.w).toBe(3840);
+      expect(accepted('/demo/a.jpg?w=1600&dpr=3').params.w).toBe(MAX_OUTPUT_DIMENSION);
+      expect(accepted('/demo/a.jpg?w=1366&dpr=3').params.w).toBe(MAX_OUTPUT_DIMENSION);
+      expect(accepted('/demo/a.jpg?w=1365&dpr=3').params.w).toBe(4095);
+    });
+
+    it('refuses a dpr that is not a plain decimal, or is zero, or is given twice', () => {
+      for (const dpr of ['', 'x', '0', '0.0', '-1', '1e1', '2x', '1.2345', '100', '.5', ' 2']) expect(rejection(`/demo/a.jpg?dpr=${dpr}`), dpr).toBe(BAD_DPR);
+      expect(rejection('/demo/a.jpg?dpr=2&dpr=3')).toBe('duplicate parameter dpr');
+    });
+
+    it('is covered by a token (requestedQuery) as asked, snapped, and sorted first', () => {
+      const asked = requestedParams(queryPairs('w=320&dpr=2.625&fmt=webp')) as Exclude<ReturnType<typeof requestedParams>, string>;
+      expect(requestedQuery(asked)).toBe('dpr=3&fmt=webp&q=75&w=320');
+      expect(requestedQuery(requestedParams(queryPairs('w=320')) as typeof asked)).toBe('fmt=auto&q=75&w=320');
+    });
+  });
+
+  describe("a tenant's aspect ratios and quality steps", () => {
+    const policy = { ladder: DEFAULT_LADDER, ratios: [[1, 1], [4, 3], [16, 9]] as const, qualities: [60, 85] };
+
+    it('gives w with h the height of the nearest ratio at the snapped width, and q the next step up', () => {
+      // 320×200 is 1.6: nearer 16:9 (×1.11) than 4:3 (×1.2). w snaps to 384: h = 216.
+      expect(accepted('/demo/a.jpg?w=320&h=200&q=61', policy).params).toEqual({ fmt: 'jpeg', q: 85, w: 384, h: 216 });
+      expect(accepted('/demo/a.jpg?w=300&h=290', policy).params).toEqual({ fmt: 'jpeg', q: 85, w: 384, h: 384 });
+      expect(accepted('/demo/a.jpg?w=300&h=225&q=40', policy).params).toEqual({ fmt: 'jpeg', q: 60, w: 384, h: 288 });
+    });
+
+    it('takes the first listed on a tie, and keeps a height that is already one of the ratios at that width', () => {
+      // 2:1 is ×2 from 1:1 and ×2 from 4:1: the first listed wins.
+      expect(accepted('/demo/a.jpg?w=640&h=320', { ladder: DEFAULT_LADDER, ratios: [[1, 1], [4, 1]] }).params.h).toBe(640);
+      expect(accepted('/demo/a.jpg?w=640&h=320', { ladder: DEFAULT_LADDER, ratios: [[4, 1], [1, 1]] }).params.h).toBe(160);
+      expect(accepted('/demo/a.jpg?w=384&h=216', policy).params.h).toBe(216);
+    });
+
+    it('snaps h alone to the ladder, and drops h when the tenant allows no ratio', () => {
+      expect(accepted('/demo/a.jpg?h=200', policy).params).toEqual({ fmt: 'jpeg', q: 85, h: 256 });
+      expect(accepted('/demo/a.jpg?w=320&h=200', { ladder: DEFAULT_LADDER, ratios: [] }).params).toEqual({ fmt: 'jpeg', q: 75, w: 384 });
+      expect(accepted('/demo/a.jpg?h=200', { ladder: DEFAULT_LADDER, ratios: [] }).params).toEqual({ fmt: 'jpeg', q: 75 });
+    });
+
+    it('holds a tall ratio at a wide width to MAX_OUTPUT_DIMENSION', () => {
+      expect(accepted('/demo/a.jpg?w=3000&h=9000', { ladder: DEFAULT_LADDER, ratios: [[1, 32]] }).params).toMatchObject({ w: 3840, h: MAX_OUTPUT_DIMENSION });
     });
   });
 

@@ -1,5 +1,6 @@
 import {
   DEFAULT_QUALITY,
+  DPR_STEPS,
   MAX_NUMBER_DIGITS,
   MAX_ORIGINAL_KEY_LENGTH,
   MAX_OUTPUT_DIMENSION,
@@ -46,6 +47,11 @@ export const VARIANT_NAME_ORDER: readonly NumberParam[] = NUMBER_PARAMS.filter((
 /** The only query parameters that reach the cache key, sorted (the canonical query's order); everything else is dropped. */
 export const ALLOWED_PARAMS: readonly string[] = ['fmt'].concat(NUMBER_PARAMS.map((param) => param.name)).sort();
 
+/** Read, and folded into w and h (DPR_STEPS), but never in the cache key; a token covers it. */
+export const DPR_PARAM = 'dpr';
+const DPR = /^[0-9]{1,2}(\.[0-9]{1,3})?$/;
+export const BAD_DPR = `dpr must be a number such as 2 or 1.5 (it snaps up to ${DPR_STEPS.join(', ')})`;
+
 /**
  * The cache key's parameter that carries an original's generation token (freshness.ts).
  * The viewer function sets it from the KeyValueStore, whatever a viewer sent; the origin
@@ -80,6 +86,8 @@ export interface RequestedParams {
   readonly q: number;
   readonly w?: number;
   readonly h?: number;
+  /** Snapped to DPR_STEPS; absent when the request named none. */
+  readonly dpr?: number;
 }
 
 export interface ImageRequest {
@@ -230,7 +238,7 @@ export function requestedParams(query: QueryPairs): RequestedParams | string {
     const name = pair[0];
     const value = pair[1];
     length += name.length + value.length + 2;
-    if (ALLOWED_PARAMS.indexOf(name) < 0) continue;
+    if (ALLOWED_PARAMS.indexOf(name) < 0 && name !== DPR_PARAM) continue;
     if (seen[name] !== undefined) return `duplicate parameter ${name}`;
     seen[name] = value;
   }
@@ -249,12 +257,34 @@ export function requestedParams(query: QueryPairs): RequestedParams | string {
     // An absent w or h stays undefined, which canonicalQuery and parseParams read as absent.
     numbers[param.name] = value;
   }
-  return { fmt, q: numbers.q === undefined ? DEFAULT_QUALITY : numbers.q, w: numbers.w, h: numbers.h };
+  const requested: { fmt: OutputFormat | 'auto'; q: number; w?: number; h?: number; dpr?: number } = { fmt, q: numbers.q === undefined ? DEFAULT_QUALITY : numbers.q, w: numbers.w, h: numbers.h };
+  const dpr = seen[DPR_PARAM];
+  if (dpr !== undefined) {
+    if (!DPR.test(dpr) || Number(dpr) === 0) return BAD_DPR;
+    requested.dpr = snapUp(Number(dpr), DPR_STEPS);
+  }
+  return requested;
+}
+
+/** A requested size at the request's device pixel ratio, never past MAX_OUTPUT_DIMENSION. */
+function atDpr(size: number | undefined, dpr: number | undefined): number | undefined {
+  if (size === undefined || dpr === undefined) return size;
+  const scaled = Math.ceil(size * dpr);
+  return scaled > MAX_OUTPUT_DIMENSION ? MAX_OUTPUT_DIMENSION : scaled;
+}
+
+/** The requested params as a token covers them: the canonical query's, and the dpr asked for. */
+export function requestedQuery(requested: RequestedParams): string {
+  const query = canonicalQuery(requested);
+  if (requested.dpr === undefined) return query;
+  // `dpr` sorts before every ALLOWED_PARAMS name.
+  return query === '' ? `${DPR_PARAM}=${requested.dpr}` : `${DPR_PARAM}=${requested.dpr}&${query}`;
 }
 
 function parseParams(query: QueryPairs, source: SourceExtension, options: ParseOptions): VariantParams | string {
-  const requested = requestedParams(query);
-  if (typeof requested === 'string') return requested;
+  const asked = requestedParams(query);
+  if (typeof asked === 'string') return asked;
+  const requested = { fmt: asked.fmt, q: asked.q, w: atDpr(asked.w, asked.dpr), h: atDpr(asked.h, asked.dpr) };
   const w = requested.w;
   const h = requested.h;
   const format = requested.fmt === 'auto' ? negotiateFormat(options.accept ?? '', source) : requested.fmt;

@@ -30,6 +30,12 @@ export const MAX_LADDER_RUNGS = 24;
 export const QUALITY_STEPS: readonly number[] = [40, 60, 75, 85, 95];
 export const DEFAULT_QUALITY = 75;
 
+/**
+ * Device pixel ratios a requested `dpr` snaps up to (a 2.625 phone gets 3). It multiplies w and h
+ * before they snap to the ladder, so it adds no cache-key dimension: `w=320&dpr=2` is `w=640`.
+ */
+export const DPR_STEPS: readonly number[] = [1, 1.5, 2, 3];
+
 /** A tenant may hold h to at most this many aspect ratios (`W:H`, each term 1..MAX_RATIO_TERM). */
 export const MAX_ASPECT_RATIOS = 8;
 export const MAX_RATIO_TERM = 32;

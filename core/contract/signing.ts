@@ -20,7 +20,7 @@
  * checks that the Key-Pair-Id belongs to the tenant (kvs.ts keyPairTenantKey).
  */
 import type { QueryPairs, RequestedParams } from './image-request.ts';
-import { canonicalQuery, canonicalUri } from './image-request.ts';
+import { canonicalUri, requestedQuery } from './image-request.ts';
 
 /** The HMAC token's params. They never reach the cache key (only ALLOWED_PARAMS do). */
 export const TOKEN_PARAMS = ['kid', 'exp', 'sig'] as const;
@@ -99,7 +99,7 @@ export function readToken(query: QueryPairs, nowSeconds: number): HmacToken | st
  * one per line (none of them can hold a newline).
  */
 export function signingString(image: { readonly tenant: string; readonly path: string }, requested: RequestedParams, kid: string, exp: number): string {
-  return `${kid}\n${exp}\n${canonicalUri(image)}?${canonicalQuery(requested)}`;
+  return `${kid}\n${exp}\n${canonicalUri(image)}?${requestedQuery(requested)}`;
 }
 
 /** Equal strings, in time that depends on their length only (the runtime has no timingSafeEqual). */

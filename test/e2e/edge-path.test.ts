@@ -56,6 +56,20 @@ describe.each(FAILOVER_REQUESTS)('edge path on the local stack (failover hands t
     expect(stats().renders).toBe(before.renders);
   });
 
+  it('folds dpr into w: w=320&dpr=2 is the cache entry of w=640, rendered 640 wide, and /_local/normalize shows it', async () => {
+    const first = await running.request(`${LANDSCAPE}?w=640&fmt=webp&q=60`);
+    expect((await sharp(Buffer.from(await first.arrayBuffer())).metadata()).width).toBe(640);
+    const before = stats();
+    const retina = await running.request(`${LANDSCAPE}?w=320&dpr=2&fmt=webp&q=60`);
+    expect(retina.headers.get('x-cache')).toBe('Hit from cloudfront');
+    expect(stats().renders).toBe(before.renders);
+    const normalize = async (url: string) => ((await (await running.request(`/_local/normalize?url=${encodeURIComponent(url)}`)).json()) as { cacheKey: string; dropped: string[] });
+    const [a, b] = [await normalize(`${LANDSCAPE}?w=320&dpr=2&fmt=webp`), await normalize(`${LANDSCAPE}?w=640&fmt=webp`)];
+    expect(a.cacheKey).toBe(b.cacheKey);
+    expect(a.cacheKey).not.toContain('dpr');
+    expect((await running.request(`${LANDSCAPE}?w=320&dpr=2x`)).status).toBe(400);
+  });
+
   it('picks AVIF, WebP or JPEG for fmt=auto from the Accept header', async () => {
     const types = await Promise.all(
       [CHROME_ACCEPT, 'image/webp,*/*', '*/*'].map(async (accept) => {

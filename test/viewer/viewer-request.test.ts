@@ -8,6 +8,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DENIED, freshnessAddressOf, MIN_SECRET_LENGTH, parseImageRequest, requestedParams, type RequestedParams, signingSecretKey, signingString } from '../../core/index.ts';
+import { signUrl } from '../../core/signing/index.ts';
 import { MAX_FUNCTION_BYTES } from '../../edge/viewer/artifact.ts';
 import { buildViewerFunction } from '../../edge/viewer/build.ts';
 import {
@@ -18,7 +19,7 @@ import {
   type CloudFrontFunctionResult,
   type KeyValueStoreData,
 } from '../../infra/local/cloudfront-function-runtime.ts';
-import { FIXTURE_NOW_MS, FIXTURE_STORE_ENTRIES as STORE_ENTRIES, freshnessEntries, REPLACED_TOKEN, SIGNING_STORE_ENTRIES } from './fixture-store.ts';
+import { FIXTURE_NOW_MS, FIXTURE_STORE_ENTRIES as STORE_ENTRIES, freshnessEntries, REPLACED_TOKEN, SIGNING_STORE_ENTRIES, TEST_SECRETS } from './fixture-store.ts';
 
 type Request = AWSCloudFrontFunction.Request;
 type Response = AWSCloudFrontFunction.Response;
@@ -96,8 +97,8 @@ describe('the built file', () => {
     const bytes = Buffer.byteLength(code, 'utf8');
     expect(bytes).toBeLessThan(MAX_FUNCTION_BYTES);
     // 5.3 KB before signing; the signature checks (hmac and key-group) added 1.4 KB, the freshness slot 0.4 KB,
-    // the tenants' quality steps and aspect ratios 1.0 KB.
-    expect(bytes).toBeLessThan(8.75 * 1024);
+    // the tenants' quality steps and aspect ratios 1.0 KB, dpr 0.5 KB.
+    expect(bytes).toBeLessThan(9.25 * 1024);
   });
 
   it('is one file in the 2.0 dialect: the runtime modules imported first, a plain top-level async handler, no export', () => {
@@ -410,6 +411,17 @@ describe('403: signed tenants (events/signed-*)', () => {
     // …and refused under one a character shorter, though its sig matches that secret.
     query.sig = { value: createHmac('sha256', weakSecret).update(message).digest('base64url') };
     expect(asResponse(await loadCloudFrontFunction(code, { kvs: store(weakSecret), now: () => FIXTURE_NOW_MS }).handler(event)).statusCode).toBe(403);
+  });
+
+  it('serves an hmac URL signed with a dpr at that dpr, and refuses it with the dpr changed or dropped: the token covers it', async () => {
+    const signed = new URL(signUrl({ url: 'https://img.example.com/signed/photos/cat.jpg?w=320&dpr=2', tenant: 'signed', ttlSeconds: 3600, key: { mode: 'hmac', kid: 'k1', secret: TEST_SECRETS.k1 }, now: new Date(FIXTURE_NOW_MS) }));
+    const asked = (search: URLSearchParams) => variant('signed-hmac-served', { querystring: Object.fromEntries([...search].map(([name, value]) => [name, { value }])) });
+    expect(query(asRequest(await run(asked(signed.searchParams))))).toEqual({ fmt: 'jpeg', q: '75', w: '640' });
+    for (const change of [(p: URLSearchParams) => p.set('dpr', '3'), (p: URLSearchParams) => p.delete('dpr')]) {
+      const tampered = new URLSearchParams(signed.searchParams);
+      change(tampered);
+      expect(asResponse(await run(asked(tampered)))).toEqual(FORBIDDEN('signature invalid'));
+    }
   });
 
   it('refuses when the secret cannot be read (KeyValueStore failing): 403, not served', async () => {
