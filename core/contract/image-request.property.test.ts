@@ -564,6 +564,30 @@ describe('parseImageRequest properties', () => {
     expect(landed).toBeGreaterThan(60 * 40 * 0.3);
   });
 
+  it("holds w with h to the ratio nearest what was asked (the first listed on a tie), at the snapped width", () => {
+    const size = fc.integer({ min: 1, max: MAX_OUTPUT_DIMENSION });
+    const withRatios = fc.record({ ladder: viewerLadder, ratios: ratios.filter((list) => list.length > 0) });
+    fc.assert(
+      fc.property(withRatios, size, size, (policy, w, h) => {
+        const result = parse('/demo/a.jpg', [['w', String(w)], ['h', String(h)]], policy);
+        if (!result.ok) throw new Error(result.reason);
+        const { w: width, h: height } = result.request.params;
+        // How far (times) each ratio is from w:h; the model picks the least, the first on a tie.
+        const far = policy.ratios.map(([rw, rh]) => Math.max((w * rh) / (h * rw), (h * rw) / (w * rh)));
+        const best = far.indexOf(Math.min(...far));
+        const nearest = heightAt(width!, policy.ratios[best]!);
+        if (width === w) {
+          // On a rung already: a height of one of the ratios there is kept as it is.
+          const kept = policy.ratios.some((ratio) => heightAt(width, ratio) === h);
+          expect(height).toBe(kept ? h : nearest);
+        } else {
+          expect(height).toBe(nearest);
+        }
+      }),
+      { numRuns: RUNS.paramModel, seed: SEED },
+    );
+  });
+
   it('gives distinct canonical params distinct variant keys', () => {
     const size = fc.option(
       fc.oneof({ weight: 3, arbitrary: fc.constantFrom(64, 128, 640) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: MAX_OUTPUT_DIMENSION }) }),

@@ -374,6 +374,13 @@ describe('parseImageRequest', () => {
       expect(accepted('/demo/a.jpg?w=384&h=216', policy).params.h).toBe(216);
     });
 
+    it('takes the nearest ratio to the w asked for when w snapped, even when h happens to be another ratio’s height at the rung', () => {
+      const tall = { ladder: [100, 1000], ratios: [[1, 2], [2, 1]] as Array<[number, number]> };
+      // 101×500 is a portrait (1:5): 1:2, h = 2000, though 500 is 2:1's height at 1000.
+      expect(accepted('/demo/a.jpg?w=101&h=500', tall).params).toMatchObject({ w: 1000, h: 2000 });
+      expect(accepted('/demo/a.jpg?w=641&h=608', { ladder: [640, 1080], ratios: [[16, 9], [1, 1]] }).params).toMatchObject({ w: 1080, h: 1080 });
+    });
+
     it('snaps h alone to the ladder, and drops h when the tenant allows no ratio', () => {
       expect(accepted('/demo/a.jpg?h=200', policy).params).toEqual({ fmt: 'jpeg', q: 85, h: 256 });
       expect(accepted('/demo/a.jpg?w=320&h=200', { ladder: DEFAULT_LADDER, ratios: [] }).params).toEqual({ fmt: 'jpeg', q: 75, w: 384 });

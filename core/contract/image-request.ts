@@ -302,16 +302,20 @@ function parseParams(query: QueryPairs, source: SourceExtension, options: ParseO
 }
 
 /** The height a variant keeps of a requested h: on the ladder, or held to the tenant's ratios (TenantPolicy.ratios), or none. */
-function keptHeight(requested: RequestedParams, width: number | undefined, options: ParseOptions): number | undefined {
+function keptHeight(requested: RequestedParams, snappedWidth: number | undefined, options: ParseOptions): number | undefined {
   const h = requested.h as number;
   const ratios = options.ratios;
   if (ratios !== undefined && ratios.length === 0) return undefined;
-  if (ratios === undefined || requested.w === undefined || width === undefined) return options.ladder ? snapUp(h, options.ladder) : h;
-  // A height one of the ratios gives at this width keeps that ratio: a canonical query parses to itself.
-  for (let i = 0; i < ratios.length; i++) {
+  const w = requested.w;
+  if (ratios === undefined || w === undefined) return options.ladder ? snapUp(h, options.ladder) : h;
+  const width = snappedWidth as number;
+  // On a rung already, a height one of the ratios gives there keeps that ratio: a canonical query
+  // parses to itself (rounding may put a tiny one nearer another ratio). A w that snapped does not:
+  // its h belongs to the w asked for.
+  for (let i = 0; w === width && i < ratios.length; i++) {
     if (heightAt(width, ratios[i] as AspectRatio) === h) return h;
   }
-  return heightAt(width, nearestRatio(requested.w, h, ratios));
+  return heightAt(width, nearestRatio(w, h, ratios));
 }
 
 /** The height of `ratio` at `width`, within 1..MAX_OUTPUT_DIMENSION. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { keysPerOriginal } from './key-space.ts';
 import { aspectRatio, tenantConfigKey, tenantConfigProblem, tenantPolicy } from './kvs.ts';
 import { DEFAULT_LADDER, MAX_ASPECT_RATIOS, MAX_KEYS_PER_ORIGINAL, MAX_LADDER_RUNGS, MAX_OUTPUT_DIMENSION, MAX_RATIO_TERM, MAX_TENANT_LENGTH } from './limits.ts';
 
@@ -84,7 +85,9 @@ describe('a tenant restricting q and h', () => {
     expect(tenantConfigProblem({ ratios: ratios(MAX_ASPECT_RATIOS + 1) })).toBe(shape);
     expect(tenantConfigProblem({ ratios: [[MAX_RATIO_TERM, 1]] })).toBeUndefined();
     for (const bad of [[[MAX_RATIO_TERM + 1, 1]], [[0, 1]], [[1.5, 1]], [[16]], JSON.parse('["16:9"]')]) expect(tenantConfigProblem({ ratios: bad }), JSON.stringify(bad)).toBe(shape);
-    expect(tenantConfigProblem({ ratios: [[16, 9], [4, 3], [16, 9]] })).toBe('ratio 16:9 is listed twice');
+    expect(tenantConfigProblem({ ratios: [[16, 9], [4, 3], [16, 9]] })).toBe('ratio 16:9 has the shape of one listed before it (16:9)');
+    expect(tenantConfigProblem({ ratios: [[1, 1], [2, 2]] })).toBe('ratio 2:2 has the shape of one listed before it (1:1)');
+    expect(tenantConfigProblem({ ratios: [[2, 2], [3, 2]] })).toBeUndefined();
   });
 
   it('reads W:H as configs spell a ratio, and nothing else', () => {
@@ -92,11 +95,22 @@ describe('a tenant restricting q and h', () => {
     for (const spelled of ['16/9', '16:', ':9', '0:1', '1.5:1', ' 1:1', '1:1:1']) expect(aspectRatio(spelled), spelled).toBeUndefined();
   });
 
-  it('applies only the valid fields of a config read back, each bad one costing the tenant that field alone', () => {
+  it('fails closed on a bad field read back: the default ladder, the default quality alone, no ratio (h dropped)', () => {
     const bad = JSON.parse('{"ladder":[100,200],"qualities":[70],"ratios":[[1,1]]}');
-    expect(tenantPolicy(bad)).toEqual({ ladder: [100, 200], ratios: [[1, 1]] });
-    expect(tenantPolicy(JSON.parse('{"ladder":"x","qualities":[60],"ratios":"16:9"}'))).toEqual({ ladder: DEFAULT_LADDER, qualities: [60] });
+    expect(tenantPolicy(bad)).toEqual({ ladder: [100, 200], qualities: [75], ratios: [[1, 1]] });
+    expect(tenantPolicy(JSON.parse('{"ladder":"x","qualities":[60],"ratios":"16:9"}'))).toEqual({ ladder: DEFAULT_LADDER, qualities: [60], ratios: [] });
+    expect(tenantPolicy(JSON.parse('{"ladder":{"length":1,"0":64}}'))).toEqual({ ladder: DEFAULT_LADDER });
     expect(tenantPolicy(null)).toEqual({ ladder: DEFAULT_LADDER });
+    // A valid config within the bound stays within it with any one field spoilt.
+    const valid = { ladder: rungs(24), qualities: [75], ratios: [[4, 3]] as Array<[number, number]> };
+    expect(tenantConfigProblem(valid)).toBeUndefined();
+    for (const spoilt of [{ ...valid, qualities: [70] }, { ...valid, ratios: [[0, 1]] as Array<[number, number]> }]) {
+      expect(keysPerOriginal(tenantPolicy(spoilt))).toBeLessThanOrEqual(MAX_KEYS_PER_ORIGINAL);
+    }
+  });
+
+  it('refuses a ladder that is not an array, whatever it looks like', () => {
+    expect(tenantConfigProblem(JSON.parse('{"ladder":{"length":1,"0":64}}'))).toBe(`ladder must have 1..${MAX_LADDER_RUNGS} rungs`);
   });
 });
 

@@ -8,7 +8,7 @@
  */
 import type { AspectRatio, TenantPolicy } from './image-request.ts';
 import { keysPerOriginal } from './key-space.ts';
-import { DEFAULT_LADDER, MAX_ASPECT_RATIOS, MAX_KEYS_PER_ORIGINAL, MAX_LADDER_RUNGS, MAX_OUTPUT_DIMENSION, MAX_RATIO_TERM, QUALITY_STEPS } from './limits.ts';
+import { DEFAULT_LADDER, DEFAULT_QUALITY, MAX_ASPECT_RATIOS, MAX_KEYS_PER_ORIGINAL, MAX_LADDER_RUNGS, MAX_OUTPUT_DIMENSION, MAX_RATIO_TERM, QUALITY_STEPS } from './limits.ts';
 
 /** A KeyValueStore holds at most 5 MB (docs/aws-limits.md §A); read as 5,000,000 bytes, the stricter reading. */
 export const MAX_KVS_BYTES = 5000000;
@@ -56,16 +56,17 @@ export function tenantConfigProblem(config: TenantConfig): string | undefined {
 }
 
 /**
- * A tenant's config as the contract applies it (ParseOptions): each field that is valid, the
- * default for one that is not. Writers refuse a bad config (tenantConfigProblem), so a bad field
- * read back costs the tenant only that field. Plain checks, no messages: the viewer function runs it.
+ * A tenant's config as the contract applies it (ParseOptions). Writers refuse a bad config
+ * (tenantConfigProblem); a bad field read back fails closed, never widening the key space past
+ * MAX_KEYS_PER_ORIGINAL: a bad ladder is the default one, bad qualities the default quality alone,
+ * bad ratios none (h dropped). Plain checks, no messages: the viewer function runs it.
  */
 export function tenantPolicy(config: TenantConfig | null | undefined): TenantPolicy {
   const policy: { ladder: readonly number[]; qualities?: readonly number[]; ratios?: readonly AspectRatio[] } = { ladder: DEFAULT_LADDER };
   if (!config) return policy;
-  if (Array.isArray(config.ladder) && ladderProblem(config.ladder) === undefined) policy.ladder = config.ladder;
-  if (isQualityList(config.qualities)) policy.qualities = config.qualities;
-  if (isRatioList(config.ratios)) policy.ratios = config.ratios;
+  if (ladderProblem(config.ladder) === undefined && config.ladder !== undefined) policy.ladder = config.ladder;
+  if (config.qualities !== undefined) policy.qualities = isQualityList(config.qualities) ? config.qualities : [DEFAULT_QUALITY];
+  if (config.ratios !== undefined) policy.ratios = isRatioList(config.ratios) ? config.ratios : [];
   return policy;
 }
 
@@ -98,10 +99,16 @@ export function qualitiesProblem(qualities: readonly number[] | undefined): stri
 export function ratiosProblem(ratios: readonly AspectRatio[] | undefined): string | undefined {
   if (ratios === undefined) return undefined;
   if (!isRatioList(ratios)) return `ratios must be at most ${MAX_ASPECT_RATIOS} aspect ratios W:H, each term 1 to ${MAX_RATIO_TERM}`;
-  const spelled = ratios.map((ratio) => `${ratio[0]}:${ratio[1]}`);
-  const twice = spelled.find((ratio, i) => spelled.indexOf(ratio) < i);
-  return twice === undefined ? undefined : `ratio ${twice} is listed twice`;
+  // In lowest terms: 2:2 is 1:1, and would spend a slot on the same shape.
+  const shapes = ratios.map((ratio) => {
+    const divisor = gcd(ratio[0], ratio[1]);
+    return `${ratio[0] / divisor}:${ratio[1] / divisor}`;
+  });
+  const twice = shapes.findIndex((shape, i) => shapes.indexOf(shape) < i);
+  return twice < 0 ? undefined : `ratio ${ratios[twice]![0]}:${ratios[twice]![1]} has the shape of one listed before it (${shapes[twice]})`;
 }
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /** `"16:9"` → [16, 9]; undefined for anything else. How configs spell a ratio (`ratios`). */
 export function aspectRatio(spelled: string): AspectRatio | undefined {
@@ -112,7 +119,7 @@ export function aspectRatio(spelled: string): AspectRatio | undefined {
 /** A ladder override's problem, or undefined (also when there is none). */
 export function ladderProblem(ladder: readonly number[] | undefined): string | undefined {
   if (ladder === undefined) return undefined;
-  if (ladder.length === 0 || ladder.length > MAX_LADDER_RUNGS) return `ladder must have 1..${MAX_LADDER_RUNGS} rungs`;
+  if (!Array.isArray(ladder) || ladder.length === 0 || ladder.length > MAX_LADDER_RUNGS) return `ladder must have 1..${MAX_LADDER_RUNGS} rungs`;
   for (let i = 0; i < ladder.length; i++) {
     const rung = ladder[i] as number;
     if (!Number.isInteger(rung) || rung < 1 || rung > MAX_OUTPUT_DIMENSION) return `ladder rung ${rung} is outside 1..${MAX_OUTPUT_DIMENSION}`;

@@ -98,7 +98,7 @@ describe('limits, at the edge and one past it', () => {
 
   it(`variants per original: ${MAX_KEYS_PER_ORIGINAL} accepted, more refused, naming what to restrict`, () => {
     expect(() => parseDeploymentConfig(withTenants({ name: 'demo', ladder: ascendingRungs(12) }))).not.toThrow();
-    expectOneProblem(withTenants({ name: 'demo', ladder: ascendingRungs(13) }), 'tenants.0.ratios', 'allows 3136 variants of each original, more than 2704');
+    expectOneProblem(withTenants({ name: 'demo', ladder: ascendingRungs(13) }), 'tenants.0', 'allows 3136 variants of each original, more than 2704');
     expect(() => parseDeploymentConfig(withTenants({ name: 'demo', ladder: ascendingRungs(13), qualities: [60, 85] }))).not.toThrow();
   });
 
@@ -106,7 +106,7 @@ describe('limits, at the edge and one past it', () => {
     const config = parseDeploymentConfig(withTenants({ name: 'demo', qualities: [60, 85], ratios: ['16:9', '1:1'] }));
     expect(tenantConfig(config.tenants[0]!)).toEqual({ qualities: [60, 85], ratios: [[16, 9], [1, 1]] });
     expectOneProblem(withTenants({ name: 'demo', ratios: ['16x9'] }), 'tenants.0.ratios', 'ratio "16x9" is not W:H');
-    expectOneProblem(withTenants({ name: 'demo', ratios: ['1:1', '1:1'] }), 'tenants.0.ratios', 'ratio 1:1 is listed twice');
+    expectOneProblem(withTenants({ name: 'demo', ratios: ['1:1', '2:2'] }), 'tenants.0.ratios', 'ratio 2:2 has the shape of one listed before it (1:1)');
     expectOneProblem(withTenants({ name: 'demo', qualities: [70] }), 'tenants.0.qualities', 'qualities must be 1 to 5 of 40, 60, 75, 85, 95');
   });
 

@@ -98,7 +98,7 @@ const tenant = z
     for (const [field, problem] of Object.entries(fields)) if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
     // Each field is valid: what they allow together must fit the bound on variants per original.
     const together = Object.values(fields).some(Boolean) ? undefined : tenantConfigProblem(tenantConfig(value));
-    if (together) ctx.addIssue({ code: 'custom', path: ['ratios'], message: together });
+    if (together) ctx.addIssue({ code: 'custom', path: [], message: together });
     const pattern = refererPattern(value.allowedRefererDomains);
     if (value.allowedRefererDomains.length > 0 && pattern.length > MAX_WAF_REGEX_LENGTH) {
       ctx.addIssue({

@@ -111,8 +111,8 @@ async function route(request: Request): Promise<Request | Response> {
       return UNKNOWN_TENANT;
     }
   }
-  // Writers validate configs (tenantConfigProblem); a bad ladder, ratio or quality list only costs the
-  // tenant that field (tenantPolicy), a bad signing mode refuses every request (step 4).
+  // Writers validate configs (tenantConfigProblem); a bad ladder, ratio or quality list read back fails
+  // closed (tenantPolicy), a bad signing mode refuses every request (step 4).
   const policy = tenantPolicy(config);
 
   // 2. Parse once; the contract decides everything about the URL.
