@@ -31,6 +31,7 @@ const UNAVAILABLE: [string, Answer][] = [
   ['RequestLimitExceeded', error(400, 'RequestLimitExceeded')],
   ['InternalServerError', error(500, 'InternalServerError')],
   ['ServiceUnavailable (503, no SDK class)', error(503, 'ServiceUnavailable')],
+  ['a 429, whatever its name', error(429, 'TooManyRequestsException')],
   ["a gateway's 502 page", { status: 502, body: '<html>Bad Gateway</html>' }],
   ['an attempt timed out', { fails: Object.assign(new Error('request timed out'), { name: 'TimeoutError' }) }],
   ['a connection reset', { fails: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) }],
@@ -50,17 +51,47 @@ describe('DynamoDB failures as the workflows read them (docs/aws-limits.md §L)'
     expect(await put(answering(error(400, 'ConditionalCheckFailedException')))).toBe(false);
   });
 
-  it.each([
-    ['ValidationException', error(400, 'ValidationException')],
-    ['AccessDeniedException', error(400, 'AccessDeniedException')],
-  ])('leaves %s as it is: retrying would not help', async (name, answer) => {
-    await expect(put(answering(answer))).rejects.toMatchObject({ name });
-    await expect(get(answering(answer))).rejects.toMatchObject({ name });
+  it('leaves a ValidationException as it is: retrying would not help', async () => {
+    const answer = error(400, 'ValidationException');
+    await expect(put(answering(answer))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(get(answering(answer))).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+
+  it('is AccessDenied for a refused grant, naming the table and the action AWS names, and keeping the cause', async () => {
+    // DynamoDB's answer to a missing grant (HTTP 400), as infra/local/iam-gate.ts gives it too.
+    const denied = (action: string): Answer => ({
+      status: 400,
+      body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', Message: `User: arn:aws:sts::1:assumed-role/imgedge-write-audit/x is not authorized to perform: ${action} on resource: arn:aws:dynamodb:us-east-1:1:table/audit because no identity-based policy allows the ${action} action` }),
+    });
+    const refused = await put(answering(denied('dynamodb:PutItem'))).catch((err: unknown) => err);
+    expect(refused).toMatchObject({ name: 'AccessDenied', message: 'table audit: access denied to dynamodb:PutItem: the role lacks the grant' });
+    expect((refused as Error).cause).toMatchObject({ name: 'AccessDeniedException' });
+    await expect(get(answering(denied('dynamodb:GetItem')))).rejects.toMatchObject({ name: 'AccessDenied', message: expect.stringContaining('table audit: access denied to dynamodb:GetItem') });
+    // A refusal worded otherwise still names the table.
+    await expect(get(answering(error(400, 'AccessDeniedException')))).rejects.toMatchObject({ name: 'AccessDenied', message: 'table audit: access denied: the role lacks the grant' });
+  });
+
+  it('is TableNotFound for a table DynamoDB does not have, naming it', async () => {
+    const missing = error(400, 'ResourceNotFoundException');
+    await expect(put(answering(missing))).rejects.toMatchObject({ name: 'TableNotFound', message: expect.stringMatching(/^table audit: no such table/) });
+    await expect(get(answering(missing))).rejects.toMatchObject({ name: 'TableNotFound', cause: expect.objectContaining({ name: 'ResourceNotFoundException' }) });
   });
 
   it('leaves an error of our own as it is', async () => {
     const bug = new TypeError('not a DynamoDB failure');
     await expect(dynamoCall('audit', Promise.reject(bug))).rejects.toBe(bug);
+  });
+
+  it('is not retried when refused or missing: no Lambda task of any workflow retries AccessDenied or TableNotFound', async () => {
+    const names = await Promise.all([error(400, 'AccessDeniedException'), error(400, 'ResourceNotFoundException')].map((answer) => get(answering(answer)).catch((err: Error) => err.name)));
+    expect(names).toEqual(['AccessDenied', 'TableNotFound']);
+    for (const workflow of WORKFLOWS) {
+      for (const [state, definition] of allStates(workflow.definition)) {
+        if (definition.Type !== 'Task' || !('lambda' in workflow.tasks[state]!)) continue;
+        const retried = (definition.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals);
+        for (const name of names) expect(retried, `${workflow.name} ${state}`).not.toContain(name);
+      }
+    }
   });
 
   it('is retried, by its name, by every Lambda task of every workflow', async () => {

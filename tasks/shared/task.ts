@@ -1,12 +1,20 @@
 import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { IdempotencyConfig, IdempotencyPersistenceLayerError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyInconsistentStateError,
+  IdempotencyItemNotFoundError,
+  IdempotencyPersistenceLayerError,
+  IdempotencyUnknownError,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { z } from 'zod';
-import { StoreUnavailable } from '../../core/index.ts';
-import { isDynamoUnavailable } from './conditional-write.ts';
-import { TaskInputInvalid } from './errors.ts';
+import { dynamoFailure } from './conditional-write.ts';
+import { TaskError, TaskInputInvalid } from './errors.ts';
 
 export { MetricUnit };
 
@@ -61,10 +69,35 @@ export interface TaskSpec<I extends z.ZodType, O> {
 
 export type TaskHandler<O> = (event: unknown, context?: Partial<Context>) => Promise<O>;
 
-/** Powertools wraps a failed call to the idempotency table: one that may succeed later is StoreUnavailable, as for every table. */
-function named(task: string, error: unknown): unknown {
-  if (error instanceof IdempotencyPersistenceLayerError && isDynamoUnavailable(error.cause)) return new StoreUnavailable(`${task}: ${error.message}`, { cause: error });
-  return error;
+/** The idempotency table's name, for messages: DynamoDBPersistenceLayer keeps it in a field TypeScript calls private. */
+function idempotencyTableOf(persistence: BasePersistenceLayer): string {
+  const { tableName } = persistence as unknown as { tableName?: unknown };
+  return typeof tableName === 'string' ? tableName : 'idempotency';
+}
+
+/**
+ * A failure of Powertools or of the idempotency table, named for the workflows (docs/aws-limits.md
+ * §L, "Idempotency errors"). Saving, completing and deleting a record wrap the table's error in an
+ * IdempotencyPersistenceLayerError; reading one (after a conditional put found it, without the
+ * record) throws the table's error as it is. Either is named as for every table (dynamoFailure).
+ * A record that changed while it was read (gone, or expired) is another invocation of the same
+ * work at it: retried as a duplicate in progress is. A record of a different payload under this
+ * key fails, naming the task and the key. Anything else stays as Powertools throws it
+ * (IdempotencyAlreadyInProgressError is retried by its name).
+ */
+function named(task: string, table: string, key: string, error: unknown): unknown {
+  if (error instanceof IdempotencyPersistenceLayerError) {
+    const failure = dynamoFailure(error.cause, table, { during: `${task}: ${error.message}`, cause: error });
+    return failure === error.cause ? error : failure;
+  }
+  if (error instanceof IdempotencyItemNotFoundError || error instanceof IdempotencyInconsistentStateError) {
+    return new IdempotencyAlreadyInProgressError(`${task}: the idempotency record of ${key} changed while it was read (${error.message || error.name}): another invocation of this work is at it`, undefined, { cause: error });
+  }
+  if (error instanceof IdempotencyValidationError) {
+    return Object.assign(new TaskError(error.name, `${task}: idempotency key ${key} is recorded for a different payload: the key must cover all the input the work depends on`), { cause: error });
+  }
+  if (error instanceof IdempotencyUnknownError) return error;
+  return dynamoFailure(error, table, { during: `${task}: reading its idempotency record` });
 }
 
 /**
@@ -79,13 +112,24 @@ export function defineTask<I extends z.ZodType, O>(spec: TaskSpec<I, O>) {
     const logger = runtime.logger ?? new Logger({ serviceName: spec.name });
     const metrics = runtime.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: spec.name });
     const ctx: TaskContext = { logger, metrics };
+    const table = idempotencyTableOf(runtime.persistence);
+    /** The work's own failures, told apart from Powertools' and its table's, which pass the same catch. */
+    const workFailures = new WeakSet<object>();
+    const work = async (input: z.infer<I> & { executionName: string }) => {
+      try {
+        return await spec.run(input, ctx);
+      } catch (error) {
+        if (typeof error === 'object' && error !== null) workFailures.add(error);
+        throw error;
+      }
+    };
     const config = new IdempotencyConfig({
       eventKeyJmesPath: 'key',
       expiresAfterSeconds: runtime.idempotencyTtlSeconds ?? PIPELINE_IDEMPOTENCY_TTL_SECONDS,
       throwOnNoIdempotencyKey: true,
     });
     const once = makeIdempotent(
-      (unit: { key: string; input: z.infer<I> & { executionName: string } }) => spec.run(unit.input, ctx),
+      (unit: { key: string; input: z.infer<I> & { executionName: string } }) => work(unit.input),
       { persistenceStore: runtime.persistence, config, keyPrefix: spec.name },
     );
 
@@ -95,14 +139,16 @@ export function defineTask<I extends z.ZodType, O>(spec: TaskSpec<I, O>) {
       const input = parsed.data as z.infer<I> & { executionName: string };
       logger.setCorrelationId(input.executionName);
       if (context?.getRemainingTimeInMillis) config.registerLambdaContext(context as Context);
+      let key: string | undefined;
       try {
         if (!spec.idempotencyKey) return await spec.run(input, ctx);
-        const key = spec.idempotencyKey(input);
+        key = spec.idempotencyKey(input);
         logger.appendKeys({ idempotencyKey: key });
         return await once({ key, input });
       } catch (error) {
         logger.error('task failed', error as Error);
-        throw named(spec.name, error);
+        if (key === undefined || (typeof error === 'object' && error !== null && workFailures.has(error))) throw error;
+        throw named(spec.name, table, key, error);
       } finally {
         // Publishing nothing would only log a warning per call.
         if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
