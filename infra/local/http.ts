@@ -5,7 +5,8 @@ import type { LocalStack } from './stack.ts';
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';
-  constructor(readonly status: number, message: string) {
+  /** `headers`: what the answer adds to its JSON headers (`connection: close` when the body was left unread). */
+  constructor(readonly status: number, message: string, readonly headers: Readonly<Record<string, string>> = {}) {
     super(message);
   }
 }
@@ -18,15 +19,43 @@ export function html(page: string): EdgeResponse {
   return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from(page) };
 }
 
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > maxBytes) throw new HttpError(413, `body larger than ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, total);
+export interface ReadBodyOptions {
+  /**
+   * Longest the whole body may take to arrive, from the call: past it the read fails 408, so a
+   * client that sends its headers and then stalls holds what its request holds no longer than this.
+   * Unset: no bound (Node's own requestTimeout, 300 s, still applies).
+   */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The request's body, at most `maxBytes` (past it: 413), within `timeoutMs` (past it: 408). A
+ * refused body is left unread: its error says `connection: close`, so the answer ends the
+ * connection, as Node's own request timeout does, rather than waiting for the rest.
+ */
+export function readBody(req: IncomingMessage, maxBytes: number, { timeoutMs }: ReadBodyOptions = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => refuse(408, `body not received within ${timeoutMs} ms`), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > maxBytes) refuse(413, `body larger than ${maxBytes} bytes`);
+      else chunks.push(chunk);
+    };
+    const onEnd = () => settle(() => resolve(Buffer.concat(chunks, total)));
+    const onError = (error: Error) => settle(() => reject(error));
+    const onClose = () => settle(() => reject(new Error('the client closed the request before its body ended')));
+    function refuse(status: number, message: string) {
+      settle(() => reject(new HttpError(status, message, { connection: 'close' })));
+    }
+    function settle(outcome: () => void) {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      outcome();
+    }
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }
 
 export function parseJson<T>(body: Buffer): T {

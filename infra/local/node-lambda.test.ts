@@ -134,4 +134,18 @@ describe('a Node function in worker threads', () => {
     expect(await waiting).toEqual({ ok: 2 });
     await vi.waitFor(() => expect(slots.stats()).toMatchObject({ inUse: 0, peak: 1, throttled: 2 }));
   }, 60_000);
+
+  it('fails an invocation still waiting for a render slot when its function closes, at once and not as a throttle', async () => {
+    const slots = new RenderCapacity(1);
+    const held = (await slots.acquire(0))!; // held by something that is not closing (another function, a test)
+    const fn = start({ functionName: 'renderer', capacity: { slots, waitMs: 600_000 } });
+    const settled: Array<{ name?: string; message?: string }> = [];
+    void outcome(fn.invoke({ n: 1 })).then((o) => settled.push(o));
+    await vi.waitFor(() => expect(slots.stats().waiting).toBe(1));
+    await fn.close();
+    await vi.waitFor(() => expect(settled).toEqual([{ name: 'Error', message: 'renderer is closed' }]), { timeout: 5_000 });
+    expect(slots.stats()).toMatchObject({ inUse: 1, waiting: 0, throttled: 0 });
+    held();
+    expect(slots.stats().inUse).toBe(0);
+  });
 });

@@ -113,6 +113,8 @@ export function startNodeLambda(options: NodeLambdaOptions): NodeLambda {
   const ending = new Set<Promise<unknown>>();
   const waiting: Array<() => void> = [];
   let closed = false;
+  /** Aborted by close(): invocations still waiting for a render slot fail at once, their timers cleared. */
+  const closing = new AbortController();
 
   /** A slot or an idle worker came free: the longest waiter tries again. */
   const wake = () => waiting.shift()?.();
@@ -215,11 +217,11 @@ export function startNodeLambda(options: NodeLambdaOptions): NodeLambda {
     });
   }
 
-  /** A render slot for the invocation (or none needed), or Throttled once the wait is over. */
+  /** A render slot for the invocation (or none needed), or Throttled once the wait is over; fails "{name} is closed" on close(). */
   async function renderSlot(event: unknown): Promise<(() => void) | undefined> {
     const capacity = options.capacity;
     if (!capacity || (capacity.applies && !capacity.applies(event))) return undefined;
-    const release = await capacity.slots.acquire(capacity.waitMs);
+    const release = await capacity.slots.acquire(capacity.waitMs, closing.signal);
     if (!release) throw new Throttled(`${options.functionName}: Rate Exceeded.`);
     return release;
   }
@@ -239,6 +241,7 @@ export function startNodeLambda(options: NodeLambdaOptions): NodeLambda {
     },
     async close() {
       closed = true;
+      closing.abort(new Error(`${options.functionName} is closed`));
       for (const resume of waiting.splice(0)) resume();
       await Promise.all([...[...all].map((environment) => environment.worker.terminate()), ...ending]);
     },

@@ -64,27 +64,41 @@ const RENDER_VARIANTS_AT_ONCE = tasksAtOnce(WORKFLOWS.find((w) => w.name === 're
 
 /**
  * Rendering invocations (render-variant, validate-original) the bulk workflows may have in flight
- * at once: two per render slot (render-capacity.ts), so one that waits for a slot has at most one
- * render ahead of it per slot, well inside LOCAL_RENDER_WAIT_MS, and is not throttled.
+ * at once with `slots` render slots (render-capacity.ts): two per slot, so one that waits for a
+ * slot has at most one render ahead of it per slot, well inside LOCAL_RENDER_WAIT_MS, and is not
+ * throttled.
  */
-export const RENDERING_IN_FLIGHT = 2 * LOCAL_RENDER_SLOTS;
+export const renderingInFlight = (slots: number): number => 2 * slots;
+
 /**
- * Render executions doing work at once (docs/aws-limits.md §M): each renders its Map's
- * MaxConcurrency variants at a time, so as many as fit RENDERING_IN_FLIGHT with room left for an
- * upload's validation (6 − 1 = 5, at 4 each: 1). Past it a render is RUNNING with no events and
- * waits for one to end (executions.ts, `concurrency`). Unbounded, 200 originals uploaded 8 at a
- * time asked for 800 render-variant invocations at once: at 21bb019 each waited for a worker
- * past the 60 s the interpreter gives a Task with no TimeoutSeconds (counted from the call; Step
- * Functions' default is 99999999 s, counted from LambdaFunctionStarted), failed States.Timeout on
- * every retry, and 192 of 200 renders FAILED while the invocations they had given up on rendered
- * every variant; with the render slots (d4bade1) they were throttled past every retry instead:
- * 146 of 146 renders and 54 of 200 uploads FAILED.
+ * The bounded state machines' executions doing work at once with `slots` render slots
+ * (docs/aws-limits.md §M); the others (takedowns, flushes, expiries) run as they start. Renders:
+ * each renders its Map's MaxConcurrency variants at a time, so as many as fit renderingInFlight
+ * with room left for an upload's validation (at 3 slots, 6 − 1 = 5, at 4 each: 1). Uploads: each
+ * validates with one rendering invocation, in what the renders leave (at 3 slots, 2). At least one
+ * of each, however few the slots. Past its bound an execution is RUNNING with no events and waits
+ * for one to end (executions.ts, `concurrency`). Unbounded, 200 originals uploaded 8 at a time
+ * asked for 800 render-variant invocations at once: at 21bb019 each waited for a worker past the
+ * 60 s the interpreter gives a Task with no TimeoutSeconds (counted from the call; Step Functions'
+ * default is 99999999 s, counted from LambdaFunctionStarted), failed States.Timeout on every retry,
+ * and 192 of 200 renders FAILED while the invocations they had given up on rendered every variant;
+ * with the render slots (d4bade1) they were throttled past every retry instead: 146 of 146 renders
+ * and 54 of 200 uploads FAILED.
  */
-export const MAX_RUNNING_RENDERS = Math.max(1, Math.floor((RENDERING_IN_FLIGHT - 1) / RENDER_VARIANTS_AT_ONCE));
-/** Upload executions doing work at once: each validates with one rendering invocation, in what the renders leave of RENDERING_IN_FLIGHT (2). */
-export const MAX_RUNNING_UPLOADS = Math.max(1, RENDERING_IN_FLIGHT - MAX_RUNNING_RENDERS * RENDER_VARIANTS_AT_ONCE);
-/** The bounded state machines; the others (takedowns, flushes, expiries) run as they start. */
-export const EXECUTION_CONCURRENCY: Readonly<Record<string, number>> = { upload: MAX_RUNNING_UPLOADS, render: MAX_RUNNING_RENDERS };
+export function executionConcurrency(slots: number): Readonly<{ upload: number; render: number }> {
+  const inFlight = renderingInFlight(slots);
+  const render = Math.max(1, Math.floor((inFlight - 1) / RENDER_VARIANTS_AT_ONCE));
+  return { upload: Math.max(1, inFlight - render * RENDER_VARIANTS_AT_ONCE), render };
+}
+
+/** renderingInFlight of the default LOCAL_RENDER_SLOTS (6). */
+export const RENDERING_IN_FLIGHT = renderingInFlight(LOCAL_RENDER_SLOTS);
+/** executionConcurrency of the default LOCAL_RENDER_SLOTS; a stack with other `renderSlots` runs with its own. */
+export const EXECUTION_CONCURRENCY = executionConcurrency(LOCAL_RENDER_SLOTS);
+/** Render executions doing work at once with the default LOCAL_RENDER_SLOTS (1). */
+export const MAX_RUNNING_RENDERS = EXECUTION_CONCURRENCY.render;
+/** Upload executions doing work at once with the default LOCAL_RENDER_SLOTS (2). */
+export const MAX_RUNNING_UPLOADS = EXECUTION_CONCURRENCY.upload;
 
 export interface TakedownRequest {
   readonly tenant: string;
@@ -143,7 +157,11 @@ export interface LocalPipelineOptions {
   /** Takes one action out of one task's role, as a forgotten grant would (tests: the call must fail with AccessDenied). */
   readonly withhold?: Withhold;
   readonly log?: (entry: Record<string, unknown>) => void;
-  /** Shared with the origin-request function: the tasks that render take a slot of it (render-capacity.ts). */
+  /**
+   * Shared with the origin-request function: the tasks that render take a slot of it
+   * (render-capacity.ts), and its slots set the executions' bounds (executionConcurrency;
+   * LOCAL_RENDER_SLOTS' without it).
+   */
   readonly renderCapacity?: RenderCapacity;
   /** Where the tables, the executions and the invalidations are kept across restarts; in memory without. */
   readonly state?: { readonly dynamodb: string; readonly executions: ExecutionJournal<Execution>; readonly invalidations: AppendLog<InvalidationChange> };
@@ -186,6 +204,8 @@ export interface LocalPipeline {
   readonly tables: typeof TABLES;
   /** The pipeline's own ports, by stand-in (the S3 regions' are the emulator's): none is for browsers (loopback-guard.ts). */
   readonly listeners: Readonly<Record<string, string>>;
+  /** State machine → its executions doing work at once: executionConcurrency of the render slots it shares. */
+  readonly concurrency: Readonly<Record<string, number>>;
   /** Every call a function made that its role does not allow, oldest first. */
   denials(): readonly Denial[];
   /** Delivers an S3 Object Created event as the EventBridge rule does: a new upload execution each time. */
@@ -249,6 +269,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     'plan-invalidations': planner ? (event) => planner.invoke(event) : goMissing,
   };
   const faults = createFaults();
+  const concurrency = executionConcurrency(options.renderCapacity?.slots ?? LOCAL_RENDER_SLOTS);
   let executions: LocalExecutions;
   const integrations: Record<string, TaskHandler> = {
     'states:startExecution': async (input) => {
@@ -267,7 +288,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     stateMachines: Object.fromEntries(WORKFLOWS.map((w) => [w.name, { definition: checkedInDefinition(w), handlers: faults.wrap(bindTasks(w, lambdas, integrations, gate)) }])),
     retryIntervalMs: options.retryIntervalMs,
     waitMs: options.waitMs,
-    concurrency: EXECUTION_CONCURRENCY,
+    concurrency,
     journal: options.state?.executions,
     onSettled: (execution) =>
       options.log?.({ message: 'execution settled', stateMachine: execution.stateMachine, name: execution.name, status: execution.status, durationMs: execution.durationMs, error: execution.error, cause: execution.cause }),
@@ -293,6 +314,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     documents,
     tables: TABLES,
     listeners: { iamGate: gate.url, dynamodb: dynamo.endpoint, ...(planner && { runtimeApi: planner.url }) },
+    concurrency,
     denials: () => gate.denials(),
     deliver,
     takedown(request) {

@@ -50,4 +50,29 @@ describe('RenderCapacity', () => {
     await capacity.acquire(0);
     expect(await capacity.acquire(0)).toBeUndefined();
   });
+
+  it('rejects a waiter whose signal aborts (its function closing) with the reason at once, clears its timer, and serves the others', async () => {
+    vi.useFakeTimers();
+    const capacity = new RenderCapacity(1);
+    const release = (await capacity.acquire(0))!;
+    const closing = new AbortController();
+    let outcome: unknown = 'pending';
+    void capacity.acquire(60_000, closing.signal).then(
+      (r) => (outcome = r),
+      (error: Error) => (outcome = error.message),
+    );
+    const other = capacity.acquire(60_000);
+    expect(vi.getTimerCount()).toBe(2);
+    closing.abort(new Error('renderer is closed'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome).toBe('renderer is closed');
+    expect(vi.getTimerCount()).toBe(1);
+    expect(capacity.stats()).toMatchObject({ waiting: 1, throttled: 0 });
+    // Already closed: refused without waiting, nothing left behind.
+    await expect(capacity.acquire(60_000, closing.signal)).rejects.toThrow('renderer is closed');
+    expect(capacity.stats()).toMatchObject({ waiting: 1, throttled: 0 });
+    release();
+    expect(await other).toBeTypeOf('function');
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });

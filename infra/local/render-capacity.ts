@@ -56,23 +56,38 @@ export class RenderCapacity {
     return { slots: this.slots, inUse: this.slots - this.free, waiting: this.waiters.length, peak: this.peak, throttled: this.throttled };
   }
 
-  /** Resolves with the slot's release, or undefined once `waitMs` has passed without one. */
-  acquire(waitMs: number): Promise<(() => void) | undefined> {
+  /**
+   * Resolves with the slot's release, or undefined once `waitMs` has passed without one. Rejects
+   * with `signal`'s reason when it aborts first (the invocation's function is closing): the waiter
+   * leaves the queue and its timer is cleared, so nothing waits on past a stop, and it is not
+   * counted throttled.
+   */
+  acquire(waitMs: number, signal?: AbortSignal): Promise<(() => void) | undefined> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     if (this.free > 0) {
       this.free--;
       return Promise.resolve(this.granted());
     }
-    return new Promise((resolve) => {
-      const waiter = (granted: boolean) => {
+    return new Promise((resolve, reject) => {
+      const leave = () => {
         clearTimeout(timer);
-        resolve(granted ? this.granted() : undefined);
-      };
-      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
         const index = this.waiters.indexOf(waiter);
         if (index >= 0) this.waiters.splice(index, 1);
+      };
+      const waiter = (granted: boolean) => {
+        leave();
+        resolve(granted ? this.granted() : undefined);
+      };
+      const onAbort = () => {
+        leave();
+        reject(signal?.reason as Error);
+      };
+      const timer = setTimeout(() => {
         this.throttled++;
         waiter(false);
       }, waitMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
     });
   }

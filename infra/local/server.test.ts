@@ -1,12 +1,13 @@
 /** The front door over HTTP: which Host it answers on, and tenant config that fails closed. */
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ObjectStore } from '../../core/index.ts';
 import { rawRequest } from '../../test/support/cross-site.ts';
 import { EDGE_ONLY, setFault, startTestStack, upload, type RunningStack } from '../../test/support/local-stack.ts';
 import { generateLocalSigningKeys, type LocalSigningKeys } from './dev-keys.ts';
 import { seedSignedTenants } from './seed.ts';
-import { MAX_UPLOADS_IN_FLIGHT, UPLOAD_RETRY_AFTER_SECONDS } from './server.ts';
+import { MAX_UPLOADS_IN_FLIGHT, serveLocalStack, UPLOAD_RETRY_AFTER_SECONDS } from './server.ts';
 import { PRIMARY_REGION } from './stack.ts';
 
 describe('the front door', () => {
@@ -121,6 +122,47 @@ describe('the upload API under load', () => {
     }
     // The slots are free again: the one refused goes in now.
     expect((await upload(running, 'demo/load/one-more.jpg', photoSized(), 'image/jpeg')).status).toBe(201);
+  });
+
+  it('cuts off uploads whose bodies stall past the bound (408, connection closed, slot released): stalled clients cannot lock out every upload', async () => {
+    // A second front door on the same stack (the uploads in flight are the stack's), with a bound short enough to wait for.
+    const boundMs = 2_000;
+    const { server, url } = await serveLocalStack(running.stack, 0, { uploadBodyTimeoutMs: boundMs });
+    const clients: ClientRequest[] = [];
+    type Answer = { status: number; connection?: string; error?: string };
+    const answers: Answer[] = [];
+    // The route takes its slot before its first await: once a request event has passed, the upload holds one.
+    let received = 0;
+    server.on('request', () => received++);
+    try {
+      for (let i = 0; i < MAX_UPLOADS_IN_FLIGHT; i++) {
+        // Headers saying 450 KiB, 64 KiB of it, then nothing: the client stalls with its slot.
+        const req = httpRequest(`${url}/_local/originals/demo/load/stalled-${i}.jpg`, { method: 'PUT', agent: false, headers: { 'content-type': 'image/jpeg', 'content-length': String(450 * 1024) } });
+        let answer: Answer = { status: 0 };
+        req.on('response', (res) => {
+          answer = { status: res.statusCode ?? 0, connection: res.headers.connection };
+          res.resume();
+        });
+        req.on('error', (err) => (answer = { ...answer, error: err.message }));
+        req.on('close', () => answers.push(answer));
+        req.write(randomBytes(64 * 1024));
+        clients.push(req);
+      }
+      // Every slot is held by a stalled client: an upload that sends its whole body is refused meanwhile.
+      await vi.waitFor(() => expect(received).toBe(MAX_UPLOADS_IN_FLIGHT), { timeout: boundMs });
+      expect((await upload(running, 'demo/load/while-stalled.jpg', photoSized(), 'image/jpeg')).status).toBe(503);
+      // Past the bound each stalled upload is answered 408 and its connection closed, none of it stored.
+      await vi.waitFor(() => expect(answers).toHaveLength(MAX_UPLOADS_IN_FLIGHT), { timeout: 10 * boundMs });
+      expect(answers).toEqual(Array(MAX_UPLOADS_IN_FLIGHT).fill({ status: 408, connection: 'close' }));
+      expect(await running.stack.originals[PRIMARY_REGION].exists('demo/load/stalled-0.jpg')).toBe(false);
+      // Their slots are free: the next upload is stored.
+      expect((await upload(running, 'demo/load/after-stall.jpg', photoSized(), 'image/jpeg')).status).toBe(201);
+      expect(await running.stack.originals[PRIMARY_REGION].exists('demo/load/after-stall.jpg')).toBe(true);
+    } finally {
+      for (const req of clients) req.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('answers 503 with Retry-After, not 500, while the originals bucket is down, and 201 once it is back', async () => {

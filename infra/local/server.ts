@@ -17,13 +17,19 @@ import { FAULTS, type Fault } from './s3-emulator.ts';
 import { PRIMARY_REGION, type LocalStack } from './stack.ts';
 import { tenantConfigFromPut } from './tenant-put.ts';
 
-const ROUTES: RouteTable = [
+/** The front door's knobs (tests: a bound short enough to wait for). */
+export interface LocalServerOptions {
+  /** How long an upload's body may take to arrive (UPLOAD_BODY_TIMEOUT_MS by default). */
+  readonly uploadBodyTimeoutMs?: number;
+}
+
+const routes = (options: LocalServerOptions): RouteTable => [
   ...CONSOLE_ROUTES,
   ['GET', /^\/_local\/stats$/, async (stack) => json(200, stack.stats())],
   ['GET', /^\/_local\/faults$/, async (stack) => json(200, currentFaults(stack))],
   ['POST', /^\/_local\/faults$/, setFault],
   ['PUT', /^\/_local\/tenants\/([^/]+)$/, putTenant],
-  ['PUT', /^\/_local\/originals(\/.+)$/, putOriginal],
+  ['PUT', /^\/_local\/originals(\/.+)$/, (stack, req, match) => putOriginal(stack, req, match, options.uploadBodyTimeoutMs ?? UPLOAD_BODY_TIMEOUT_MS)],
   ['POST', /^\/_local\/takedown$/, takedown],
   ['POST', /^\/_local\/flush$/, async (stack) => json(202, withoutEvents(stack.pipeline.flush()))],
   ['GET', /^\/_local\/executions$/, listExecutions],
@@ -31,10 +37,11 @@ const ROUTES: RouteTable = [
   ['POST', /^\/_local\/executions\/([^/]+)\/redrive$/, redrive],
 ];
 
-export async function serveLocalStack(stack: LocalStack, port: number): Promise<{ server: Server; url: string }> {
+export async function serveLocalStack(stack: LocalStack, port: number, options: LocalServerOptions = {}): Promise<{ server: Server; url: string }> {
+  const table = routes(options);
   const server = createServer((req, res) => {
-    route(stack, req)
-      .catch((err: unknown) => (err instanceof HttpError ? json(err.status, { error: err.message }) : json(500, { error: String(err) })))
+    route(stack, req, table)
+      .catch((err: unknown) => (err instanceof HttpError ? withHeaders(json(err.status, { error: err.message }), err.headers) : json(500, { error: String(err) })))
       .then((response) => send(req, res, response))
       .catch(() => res.destroy()); // the client went away mid-answer
   });
@@ -65,12 +72,12 @@ function refuseCrossSite(req: IncomingMessage): void {
   if (origin !== undefined && origin !== `http://${req.headers.host}`) throw new HttpError(403, `operations refuse requests from other sites (Origin ${origin})`);
 }
 
-async function route(stack: LocalStack, req: IncomingMessage): Promise<EdgeResponse> {
+async function route(stack: LocalStack, req: IncomingMessage, table: RouteTable): Promise<EdgeResponse> {
   const url = req.url ?? '/';
   const path = url.split('?')[0] as string;
   refuseForeignHost(req);
   if (path.startsWith('/_local/') && req.method !== 'GET' && req.method !== 'HEAD') refuseCrossSite(req);
-  for (const [method, pattern, handler] of ROUTES) {
+  for (const [method, pattern, handler] of table) {
     const match = pattern.exec(path);
     if (match && req.method === method) return handler(stack, req, match);
   }
@@ -87,6 +94,14 @@ async function route(stack: LocalStack, req: IncomingMessage): Promise<EdgeRespo
 export const MAX_UPLOADS_IN_FLIGHT = 16;
 /** What a 503 to an upload asks the client to wait before sending it again (Retry-After, seconds). */
 export const UPLOAD_RETRY_AFTER_SECONDS = 2;
+/**
+ * Longest an upload's body may take to arrive once it holds its slot: 30 s; past it the PUT is
+ * answered 408 Request Timeout, its connection closed and its slot released. Why: without it a
+ * client that sends its headers and stalls holds its slot until Node's requestTimeout (300 s),
+ * and MAX_UPLOADS_IN_FLIGHT of them refuse every upload for 5 minutes. The largest accepted
+ * body (MAX_SOURCE_BYTES, 25 MiB) arrives well inside it over loopback (about 7 Mbit/s suffices).
+ */
+export const UPLOAD_BODY_TIMEOUT_MS = 30_000;
 
 /** Uploads being stored, per stack. */
 const uploadsInFlight = new WeakMap<LocalStack, number>();
@@ -96,9 +111,10 @@ const uploadsInFlight = new WeakMap<LocalStack, number>();
  * workflow); 503 with Retry-After when the stack cannot take it now (MAX_UPLOADS_IN_FLIGHT, or the
  * store throttled, failed or did not answer in time), never 500 for load. After a 503 the original
  * may or may not be stored (a put that timed out may still land, as on S3): sending the same bytes
- * again is safe, the pipeline takes them for nothing new, so a client retries until a 201.
+ * again is safe, the pipeline takes them for nothing new, so a client retries until a 201. 408 (the
+ * connection closed) when the body has not arrived within `bodyTimeoutMs`: nothing is stored.
  */
-async function putOriginal(stack: LocalStack, req: IncomingMessage, match: RegExpExecArray): Promise<EdgeResponse> {
+async function putOriginal(stack: LocalStack, req: IncomingMessage, match: RegExpExecArray, bodyTimeoutMs: number): Promise<EdgeResponse> {
   const parsed = parseImageRequest(match[1] as string, []);
   if (!parsed.ok) throw new HttpError(400, parsed.reason);
   const { tenant } = parsed.request;
@@ -107,7 +123,7 @@ async function putOriginal(stack: LocalStack, req: IncomingMessage, match: RegEx
   if (inFlight >= MAX_UPLOADS_IN_FLIGHT) return busy(`${MAX_UPLOADS_IN_FLIGHT} uploads are being stored already`);
   uploadsInFlight.set(stack, inFlight + 1);
   try {
-    const body = await readBody(req, MAX_SOURCE_BYTES);
+    const body = await readBody(req, MAX_SOURCE_BYTES, { timeoutMs: bodyTimeoutMs });
     const key = originalKey(parsed.request);
     try {
       await stack.originals[PRIMARY_REGION].put(key, body, { contentType: req.headers['content-type'] ?? 'application/octet-stream' });
@@ -124,8 +140,11 @@ async function putOriginal(stack: LocalStack, req: IncomingMessage, match: RegEx
 
 /** 503: not now, try again after UPLOAD_RETRY_AFTER_SECONDS; never cached. */
 function busy(reason: string): EdgeResponse {
-  const response = json(503, { error: `busy: ${reason}; retry after ${UPLOAD_RETRY_AFTER_SECONDS} s` });
-  return { ...response, headers: { ...response.headers, 'retry-after': String(UPLOAD_RETRY_AFTER_SECONDS), 'cache-control': 'no-store' } };
+  return withHeaders(json(503, { error: `busy: ${reason}; retry after ${UPLOAD_RETRY_AFTER_SECONDS} s` }), { 'retry-after': String(UPLOAD_RETRY_AFTER_SECONDS), 'cache-control': 'no-store' });
+}
+
+function withHeaders(response: EdgeResponse, headers: Readonly<Record<string, string>>): EdgeResponse {
+  return { ...response, headers: { ...response.headers, ...headers } };
 }
 
 async function takedown(stack: LocalStack, req: IncomingMessage): Promise<EdgeResponse> {

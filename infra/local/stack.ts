@@ -57,7 +57,7 @@ export interface LocalStackOptions {
   >;
   /** Where the stack keeps its state across restarts (./local-state.ts); by default a temporary directory, deleted on stop. */
   readonly state?: LocalStateOptions;
-  /** Renders at once (LOCAL_RENDER_SLOTS by default; the bench compares it with more). */
+  /** Renders at once (LOCAL_RENDER_SLOTS by default; the bench compares it with more); the pipeline's execution bounds follow it (executionConcurrency). */
   readonly renderSlots?: number;
 }
 
