@@ -135,7 +135,7 @@ const renderStarted = (execution: ExecutionSummary) => (execution.output as { re
 /** The file's outcome once its executions settled, or undefined while one still runs (or none has started yet). */
 async function outcomeOf(ops: OpsClient, item: Pending, uploads: readonly ExecutionSummary[], renders: () => Promise<readonly ExecutionSummary[]>): Promise<Outcome | undefined> {
   const { file, key } = item;
-  const retries = item.retries > 0 ? { retries: item.retries } : {};
+  const retries = retriesOf(item);
   if (uploads.length === 0 || uploads.some((e) => e.status === 'RUNNING')) return undefined;
   const rejected = uploads.find((e) => e.error === 'OriginalRejected');
   if (rejected) return { file, key, result: 'rejected', reason: rejected.cause ?? 'rejected', execution: rejected.id, ...retries };
@@ -160,9 +160,12 @@ async function outcomeOf(ops: OpsClient, item: Pending, uploads: readonly Execut
 async function renderOutcome(ops: OpsClient, item: Pending, render: ExecutionSummary | undefined, unchanged: boolean): Promise<Outcome | undefined> {
   const { file, key } = item;
   if (!render || render.status === 'RUNNING') return undefined;
-  if (render.status === 'FAILED') return { file, key, result: 'failed', error: failure(render), nextStep: nextStep(render), execution: render.id, ...(item.retries > 0 && { retries: item.retries }) };
-  return { file, key, result: 'ready', variants: (await ops.variants(key)).variants.length, ...(unchanged && { unchanged: true as const }), ...(item.retries > 0 && { retries: item.retries }) };
+  if (render.status === 'FAILED') return { file, key, result: 'failed', error: failure(render), nextStep: nextStep(render), execution: render.id, ...retriesOf(item) };
+  return { file, key, result: 'ready', variants: (await ops.variants(key)).variants.length, ...(unchanged && { unchanged: true as const }), ...retriesOf(item) };
 }
+
+/** The outcome's `retries` field: the PUTs sent again, when there were any. */
+const retriesOf = (item: Pending): { retries?: number } => (item.retries > 0 ? { retries: item.retries } : {});
 
 function summaryLines(tenant: string, files: number, uploaded: number, outcomes: readonly Outcome[], ms: number): string[] {
   const lines = [`${uploaded} of ${files} files uploaded to tenant ${tenant} in ${formatMs(ms)}`];
