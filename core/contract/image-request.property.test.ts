@@ -8,8 +8,11 @@ import { OUTPUT_FORMATS, SOURCE_EXTENSIONS, negotiateFormat, type OutputFormat }
 import { variantSpace } from './key-space.ts';
 import {
   ALLOWED_PARAMS,
+  BACKGROUND_PARAM,
+  BAD_FIT,
   canonicalQuery,
   DPR_PARAM,
+  FITS,
   heightAt,
   canonicalUri,
   originalKey,
@@ -18,6 +21,7 @@ import {
   variantKey,
   type ImageRequest,
   type ParseOptions,
+  type Fit,
   type ParseResult,
   type TenantPolicy,
   type VariantParams,
@@ -165,24 +169,29 @@ const anyFmt = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('gif', 'svg', '', 'image/webp', 'constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'tostring') },
 );
 
+const VALID_FITS = [...FITS, 'COVER', 'Contain'];
+const validFit = fc.constantFrom(...VALID_FITS);
+const anyFit = fc.oneof({ weight: 4, arbitrary: validFit }, { weight: 1, arbitrary: fc.constantFrom('', 'crop', 'scale-down', 'constructor', '__proto__', 'cover ') });
+
 /** Device pixel ratios as pages and apps write them (dpr folds into w and h: it is read, never keyed). */
 const validDpr = fc.oneof(fc.constantFrom('1', '1.5', '2', '2.625', '3', '0.75', '4'), fc.integer({ min: 1, max: 9999 }).map((n) => (n / 1000).toFixed(3)));
 
-const allowedPair = (dim: fc.Arbitrary<string>, q: fc.Arbitrary<string>, fmt: fc.Arbitrary<string>): fc.Arbitrary<Pair> =>
+const allowedPair = (dim: fc.Arbitrary<string>, q: fc.Arbitrary<string>, fmt: fc.Arbitrary<string>, fit: fc.Arbitrary<string>): fc.Arbitrary<Pair> =>
   fc.oneof(
     fc.tuple(fc.constant('w'), dim),
     fc.tuple(fc.constant('h'), dim),
     fc.tuple(fc.constant('q'), q),
     fc.tuple(fc.constant('fmt'), fmt),
+    fc.tuple(fc.constant('fit'), fit),
     fc.tuple(fc.constant(DPR_PARAM), validDpr),
   );
 
 /** Each allowlisted name (and dpr) at most once, in any order (so no duplicate-parameter rejection). */
-const uniqueAllowed = (dim: fc.Arbitrary<string>, q: fc.Arbitrary<string>, fmt: fc.Arbitrary<string>): fc.Arbitrary<Pair[]> =>
-  fc.uniqueArray(allowedPair(dim, q, fmt), { selector: ([name]) => name, maxLength: ALLOWED_PARAMS.length + 1 });
+const uniqueAllowed = (dim: fc.Arbitrary<string>, q: fc.Arbitrary<string>, fmt: fc.Arbitrary<string>, fit: fc.Arbitrary<string>): fc.Arbitrary<Pair[]> =>
+  fc.uniqueArray(allowedPair(dim, q, fmt, fit), { selector: ([name]) => name, maxLength: ALLOWED_PARAMS.length + 1 });
 
-/** A name the contract reads: the allowlist, and dpr. */
-const isAllowed = (name: string): boolean => (ALLOWED_PARAMS as readonly string[]).includes(name) || name === DPR_PARAM;
+/** A name the contract reads: the allowlist and dpr, and from a canonical query only, the background. */
+const isAllowed = (name: string): boolean => (ALLOWED_PARAMS as readonly string[]).includes(name) || name === DPR_PARAM || name === BACKGROUND_PARAM;
 
 const JUNK_NAMES = [
   'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'fbclid', 'gclid', 'msclkid', 'sessionid',
@@ -206,7 +215,7 @@ const junkPair: fc.Arbitrary<Pair> = fc.tuple(junkName, junkValue);
 /** Allowlisted params (possibly malformed or duplicated), junk, and random pairs; sometimes past the count limit. */
 const anyPairs: fc.Arbitrary<Pair[]> = (() => {
   const pair = fc.oneof(
-    { weight: 3, arbitrary: allowedPair(anyDim, anyQuality, anyFmt) },
+    { weight: 3, arbitrary: allowedPair(anyDim, anyQuality, anyFmt, anyFit) },
     { weight: 3, arbitrary: junkPair },
     { weight: 1, arbitrary: fc.tuple(fc.string({ unit: 'binary', maxLength: 6 }), fc.string({ unit: 'binary', maxLength: 6 })) },
   );
@@ -218,7 +227,7 @@ const anyPairs: fc.Arbitrary<Pair[]> = (() => {
 
 /** Well-formed allowlisted params mixed with a little junk, in any order. */
 const mostlyValidPairs: fc.Arbitrary<Pair[]> = fc
-  .tuple(uniqueAllowed(validDim, validQuality, validFmt), fc.array(fc.tuple(junkPair, fc.nat()), { maxLength: 3 }))
+  .tuple(uniqueAllowed(validDim, validQuality, validFmt, validFit), fc.array(fc.tuple(junkPair, fc.nat()), { maxLength: 3 }))
   .map(([allowed, junk]) => insertAt(allowed, junk));
 
 /** Inserts each `[pair, position]` at `position` modulo the length so far: junk lands anywhere. */
@@ -271,10 +280,13 @@ const ratios = fc.uniqueArray(
   fc.oneof(fc.constantFrom<readonly [number, number]>([1, 1], [4, 3], [3, 2], [16, 9], [9, 16], [2, 3]), fc.tuple(ratioTerm, ratioTerm)),
   { maxLength: MAX_ASPECT_RATIOS, selector: ([w, h]) => `${w}:${h}` },
 );
-/** What a viewer parses with: a tenant's ladder, and at times its q and h restrictions. */
+/** A tenant's restriction of fit: some of FITS, inside (the default) among them. */
+const fits = fc.subarray(FITS.filter((fit) => fit !== 'inside')).map((others): Fit[] => ['inside', ...others]);
+const hex = fc.integer({ min: 0, max: 0xffffff }).map((n) => n.toString(16).padStart(6, '0'));
+/** What a viewer parses with: a tenant's ladder and background (tenantPolicy always sets both), and at times its q, h and fit restrictions. */
 const viewerPolicy: fc.Arbitrary<TenantPolicy> = fc.record(
-  { ladder: viewerLadder, qualities, ratios },
-  { requiredKeys: ['ladder'] },
+  { ladder: viewerLadder, background: hex, qualities, ratios, fits },
+  { requiredKeys: ['ladder', 'background'] },
 );
 /** The origin's options (none: values arrive snapped) or a viewer's. */
 const anyPolicy: fc.Arbitrary<TenantPolicy | undefined> = fc.oneof(fc.constant(undefined), viewerPolicy);
@@ -284,7 +296,7 @@ const anyPolicy: fc.Arbitrary<TenantPolicy | undefined> = fc.oneof(fc.constant(u
 // eslint-disable-next-line no-control-regex -- control characters are what this looks for
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const URI_SAFE = /^[A-Za-z0-9\-_.!~*'()%/]+$/;
-const VARIANT_NAME = /^(w[1-9][0-9]*_)?(h[1-9][0-9]*_)?q[1-9][0-9]*\.(avif|webp|jpeg|png)$/;
+const VARIANT_NAME = /^(w[1-9][0-9]*_)?(h[1-9][0-9]*_)?((cover|fill)_|contain_(bg[0-9a-f]{6}_)?)?q[1-9][0-9]*\.(avif|webp|jpeg|png)$/;
 
 const parse = (uri: string, pairs: readonly Pair[], options: ParseOptions): ParseResult => parseImageRequest(uri, pairs, options);
 
@@ -321,7 +333,7 @@ function keyProblem(req: ImageRequest, policy: TenantPolicy | undefined): string
   }
   if (original.length > MAX_ORIGINAL_KEY_LENGTH) return `${original} is longer than MAX_ORIGINAL_KEY_LENGTH`;
   if (!variant.startsWith(`${original}/`) || !VARIANT_NAME.test(variant.slice(original.length + 1))) {
-    return `${variant} is not {originalKey}/{w_}{h_}q.{fmt}`;
+    return `${variant} is not {originalKey}/{w_}{h_}{fit_}{bg_}q.{fmt}`;
   }
 
   if (!uri.startsWith(`/${req.tenant}/`)) return `${uri} is outside the tenant's prefix`;
@@ -334,8 +346,12 @@ function keyProblem(req: ImageRequest, policy: TenantPolicy | undefined): string
     return `${req.path} does not end in .${req.source}`;
   }
 
-  const { fmt, q, w, h } = req.params;
+  const { fmt, q, w, h, fit, bg } = req.params;
   if (!(OUTPUT_FORMATS as readonly string[]).includes(fmt)) return `fmt ${String(fmt)} is not an output format`;
+  if (fit !== undefined && (w === undefined || h === undefined)) return `fit ${fit} kept without both sides`;
+  if (fit !== undefined && policy?.fits && !policy.fits.includes(fit)) return `fit ${fit} is not one of the tenant's fits`;
+  if ((bg !== undefined) !== (fit === 'contain' && fmt === 'jpeg')) return `bg ${bg} on a ${fit} ${fmt}`;
+  if (bg !== undefined && policy?.background !== undefined && bg !== policy.background) return `bg ${bg} is not the tenant's background`;
   if (!QUALITY_STEPS.includes(q)) return `q ${q} is not a quality step`;
   if (fmt !== 'png' && policy?.qualities && !policy.qualities.includes(q)) return `q ${q} is not one of the tenant's qualities`;
   for (const size of [w, h]) {
@@ -416,10 +432,19 @@ describe('parseImageRequest properties', () => {
       fc.tuple(fc.constantFrom('w', 'h'), digits),
       fc.tuple(fc.constant('q'), fc.oneof(anyQuality, digits)),
       fc.tuple(fc.constant('fmt'), fc.oneof(anyFmt, fc.string({ maxLength: 12 }))),
+      fc.tuple(fc.constant('fit'), fc.oneof(anyFit, fc.string({ maxLength: 8 }))),
     );
     fc.assert(
       fc.property(param, accept, anyPolicy, ([name, value], acc, policy) => {
         const result = parse('/demo/a.png', [[name, value]], { accept: acc, ...policy });
+        if (name === 'fit') {
+          // Alone, without w and h, a fit changes nothing: it is checked, never kept.
+          const fit = value.toLowerCase() as Fit;
+          if (!(FITS as readonly string[]).includes(fit)) expect(result).toEqual({ ok: false, reason: BAD_FIT });
+          else if (fit !== 'inside' && policy?.fits && !policy.fits.includes(fit)) expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/is not allowed for this tenant/) });
+          else expect(result.ok && result.request.params).not.toHaveProperty('fit');
+          return;
+        }
         if (name === 'fmt') {
           const model = Object.prototype.hasOwnProperty.call(FMT_MODEL, value.toLowerCase()) ? FMT_MODEL[value.toLowerCase()] : undefined;
           if (model === undefined) {
@@ -480,15 +505,18 @@ describe('parseImageRequest properties', () => {
     fc.assert(
       fc.property(
         mostlyValidUri,
-        uniqueAllowed(anyDim, anyQuality, anyFmt),
+        uniqueAllowed(anyDim, anyQuality, anyFmt, anyFit),
         junkInserts,
+        hex,
         fc.option(fc.tuple(fc.integer({ min: -2, max: 2 }), fc.nat())),
         accept,
         anyPolicy,
-        (uri, allowed, inserts, filler, acc, policy) => {
+        (uri, allowed, inserts, colour, filler, acc, policy) => {
           const options = { accept: acc, ...policy };
           const clean = parse(uri, allowed, options);
-          let noisyPairs = insertAt(allowed, inserts);
+          // A viewer's bg is junk too: the viewer sets the tenant's (only the origin reads it).
+          const viewerJunk: Array<readonly [Pair, number]> = policy === undefined ? [] : [[[BACKGROUND_PARAM, colour], colour.length]];
+          let noisyPairs = insertAt(allowed, [...inserts, ...viewerJunk]);
           if (filler !== null) {
             // One more junk pair sized so the raw query lands within ±2 of MAX_QUERY_LENGTH.
             const [offset, position] = filler;
@@ -510,7 +538,7 @@ describe('parseImageRequest properties', () => {
     accepted.atLeast(0.2, RUNS.junkInvariant);
   });
 
-  it('lets Accept change only fmt (and q, pinned for lossless PNG), and only when fmt is auto or absent', () => {
+  it('lets Accept change only fmt (and q, pinned for lossless PNG, and bg, kept on a JPEG only), and only when fmt is auto or absent', () => {
     const accepted = counter();
     const pairs = fc.oneof(mostlyValidPairs, anyPairs);
     fc.assert(
@@ -522,9 +550,11 @@ describe('parseImageRequest properties', () => {
           return;
         }
         accepted.hit();
-        const { fmt: fmtA, q: qA, ...restA } = ra.request.params;
-        const { fmt: fmtB, q: qB, ...restB } = rb.request.params;
+        // The background goes with the format: it is kept only on a JPEG.
+        const { fmt: fmtA, q: qA, bg: bgA, ...restA } = ra.request.params;
+        const { fmt: fmtB, q: qB, bg: bgB, ...restB } = rb.request.params;
         expect({ ...rb.request, params: restB }).toEqual({ ...ra.request, params: restA });
+        if (fmtA === 'jpeg' && fmtB === 'jpeg') expect(bgB).toBe(bgA);
         if (fmtA !== 'png' && fmtB !== 'png') expect(qB).toBe(qA);
 
         const asked = query.find(([name]) => name === 'fmt');
@@ -599,8 +629,17 @@ describe('parseImageRequest properties', () => {
         q: fc.constantFrom(...QUALITY_STEPS),
         w: size,
         h: size,
+        fit: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom<Exclude<Fit, 'inside'>>('cover', 'contain', 'fill') }),
+        bg: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('ffffff', '000000') }),
       })
-      .map(({ fmt, q, w, h }) => ({ fmt, q, ...(w !== undefined ? { w } : {}), ...(h !== undefined ? { h } : {}) }));
+      .map(({ fmt, q, w, h, fit, bg }) => ({
+        fmt,
+        q,
+        ...(w !== undefined ? { w } : {}),
+        ...(h !== undefined ? { h } : {}),
+        ...(fit !== undefined ? { fit } : {}),
+        ...(bg !== undefined ? { bg } : {}),
+      }));
     const original = mostlyValidUri
       .map((uri) => parseImageRequest(uri, []))
       .filter((r): r is { ok: true; request: ImageRequest } => r.ok)

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   ALLOWED_PARAMS,
   BAD_DPR,
+  BAD_FIT,
+  CACHE_KEY_PARAMS,
   canonicalQuery,
   canonicalUri,
   originalKey,
@@ -357,6 +359,57 @@ describe('parseImageRequest', () => {
     });
   });
 
+  describe('fit', () => {
+    const viewer = { ladder: DEFAULT_LADDER, background: 'ffffff' };
+    const key = (url: string, options: ParseOptions = viewer) => canonicalQuery(accepted(url, options).params);
+
+    it('keys cover, contain and fill with both sides; inside is the default and is not a second key', () => {
+      expect(key('/demo/a.jpg?w=600&h=600&fit=cover')).toBe('fit=cover&fmt=jpeg&h=640&q=75&w=640');
+      expect(key('/demo/a.jpg?w=600&h=600&fit=fill&fmt=webp')).toBe('fit=fill&fmt=webp&h=640&q=75&w=640');
+      expect(key('/demo/a.jpg?w=600&h=600&fit=inside')).toBe(key('/demo/a.jpg?w=600&h=600'));
+      expect(key('/demo/a.jpg?w=600&h=600&fit=COVER')).toBe(key('/demo/a.jpg?w=600&h=600&fit=cover'));
+    });
+
+    it('drops a fit with one side or none: it changes nothing there', () => {
+      expect(key('/demo/a.jpg?w=600&fit=cover')).toBe(key('/demo/a.jpg?w=600'));
+      expect(key('/demo/a.jpg?h=600&fit=contain')).toBe(key('/demo/a.jpg?h=600'));
+      expect(key('/demo/a.jpg?fit=fill')).toBe(key('/demo/a.jpg'));
+      expect(key('/demo/a.jpg?w=600&h=600&fit=cover', { ladder: DEFAULT_LADDER, ratios: [] })).toBe(key('/demo/a.jpg?w=600'));
+    });
+
+    it("names the tenant's background only on a JPEG contain, whatever bg a viewer sends", () => {
+      expect(key('/demo/a.jpg?w=600&h=600&fit=contain', { ladder: DEFAULT_LADDER, background: '1d2330' })).toBe('bg=1d2330&fit=contain&fmt=jpeg&h=640&q=75&w=640');
+      expect(key('/demo/a.jpg?w=600&h=600&fit=contain&bg=000000')).toBe('bg=ffffff&fit=contain&fmt=jpeg&h=640&q=75&w=640');
+      expect(key('/demo/a.jpg?w=600&h=600&fit=contain&fmt=png&bg=000000')).toBe('fit=contain&fmt=png&h=640&q=75&w=640');
+      expect(key('/demo/a.jpg?w=600&h=600&bg=000000')).toBe(key('/demo/a.jpg?w=600&h=600'));
+    });
+
+    it('reads the background back from the canonical query at the origin, and a malformed one as the default', () => {
+      expect(accepted('/demo/a.jpg?bg=1d2330&fit=contain&fmt=jpeg&h=640&q=75&w=640').params.bg).toBe('1d2330');
+      expect(accepted('/demo/a.jpg?bg=1D2330&fit=contain&fmt=jpeg&h=640&q=75&w=640').params.bg).toBe('ffffff');
+    });
+
+    it('refuses a fit outside FITS, and one the tenant does not allow, saying which it does', () => {
+      for (const fit of ['', 'crop', 'scale-down', 'inside ', '__proto__']) expect(rejection(`/demo/a.jpg?w=64&h=64&fit=${fit}`), fit).toBe(BAD_FIT);
+      expect(BAD_FIT).toBe('fit must be one of inside, cover, contain, fill');
+      const strict = { ladder: DEFAULT_LADDER, fits: ['inside', 'cover'] as const };
+      expect(rejection('/demo/a.jpg?w=64&h=64&fit=fill', strict)).toBe('fit=fill is not allowed for this tenant: it allows inside, cover');
+      expect(rejection('/demo/a.jpg?w=64&fit=contain', strict)).toBe('fit=contain is not allowed for this tenant: it allows inside, cover');
+      expect(key('/demo/a.jpg?w=64&h=64&fit=cover', strict)).toBe('fit=cover&fmt=jpeg&h=64&q=75&w=64');
+      expect(rejection('/demo/a.jpg?fit=cover&fit=fill')).toBe('duplicate parameter fit');
+    });
+
+    it('is covered by a token as asked, inside as no fit at all', () => {
+      const asked = (query: string) => requestedQuery(requestedParams(queryPairs(query)) as Exclude<ReturnType<typeof requestedParams>, string>);
+      expect(asked('w=320&fit=cover&dpr=2')).toBe('dpr=2&fit=cover&fmt=auto&q=75&w=320');
+      expect(asked('w=320&fit=inside')).toBe(asked('w=320'));
+    });
+
+    it('keys on fit and the background at the edge (the cache policy), never on dpr', () => {
+      expect(CACHE_KEY_PARAMS).toEqual(['bg', 'fit', 'fmt', 'h', 'q', 'v', 'w']);
+    });
+  });
+
   describe("a tenant's aspect ratios and quality steps", () => {
     const policy = { ladder: DEFAULT_LADDER, ratios: [[1, 1], [4, 3], [16, 9]] as const, qualities: [60, 85] };
 
@@ -492,7 +545,7 @@ describe('parseImageRequest', () => {
     });
 
     it('returns only the allowlisted params', () => {
-      const params = accepted('/demo/a.jpg?w=64&h=64&q=40&fmt=png&z=1', { ladder: DEFAULT_LADDER }).params;
+      const params = accepted('/demo/a.jpg?w=64&h=64&q=40&fmt=png&fit=cover&z=1', { ladder: DEFAULT_LADDER }).params;
       expect(Object.keys(params).sort()).toEqual([...ALLOWED_PARAMS]);
     });
   });
@@ -659,5 +712,12 @@ describe('variantKey', () => {
 
   it('tells w from h', () => {
     expect(variantKey(req('w=640'))).not.toBe(variantKey(req('h=640')));
+  });
+
+  it('names a fit other than inside, and a JPEG contain its background, between the sizes and the quality', () => {
+    expect(variantKey(req('w=640&h=640&fit=cover'))).toBe('demo/photos/cat.jpg/w640_h640_cover_q75.avif');
+    expect(variantKey(req('w=640&h=640&fit=inside'))).toBe('demo/photos/cat.jpg/w640_h640_q75.avif');
+    const jpeg = accepted('/demo/photos/cat.jpg?w=640&h=640&fit=contain&fmt=jpeg', { ladder: DEFAULT_LADDER, background: '1d2330' });
+    expect(variantKey({ ...jpeg, generation: 'k3j2x9m4' })).toBe('demo/photos/cat.jpg/w640_h640_contain_bg1d2330_q75_vk3j2x9m4.jpeg');
   });
 });

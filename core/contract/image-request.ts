@@ -1,4 +1,5 @@
 import {
+  DEFAULT_BACKGROUND,
   DEFAULT_QUALITY,
   DPR_STEPS,
   MAX_NUMBER_DIGITS,
@@ -40,12 +41,37 @@ export const NUMBER_PARAMS: readonly NumberParam[] = [
 ];
 
 /** The order the variant key names them (`w640_h480_q75`): the optional ones, then the required, joined by `_`. */
-export const VARIANT_NAME_ORDER: readonly NumberParam[] = NUMBER_PARAMS.filter((param) => param.optional).concat(
-  NUMBER_PARAMS.filter((param) => !param.optional),
-);
+export const VARIANT_NAME_ORDER: readonly NumberParam[] = /* @__PURE__ */ optionalFirst(NUMBER_PARAMS);
 
-/** The only query parameters that reach the cache key, sorted (the canonical query's order); everything else is dropped. */
-export const ALLOWED_PARAMS: readonly string[] = ['fmt'].concat(NUMBER_PARAMS.map((param) => param.name)).sort();
+function optionalFirst(params: readonly NumberParam[]): readonly NumberParam[] {
+  return params.filter((param) => param.optional).concat(params.filter((param) => !param.optional));
+}
+
+/**
+ * How w×h is filled when both are given: `inside` fits within the box (the default; one side
+ * only is always inside), `cover` crops to exactly the box, `contain` pads to exactly the box
+ * (transparent where the format has alpha, the tenant's background where not), `fill` stretches.
+ */
+export const FITS = ['inside', 'cover', 'contain', 'fill'] as const;
+export type Fit = (typeof FITS)[number];
+export const DEFAULT_FIT: Fit = 'inside';
+export const FIT_PARAM = 'fit';
+export const BAD_FIT = `fit must be one of ${FITS.join(', ')}`;
+
+/** The only query parameters a viewer's request is read for, sorted; everything else is dropped. */
+export const ALLOWED_PARAMS: readonly string[] = [FIT_PARAM, 'fmt'].concat(NUMBER_PARAMS.map((param) => param.name)).sort();
+
+/**
+ * The padding colour of a JPEG `contain` (`ffffff`), in the cache key and the variant's name but
+ * never read from a viewer: the viewer function sets the tenant's (TenantPolicy.background), as it
+ * sets the generation, so a tenant's new colour is a new variant. Only where it changes the bytes.
+ */
+export const BACKGROUND_PARAM = 'bg';
+const BACKGROUND = /^[0-9a-f]{6}$/;
+export const isBackground = (colour: string): boolean => BACKGROUND.test(colour);
+
+/** The params of a variant's canonical query, sorted: the allowlisted ones and the tenant's background. */
+const VARIANT_QUERY_PARAMS: readonly string[] = /* @__PURE__ */ ALLOWED_PARAMS.concat(BACKGROUND_PARAM).sort();
 
 /** Read, and folded into w and h (DPR_STEPS), but never in the cache key; a token covers it. */
 export const DPR_PARAM = 'dpr';
@@ -63,7 +89,7 @@ const GENERATION_TOKEN = /^[0-9a-z]{8}$/;
 export const isGenerationToken = (token: string): boolean => GENERATION_TOKEN.test(token);
 
 /** What the cache policy keys on besides the URI: the canonical params and the generation. */
-export const CACHE_KEY_PARAMS: readonly string[] = /* @__PURE__ */ withGenerationParam(ALLOWED_PARAMS);
+export const CACHE_KEY_PARAMS: readonly string[] = /* @__PURE__ */ withGenerationParam(VARIANT_QUERY_PARAMS);
 
 function withGenerationParam(params: readonly string[]): readonly string[] {
   return params.concat(GENERATION_PARAM).sort();
@@ -78,6 +104,10 @@ export interface VariantParams {
   readonly q: number;
   readonly w?: number;
   readonly h?: number;
+  /** Only with both w and h, and never `inside` (the default): a fit that changes nothing is not a second key. */
+  readonly fit?: Exclude<Fit, 'inside'>;
+  /** Only with fit `contain` and a format without alpha (JPEG): the padding colour (BACKGROUND_PARAM). */
+  readonly bg?: string;
 }
 
 /** The params before negotiation and snapping (requestedParams): `fmt` may still be `auto`. */
@@ -86,6 +116,8 @@ export interface RequestedParams {
   readonly q: number;
   readonly w?: number;
   readonly h?: number;
+  /** Absent when the request named none or `inside`. */
+  readonly fit?: Exclude<Fit, 'inside'>;
   /** Snapped to DPR_STEPS; absent when the request named none. */
   readonly dpr?: number;
 }
@@ -124,6 +156,13 @@ export interface TenantPolicy {
    * width (h alone still snaps to the ladder); `[]` drops h. Omitted: h snaps as w does.
    */
   readonly ratios?: readonly AspectRatio[];
+  /** The fits a request may name, `inside` always among them; all of FITS when omitted. */
+  readonly fits?: readonly Fit[];
+  /**
+   * A JPEG `contain`'s padding (`rrggbb`). The viewer function always sets it, so a viewer's `bg`
+   * is ignored; omitted at the origin, which reads it back from the canonical query.
+   */
+  readonly background?: string;
 }
 
 export interface ParseOptions extends TenantPolicy {
@@ -257,7 +296,10 @@ export function requestedParams(query: QueryPairs): RequestedParams | string {
     // An absent w or h stays undefined, which canonicalQuery and parseParams read as absent.
     numbers[param.name] = value;
   }
-  const requested: { fmt: OutputFormat | 'auto'; q: number; w?: number; h?: number; dpr?: number } = { fmt, q: numbers.q === undefined ? DEFAULT_QUALITY : numbers.q, w: numbers.w, h: numbers.h };
+  const requested: { fmt: OutputFormat | 'auto'; q: number; w?: number; h?: number; fit?: Exclude<Fit, 'inside'>; dpr?: number } = { fmt, q: numbers.q === undefined ? DEFAULT_QUALITY : numbers.q, w: numbers.w, h: numbers.h };
+  const fit = seen[FIT_PARAM] === undefined ? DEFAULT_FIT : seen[FIT_PARAM].toLowerCase();
+  if ((FITS as readonly string[]).indexOf(fit) < 0) return BAD_FIT;
+  if (fit !== DEFAULT_FIT) requested.fit = fit as Exclude<Fit, 'inside'>;
   const dpr = seen[DPR_PARAM];
   if (dpr !== undefined) {
     if (!DPR.test(dpr) || Number(dpr) === 0) return BAD_DPR;
@@ -277,18 +319,21 @@ function atDpr(size: number | undefined, dpr: number | undefined): number | unde
 export function requestedQuery(requested: RequestedParams): string {
   const query = canonicalQuery(requested);
   if (requested.dpr === undefined) return query;
-  // `dpr` sorts before every ALLOWED_PARAMS name.
+  // `dpr` sorts before every name a requested query holds (`bg`, which sorts before it, is never asked).
   return query === '' ? `${DPR_PARAM}=${requested.dpr}` : `${DPR_PARAM}=${requested.dpr}&${query}`;
 }
 
 function parseParams(query: QueryPairs, source: SourceExtension, options: ParseOptions): VariantParams | string {
   const asked = requestedParams(query);
   if (typeof asked === 'string') return asked;
+  if (asked.fit !== undefined && options.fits !== undefined && options.fits.indexOf(asked.fit) < 0) {
+    return `fit=${asked.fit} is not allowed for this tenant: it allows ${options.fits.join(', ')}`;
+  }
   const requested = { fmt: asked.fmt, q: asked.q, w: atDpr(asked.w, asked.dpr), h: atDpr(asked.h, asked.dpr) };
   const w = requested.w;
   const h = requested.h;
   const format = requested.fmt === 'auto' ? negotiateFormat(options.accept ?? '', source) : requested.fmt;
-  const params: { fmt: OutputFormat; q: number; w?: number; h?: number } = {
+  const params: { fmt: OutputFormat; q: number; w?: number; h?: number; fit?: Exclude<Fit, 'inside'>; bg?: string } = {
     fmt: format,
     // PNG output is lossless: q would only split one image across several cache keys.
     q: format === 'png' ? DEFAULT_QUALITY : snapUp(requested.q, options.qualities === undefined ? QUALITY_STEPS : options.qualities),
@@ -298,7 +343,21 @@ function parseParams(query: QueryPairs, source: SourceExtension, options: ParseO
     const height = keptHeight(requested, params.w, options);
     if (height !== undefined) params.h = height;
   }
+  if (asked.fit !== undefined && params.w !== undefined && params.h !== undefined) {
+    params.fit = asked.fit;
+    if (asked.fit === 'contain' && format === 'jpeg') params.bg = backgroundOf(query, options);
+  }
   return params;
+}
+
+/** The tenant's background, or at the origin the canonical query's (DEFAULT_BACKGROUND when it has none). */
+function backgroundOf(query: QueryPairs, options: ParseOptions): string {
+  if (options.background !== undefined) return options.background;
+  for (let i = 0; i < query.length; i++) {
+    const pair = query[i] as readonly [string, string];
+    if (pair[0] === BACKGROUND_PARAM && isBackground(pair[1])) return pair[1];
+  }
+  return DEFAULT_BACKGROUND;
 }
 
 /** The height a variant keeps of a requested h: on the ladder, or held to the tenant's ratios (TenantPolicy.ratios), or none. */
@@ -376,12 +435,12 @@ export function snapUp(value: number, rungs: readonly number[]): number {
   return rungs[rungs.length - 1] as number;
 }
 
-/** `fmt=webp&h=480&q=75&w=640`: the allowlisted params, sorted by name. The cache key's query part (and a token's, requested). */
+/** `fmt=webp&h=480&q=75&w=640`: the variant's params, sorted by name. The cache key's query part (and a token's, requested). */
 export function canonicalQuery(params: VariantParams | RequestedParams): string {
   const values = params as unknown as Readonly<Record<string, string | number | undefined>>;
   const out: string[] = [];
-  for (let i = 0; i < ALLOWED_PARAMS.length; i++) {
-    const name = ALLOWED_PARAMS[i] as string;
+  for (let i = 0; i < VARIANT_QUERY_PARAMS.length; i++) {
+    const name = VARIANT_QUERY_PARAMS[i] as string;
     if (values[name] !== undefined) out.push(`${name}=${values[name]}`);
   }
   return out.join('&');
@@ -410,16 +469,26 @@ export function originalKey(request: Pick<ImageRequest, 'tenant' | 'path'>): str
 
 /**
  * The variant's key in the variants bucket: below its original's key, so one prefix holds
- * all of them, and named after its generation too (`w640_q75_vk3j2x9m4.webp`), so a render of
- * an earlier upload can never land where the current one is served from.
+ * all of them, and named after its generation too (`w640_h480_cover_q75_vk3j2x9m4.webp`), so a
+ * render of an earlier upload can never land where the current one is served from.
  */
 export function variantKey(request: Pick<ImageRequest, 'tenant' | 'path' | 'params' | 'generation'>): string {
   const params = request.params;
+  // `[w{w}_][h{h}_][{fit}_][bg{rrggbb}_]q{q}`: the sizes, how they are filled, then the quality.
+  const parts = nameParts(params, true);
+  if (params.fit !== undefined) parts.push(params.fit);
+  if (params.bg !== undefined) parts.push(BACKGROUND_PARAM + params.bg);
+  const named = parts.concat(nameParts(params, false));
+  if (request.generation !== undefined) named.push(GENERATION_PARAM + request.generation);
+  return `${originalKey(request)}/${named.join('_')}.${params.fmt}`;
+}
+
+/** `w640`, `h480`, `q75` for the variant's optional (or required) number params, in VARIANT_NAME_ORDER. */
+function nameParts(params: VariantParams, optional: boolean): string[] {
   const parts: string[] = [];
   for (let i = 0; i < VARIANT_NAME_ORDER.length; i++) {
-    const name = (VARIANT_NAME_ORDER[i] as NumberParam).name;
-    if (params[name] !== undefined) parts.push(name + params[name]);
+    const param = VARIANT_NAME_ORDER[i] as NumberParam;
+    if (param.optional === optional && params[param.name] !== undefined) parts.push(param.name + params[param.name]);
   }
-  if (request.generation !== undefined) parts.push(GENERATION_PARAM + request.generation);
-  return `${originalKey(request)}/${parts.join('_')}.${params.fmt}`;
+  return parts;
 }

@@ -6,9 +6,9 @@
  * KVS limits (docs/aws-limits.md §A): key ≤ 512 chars, value ≤ 1,024 chars.
  * The takedown deny-list and the generations of replaced originals: freshness.ts (`s:{slot}`).
  */
-import type { AspectRatio, TenantPolicy } from './image-request.ts';
+import { DEFAULT_FIT, FITS, type AspectRatio, type Fit, type TenantPolicy } from './image-request.ts';
 import { keysPerOriginal } from './key-space.ts';
-import { DEFAULT_LADDER, DEFAULT_QUALITY, MAX_ASPECT_RATIOS, MAX_KEYS_PER_ORIGINAL, MAX_LADDER_RUNGS, MAX_OUTPUT_DIMENSION, MAX_RATIO_TERM, QUALITY_STEPS } from './limits.ts';
+import { DEFAULT_BACKGROUND, DEFAULT_LADDER, DEFAULT_QUALITY, MAX_ASPECT_RATIOS, MAX_KEYS_PER_ORIGINAL, MAX_LADDER_RUNGS, MAX_OUTPUT_DIMENSION, MAX_RATIO_TERM, QUALITY_STEPS } from './limits.ts';
 
 /** A KeyValueStore holds at most 5 MB (docs/aws-limits.md §A); read as 5,000,000 bytes, the stricter reading. */
 export const MAX_KVS_BYTES = 5000000;
@@ -41,6 +41,10 @@ export interface TenantConfig {
    * `"W:H"` (aspectRatio).
    */
   readonly ratios?: readonly AspectRatio[];
+  /** The fits a request with w and h may name (image-request.ts FITS), `inside` among them; all four when absent. */
+  readonly fits?: readonly Fit[];
+  /** `#rrggbb`: a JPEG's padding under fit=contain and its background under transparency; white when absent. */
+  readonly background?: string;
   /** `hmac`: kid/exp/sig checked by the viewer function; `key-group`: CloudFront signed URLs with this tenant's Key-Pair-Id. */
   readonly signing?: SigningMode;
 }
@@ -48,26 +52,54 @@ export interface TenantConfig {
 /** Validates a tenant config before it is written to the store; returns the problem or undefined. */
 export function tenantConfigProblem(config: TenantConfig): string | undefined {
   if (config.signing !== undefined && (SIGNING_MODES as readonly string[]).indexOf(config.signing) < 0) return 'signing must be hmac or key-group';
-  const problem = ladderProblem(config.ladder) || qualitiesProblem(config.qualities) || ratiosProblem(config.ratios);
+  const problem =
+    ladderProblem(config.ladder) || qualitiesProblem(config.qualities) || ratiosProblem(config.ratios) || fitsProblem(config.fits) || backgroundProblem(config.background);
   if (problem) return problem;
   const keys = keysPerOriginal(tenantPolicy(config));
   if (keys <= MAX_KEYS_PER_ORIGINAL) return undefined;
-  return `this config allows ${keys} variants of each original, more than ${MAX_KEYS_PER_ORIGINAL}: use fewer ladder rungs, or restrict h (ratios) or q (qualities)`;
+  return `this config allows ${keys} variants of each original, more than ${MAX_KEYS_PER_ORIGINAL}: use fewer ladder rungs, or restrict h (ratios), q (qualities) or fit (fits)`;
 }
 
 /**
  * A tenant's config as the contract applies it (ParseOptions). Writers refuse a bad config
  * (tenantConfigProblem); a bad field read back fails closed, never widening the key space past
  * MAX_KEYS_PER_ORIGINAL: a bad ladder is the default one, bad qualities the default quality alone,
- * bad ratios none (h dropped). Plain checks, no messages: the viewer function runs it.
+ * bad ratios none (h dropped), bad fits `inside` alone, a bad background the default. Plain checks,
+ * no messages: the viewer function runs it.
  */
 export function tenantPolicy(config: TenantConfig | null | undefined): TenantPolicy {
-  const policy: { ladder: readonly number[]; qualities?: readonly number[]; ratios?: readonly AspectRatio[] } = { ladder: DEFAULT_LADDER };
+  const policy: { ladder: readonly number[]; qualities?: readonly number[]; ratios?: readonly AspectRatio[]; fits?: readonly Fit[]; background: string } = {
+    ladder: DEFAULT_LADDER,
+    background: DEFAULT_BACKGROUND,
+  };
   if (!config) return policy;
-  if (ladderProblem(config.ladder) === undefined && config.ladder !== undefined) policy.ladder = config.ladder;
+  if (isLadder(config.ladder)) policy.ladder = config.ladder as readonly number[];
   if (config.qualities !== undefined) policy.qualities = isQualityList(config.qualities) ? config.qualities : [DEFAULT_QUALITY];
   if (config.ratios !== undefined) policy.ratios = isRatioList(config.ratios) ? config.ratios : [];
+  if (config.fits !== undefined) policy.fits = isFitList(config.fits) ? config.fits : [DEFAULT_FIT];
+  if (config.background !== undefined && isBackgroundColour(config.background)) policy.background = config.background.slice(1).toLowerCase();
   return policy;
+}
+
+function isFitList(fits: unknown): fits is readonly Fit[] {
+  if (!Array.isArray(fits) || fits.indexOf(DEFAULT_FIT) < 0) return false;
+  for (let i = 0; i < fits.length; i++) {
+    if ((FITS as readonly unknown[]).indexOf(fits[i]) < 0 || fits.indexOf(fits[i]) < i) return false;
+  }
+  return true;
+}
+
+const isBackgroundColour = (colour: unknown): colour is string => typeof colour === 'string' && /^#[0-9a-fA-F]{6}$/.test(colour);
+
+/** A fits override's problem, or undefined (also when there is none). */
+export function fitsProblem(fits: readonly Fit[] | undefined): string | undefined {
+  if (fits === undefined || isFitList(fits)) return undefined;
+  return `fits must name some of ${FITS.join(', ')}, each once, ${DEFAULT_FIT} among them (it is the default)`;
+}
+
+/** A background override's problem, or undefined (also when there is none). */
+export function backgroundProblem(background: string | undefined): string | undefined {
+  return background === undefined || isBackgroundColour(background) ? undefined : 'background must be a colour #rrggbb';
 }
 
 function isQualityList(qualities: unknown): qualities is readonly number[] {
@@ -118,12 +150,19 @@ export function aspectRatio(spelled: string): AspectRatio | undefined {
 
 /** A ladder override's problem, or undefined (also when there is none). */
 export function ladderProblem(ladder: readonly number[] | undefined): string | undefined {
-  if (ladder === undefined) return undefined;
+  if (ladder === undefined || isLadder(ladder)) return undefined;
   if (!Array.isArray(ladder) || ladder.length === 0 || ladder.length > MAX_LADDER_RUNGS) return `ladder must have 1..${MAX_LADDER_RUNGS} rungs`;
-  for (let i = 0; i < ladder.length; i++) {
-    const rung = ladder[i] as number;
-    if (!Number.isInteger(rung) || rung < 1 || rung > MAX_OUTPUT_DIMENSION) return `ladder rung ${rung} is outside 1..${MAX_OUTPUT_DIMENSION}`;
-    if (i > 0 && rung <= (ladder[i - 1] as number)) return 'ladder rungs must be strictly ascending';
-  }
-  return undefined;
+  const bad = ladder.findIndex((rung) => !isRung(rung));
+  return bad >= 0 ? `ladder rung ${ladder[bad]} is outside 1..${MAX_OUTPUT_DIMENSION}` : 'ladder rungs must be strictly ascending';
 }
+
+/** 1..MAX_LADDER_RUNGS rungs, each an integer 1..MAX_OUTPUT_DIMENSION, strictly ascending. No messages: the viewer function runs it. */
+function isLadder(ladder: unknown): boolean {
+  if (!Array.isArray(ladder) || ladder.length === 0 || ladder.length > MAX_LADDER_RUNGS) return false;
+  for (let i = 0; i < ladder.length; i++) {
+    if (!isRung(ladder[i]) || (i > 0 && ladder[i] <= ladder[i - 1])) return false;
+  }
+  return true;
+}
+
+const isRung = (rung: unknown): boolean => Number.isInteger(rung) && (rung as number) >= 1 && (rung as number) <= MAX_OUTPUT_DIMENSION;

@@ -30,6 +30,9 @@ export const MAX_LADDER_RUNGS = 24;
 export const QUALITY_STEPS: readonly number[] = [40, 60, 75, 85, 95];
 export const DEFAULT_QUALITY = 75;
 
+/** A JPEG `contain`'s padding, and a JPEG's background under transparency, when the tenant names none (`rrggbb`). */
+export const DEFAULT_BACKGROUND = 'ffffff';
+
 /**
  * Device pixel ratios a requested `dpr` snaps up to (a 2.625 phone gets 3). It multiplies w and h
  * before they snap to the ladder, so it adds no cache-key dimension: `w=320&dpr=2` is `w=640`.
@@ -42,11 +45,12 @@ export const MAX_RATIO_TERM = 32;
 
 /**
  * The most cache keys (so renders, and variant objects) one original can have at one generation
- * under any tenant's policy: the default policy's 13 widths (absent included) × 13 heights ×
- * (3 lossy formats × 5 qualities + lossless PNG) = 2,704 (key-space.ts). A tenant config that
- * would allow more is refused: a ladder longer than the default gives up heights or qualities.
+ * under any tenant's policy: the default policy's, where of 13 widths (absent included) × 13
+ * heights the 144 with both sides take each of the 4 fits: (25 + 144 × 4) × (3 lossy formats ×
+ * 5 qualities + lossless PNG) = 9,616 (key-space.ts). A tenant config that would allow more is
+ * refused: a ladder longer than the default gives up heights, qualities or fits.
  */
-export const MAX_KEYS_PER_ORIGINAL = 2704;
+export const MAX_KEYS_PER_ORIGINAL = 9616;
 
 /** Tenants are `[a-z0-9-]{1,32}` (docs/design.md contract). */
 export const MAX_TENANT_LENGTH = 32;

@@ -33,6 +33,11 @@ describe('parseVariantName', () => {
     expect(parseVariantName(original, 'demo/a.jpg/w640_h480_q95.jpeg')).toEqual({ params: { fmt: 'jpeg', q: 95, w: 640, h: 480 } });
     expect(parseVariantName(original, 'demo/a.jpg/q75.png')).toEqual({ params: { fmt: 'png', q: 75 } });
     expect(parseVariantName(original, 'demo/a.jpg/w640_q75_vk3j2x9m4.webp')).toEqual({ params: { fmt: 'webp', q: 75, w: 640 }, generation: 'k3j2x9m4' });
+    expect(parseVariantName(original, 'demo/a.jpg/w640_h640_cover_q75.webp')).toEqual({ params: { fmt: 'webp', q: 75, w: 640, h: 640, fit: 'cover' } });
+    expect(parseVariantName(original, 'demo/a.jpg/w640_h480_contain_bg1d2330_q60_vk3j2x9m4.jpeg')).toEqual({
+      params: { fmt: 'jpeg', q: 60, w: 640, h: 480, fit: 'contain', bg: '1d2330' },
+      generation: 'k3j2x9m4',
+    });
   });
 
   it('is the inverse of variantKey for every params it can write', () => {
@@ -42,6 +47,8 @@ describe('parseVariantName', () => {
         q: fc.constantFrom(...QUALITY_STEPS),
         w: fc.integer({ min: 1, max: MAX_OUTPUT_DIMENSION }),
         h: fc.integer({ min: 1, max: MAX_OUTPUT_DIMENSION }),
+        fit: fc.constantFrom('cover', 'contain', 'fill') as fc.Arbitrary<'cover' | 'contain' | 'fill'>,
+        bg: fc.constantFrom('ffffff', '1d2330'),
       },
       { requiredKeys: ['fmt', 'q'] },
     );
@@ -85,6 +92,13 @@ describe('parseVariantName', () => {
     'w640_q75_vK3J2X9.webp',
     'w640_q75_vk3j2x.webp',
     'w640_vk3j2x9m4_q75.webp',
+    'w640_h640_inside_q75.webp',
+    'w640_h640_crop_q75.webp',
+    'w640_h640_q75_cover.webp',
+    'cover_w640_h640_q75.webp',
+    'w640_h640_bg1d2330_contain_q75.jpeg',
+    'w640_h640_contain_bgFFFFFF_q75.jpeg',
+    'w640_h640_contain_bgfff_q75.jpeg',
     '',
   ])('refuses the odd name %j', (name) => {
     expect(parseVariantName(original, `${original}/${name}`)).toBeUndefined();

@@ -4,7 +4,9 @@
  */
 import { OUTPUT_FORMATS, type OutputFormat } from './formats.ts';
 import {
+  BACKGROUND_PARAM,
   cacheKeyQuery,
+  FITS,
   canonicalUri,
   GENERATION_PARAM,
   keyToUri,
@@ -14,6 +16,7 @@ import {
   parseImageRequest,
   queryPairs,
   type ImageRequest,
+  type Fit,
   type ParseResult,
   type VariantParams,
 } from './image-request.ts';
@@ -33,17 +36,18 @@ export function parseOriginalKey(key: string): Pick<ImageRequest, 'tenant' | 'pa
   return originalKey(request) === key ? request : undefined;
 }
 
-const NUMBER = `([1-9][0-9]{0,${MAX_NUMBER_DIGITS - 1}})`;
 /**
- * Exactly the last segment variantKey writes (`[w{w}_][h{h}_]q{q}[_v{token}].{fmt}`), from
- * VARIANT_NAME_ORDER: optional params are each `name{n}_`, the required ones
- * follow, joined by `_`, then the generation. Values are not range-checked against today's
- * limits: a variant rendered under older limits must still be found when its original is taken down.
+ * Exactly the last segment variantKey writes (`[w{w}_][h{h}_][{fit}_][bg{rrggbb}_]q{q}[_v{token}].{fmt}`),
+ * from VARIANT_NAME_ORDER: optional params are each `name{n}_`, then how the box is filled, then
+ * the required ones, joined by `_`, then the generation. Values are not range-checked against
+ * today's limits: a variant rendered under older limits must still be found when its original is taken down.
  */
 function variantNamePattern(): RegExp {
   // Built on first use, not at load: the viewer function bundles this module and never reads a key back.
+  const NUMBER = `([1-9][0-9]{0,${MAX_NUMBER_DIGITS - 1}})`;
   variantName ??= new RegExp(
     `^${VARIANT_NAME_ORDER.filter((param) => param.optional).map((param) => `(?:${param.name}${NUMBER}_)?`).join('')}` +
+      `(?:(${FITS.filter((fit) => fit !== 'inside').join('|')})_)?(?:${BACKGROUND_PARAM}([0-9a-f]{6})_)?` +
       `${VARIANT_NAME_ORDER.filter((param) => !param.optional).map((param) => `${param.name}${NUMBER}`).join('_')}` +
       `(?:_${GENERATION_PARAM}([0-9a-z]{8}))?\\.(${OUTPUT_FORMATS.join('|')})$`,
   );
@@ -67,13 +71,23 @@ export function parseVariantName(key: string, objectKey: string): VariantName | 
   if (!objectKey.startsWith(prefix)) return undefined;
   const match = variantNamePattern().exec(objectKey.slice(prefix.length));
   if (!match) return undefined;
-  const params: Record<string, unknown> = { fmt: match[VARIANT_NAME_ORDER.length + 2] as OutputFormat };
-  // Listed in NUMBER_PARAMS' order, as the parser lists a request's: fmt, q, w, h.
+  // Groups: the optional numbers, fit, bg, the required numbers, the generation, the format.
+  const optional = VARIANT_NAME_ORDER.filter((param) => param.optional).length;
+  const group = (param: (typeof VARIANT_NAME_ORDER)[number]) => {
+    const at = VARIANT_NAME_ORDER.indexOf(param);
+    return match[at < optional ? at + 1 : at + 3];
+  };
+  const params: Record<string, unknown> = { fmt: match[VARIANT_NAME_ORDER.length + 4] as OutputFormat };
+  // Listed in NUMBER_PARAMS' order, as the parser lists a request's: fmt, q, w, h, then fit and bg.
   NUMBER_PARAMS.forEach((param) => {
-    const value = match[VARIANT_NAME_ORDER.indexOf(param) + 1];
+    const value = group(param);
     if (value !== undefined) params[param.name] = Number(value);
   });
-  const generation = match[VARIANT_NAME_ORDER.length + 1];
+  const fit = match[optional + 1] as Exclude<Fit, 'inside'> | undefined;
+  const bg = match[optional + 2];
+  if (fit !== undefined) params.fit = fit;
+  if (bg !== undefined) params.bg = bg;
+  const generation = match[VARIANT_NAME_ORDER.length + 3];
   return { params: params as unknown as VariantParams, ...(generation !== undefined && { generation }) };
 }
 

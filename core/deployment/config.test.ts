@@ -98,7 +98,7 @@ describe('limits, at the edge and one past it', () => {
 
   it(`variants per original: ${MAX_KEYS_PER_ORIGINAL} accepted, more refused, naming what to restrict`, () => {
     expect(() => parseDeploymentConfig(withTenants({ name: 'demo', ladder: ascendingRungs(12) }))).not.toThrow();
-    expectOneProblem(withTenants({ name: 'demo', ladder: ascendingRungs(13) }), 'tenants.0', 'allows 3136 variants of each original, more than 2704');
+    expectOneProblem(withTenants({ name: 'demo', ladder: ascendingRungs(13) }), 'tenants.0', 'allows 11248 variants of each original, more than 9616');
     expect(() => parseDeploymentConfig(withTenants({ name: 'demo', ladder: ascendingRungs(13), qualities: [60, 85] }))).not.toThrow();
   });
 

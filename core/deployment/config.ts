@@ -5,8 +5,8 @@
  * the field that is wrong, before any construct is made.
  */
 import { z } from 'zod';
-import type { AspectRatio } from '../contract/image-request.ts';
-import { aspectRatio, ladderProblem, qualitiesProblem, ratiosProblem, type TenantConfig, tenantConfigProblem } from '../contract/kvs.ts';
+import { FITS, type AspectRatio } from '../contract/image-request.ts';
+import { aspectRatio, backgroundProblem, fitsProblem, ladderProblem, qualitiesProblem, ratiosProblem, type TenantConfig, tenantConfigProblem } from '../contract/kvs.ts';
 import { MAX_TENANT_LENGTH } from '../contract/limits.ts';
 import { MAX_WAF_REGEX_LENGTH, MAX_WEB_ACL_WCU, refererPattern, webAclCapacity, webAclRules } from './waf-rules.ts';
 
@@ -74,6 +74,10 @@ const tenant = z
     qualities: z.array(z.number().int()).optional(),
     /** The aspect ratios (`"16:9"`) w with h is held to; `[]` drops h; h snaps to the ladder otherwise. */
     ratios: z.array(z.string()).optional(),
+    /** The fits a request with w and h may name (inside, cover, contain, fill), inside among them; all four otherwise. */
+    fits: z.array(z.enum(FITS)).optional(),
+    /** `#rrggbb`: a JPEG's padding under fit=contain and its background under transparency; white otherwise. */
+    background: z.string().optional(),
     /** Sites allowed to embed this tenant's images (the domain and its subdomains). Empty: no hotlink rule. */
     allowedRefererDomains: z.array(refererDomain).max(MAX_REFERER_DOMAINS).default([]),
     /**
@@ -94,6 +98,8 @@ const tenant = z
       ladder: ladderProblem(value.ladder),
       qualities: qualitiesProblem(value.qualities),
       ratios: spelled === undefined ? ratiosProblem(value.ratios?.map((ratio) => aspectRatio(ratio)!)) : `ratio ${JSON.stringify(spelled)} is not W:H`,
+      fits: fitsProblem(value.fits),
+      background: backgroundProblem(value.background),
     };
     for (const [field, problem] of Object.entries(fields)) if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
     // Each field is valid: what they allow together must fit the bound on variants per original.
@@ -166,11 +172,13 @@ export type DeploymentConfig = z.output<typeof deploymentConfig>;
 export type TenantDeployment = DeploymentConfig['tenants'][number];
 
 /** What the viewer function reads as `t:{tenant}` (core/contract/kvs.ts): the tenant's policy and how its URLs must be signed. */
-export function tenantConfig(tenant: Pick<TenantDeployment, 'ladder' | 'qualities' | 'ratios' | 'signing'>): TenantConfig {
+export function tenantConfig(tenant: Pick<TenantDeployment, 'ladder' | 'qualities' | 'ratios' | 'fits' | 'background' | 'signing'>): TenantConfig {
   return {
     ...(tenant.ladder && { ladder: tenant.ladder }),
     ...(tenant.qualities && { qualities: tenant.qualities }),
     ...(tenant.ratios && { ratios: tenant.ratios.map((ratio) => aspectRatio(ratio) as AspectRatio) }),
+    ...(tenant.fits && { fits: tenant.fits }),
+    ...(tenant.background && { background: tenant.background }),
     ...(tenant.signing.mode !== 'none' && { signing: tenant.signing.mode }),
   };
 }

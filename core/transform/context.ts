@@ -1,5 +1,5 @@
 import type { Sharp } from 'sharp';
-import type { OutputFormat, VariantParams } from '../contract/index.ts';
+import type { Fit, OutputFormat, VariantParams } from '../contract/index.ts';
 import type { SourceFormat } from './sniff.ts';
 
 export interface SourceInfo {
@@ -22,8 +22,13 @@ export interface RenderPlan {
   readonly animated: boolean;
   /** PNG output re-quantised to a palette (the source was palette-based). */
   readonly palette: boolean;
-  /** The box the output must fit in, already clamped to MAX_OUTPUT_DIMENSION. */
-  readonly box: { readonly width: number; readonly height: number; readonly fit: 'cover' | 'inside' };
+  /**
+   * The box the output must fit in (`inside`) or be exactly (the other fits), already clamped to
+   * MAX_OUTPUT_DIMENSION and, for the exact ones, held to what needs no enlarging (plan.ts).
+   */
+  readonly box: { readonly width: number; readonly height: number; readonly fit: Fit };
+  /** `#rrggbb` for what has no alpha (JPEG): under transparency and a contain's padding. */
+  readonly background: string;
 }
 
 /**

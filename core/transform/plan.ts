@@ -1,6 +1,6 @@
 import { BadRequest } from '../errors.ts';
-import { MAX_OUTPUT_DIMENSION, OUTPUT_FORMATS, QUALITY_STEPS, type OutputFormat, type VariantParams } from '../contract/index.ts';
-import type { RenderPlan } from './context.ts';
+import { DEFAULT_BACKGROUND, MAX_OUTPUT_DIMENSION, OUTPUT_FORMATS, QUALITY_STEPS, type OutputFormat, type VariantParams } from '../contract/index.ts';
+import type { RenderPlan, SourceInfo } from './context.ts';
 import type { SourceHeader } from './inspect.ts';
 import type { SourceFormat } from './sniff.ts';
 
@@ -28,21 +28,27 @@ export function planRender(header: SourceHeader, params: VariantParams): RenderP
     quality: params.q,
     animated: info.pages > 1 && ANIMATED_SOURCES.includes(info.format) && ANIMATED_OUTPUTS.includes(params.fmt),
     palette: header.palette,
-    box: fitBox(params),
+    box: fitBox(params, info),
+    background: `#${params.bg ?? DEFAULT_BACKGROUND}`,
   };
 }
 
 /**
- * Both sides given: fill the box exactly (cover, centre crop). One side: fit
- * inside it, the other side bounded only by MAX_OUTPUT_DIMENSION. Neither: the
- * original size, still never above MAX_OUTPUT_DIMENSION. Enlargement is never
- * done (resize step), so a box bigger than the source keeps the source size.
+ * `inside` (one side, none, or both without a fit): fit within the box, an absent side bounded
+ * only by MAX_OUTPUT_DIMENSION, never enlarged (resize step). `cover`, `contain`, `fill`: exactly
+ * the box; when that would enlarge the source, the box keeps its aspect ratio at the source's
+ * size instead: the largest that fits in the source for cover and fill (nothing is scaled up),
+ * the smallest that holds the source for contain (only padding is added).
  */
-function fitBox(params: VariantParams): RenderPlan['box'] {
+function fitBox(params: VariantParams, source: Pick<SourceInfo, 'width' | 'height'>): RenderPlan['box'] {
   const width = Math.min(params.w ?? MAX_OUTPUT_DIMENSION, MAX_OUTPUT_DIMENSION);
   const height = Math.min(params.h ?? MAX_OUTPUT_DIMENSION, MAX_OUTPUT_DIMENSION);
-  const fit = params.w !== undefined && params.h !== undefined ? 'cover' : 'inside';
-  return { width, height, fit };
+  const fit = params.fit;
+  if (fit === undefined) return { width, height, fit: 'inside' };
+  const across = source.width / width;
+  const down = source.height / height;
+  const scale = Math.min(1, fit === 'contain' ? Math.max(across, down) : Math.min(across, down));
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)), fit };
 }
 
 function checkParams(params: VariantParams): void {
@@ -56,5 +62,8 @@ function checkParams(params: VariantParams): void {
     if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
       throw new BadRequest(`${name} must be a positive integer`);
     }
+  }
+  if (params.fit !== undefined && (params.w === undefined || params.h === undefined)) {
+    throw new BadRequest(`fit=${params.fit} needs both w and h`);
   }
 }

@@ -50,8 +50,8 @@ describe('renderVariant', () => {
       expect([meta.width, meta.pageHeight ?? meta.height]).toEqual([320, 246]);
     });
 
-    it('crops every frame of an animation to fill a w×h box', async () => {
-      const out = await renderVariant(shippedFixture('animated-loop-3.gif'), { fmt: 'webp', q: 75, w: 200, h: 200 });
+    it('crops every frame of an animation to fill a w×h box (cover)', async () => {
+      const out = await renderVariant(shippedFixture('animated-loop-3.gif'), { fmt: 'webp', q: 75, w: 200, h: 200, fit: 'cover' });
       const meta = await metadataOf(out.body);
       expect([out.width, out.height, meta.pages]).toEqual([200, 200, 10]);
     });
@@ -121,6 +121,7 @@ describe('renderVariant', () => {
       ['w of 0', { fmt: 'jpeg', q: 75, w: 0 }],
       ['fractional h', { fmt: 'jpeg', q: 75, h: 10.5 }],
       ['an unknown format', { fmt: 'gif', q: 75 }],
+      ['a fit with one side', { fmt: 'jpeg', q: 75, w: 64, fit: 'cover' }],
     ])('refuses %s with 400', async (_name, params) => {
       await expectRefusal(renderVariant(await sampleImage('jpeg'), params as unknown as VariantParams), BadRequest, 400);
     });

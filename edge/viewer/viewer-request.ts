@@ -122,6 +122,8 @@ async function route(request: Request): Promise<Request | Response> {
     ladder: policy.ladder,
     qualities: policy.qualities,
     ratios: policy.ratios,
+    fits: policy.fits,
+    background: policy.background,
   });
   if (!parsed.ok) return textResponse(400, 'Bad Request', CACHE_BAD_REQUEST, parsed.reason);
   const requested = parsed.request;

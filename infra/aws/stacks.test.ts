@@ -219,8 +219,8 @@ describe('delivery: the distribution', () => {
     });
   });
 
-  it('keys the cache on the allowlisted query params and the generation only: no headers, no cookies, no Accept-Encoding; a day at most', () => {
-    expect(CACHE_KEY_PARAMS).toEqual([...ALLOWED_PARAMS, 'v'].sort());
+  it("keys the cache on the allowlisted query params, the tenant's background and the generation only: no headers, no cookies, no Accept-Encoding; a day at most", () => {
+    expect(CACHE_KEY_PARAMS).toEqual([...ALLOWED_PARAMS, 'bg', 'v'].sort());
     deployment.template('delivery').hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: {
         MaxTTL: EDGE_MAX_AGE_SECONDS,

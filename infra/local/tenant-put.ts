@@ -8,15 +8,16 @@ import { aspectRatio, type AspectRatio, SIGNING_MODES, type TenantConfig } from 
 import { HttpError } from './http.ts';
 import type { TenantPut } from './ops/api.ts';
 
-const FIELDS: ReadonlySet<string> = new Set<keyof TenantPut>(['ladder', 'qualities', 'ratios', 'signing', 'confirmPublic']);
-const SHAPE = '{"ladder"?: [rungs], "qualities"?: [q steps], "ratios"?: ["W:H"], "signing"?: "hmac" | "key-group" | "none", "confirmPublic"?: true}';
+const FIELDS: ReadonlySet<string> = new Set<keyof TenantPut>(['ladder', 'qualities', 'ratios', 'fits', 'background', 'signing', 'confirmPublic']);
+const SHAPE =
+  '{"ladder"?: [rungs], "qualities"?: [q steps], "ratios"?: ["W:H"], "fits"?: ["inside", "cover", "contain", "fill"], "background"?: "#rrggbb", "signing"?: "hmac" | "key-group" | "none", "confirmPublic"?: true}';
 
 /** The config to store for `tenant`, whose config is `current` (undefined: a new tenant), from a PUT's parsed JSON body. */
 export function tenantConfigFromPut(tenant: string, current: TenantConfig | undefined, body: unknown): TenantConfig {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, `body must be a JSON object: ${SHAPE}`);
   const unknown = Object.keys(body).find((field) => !FIELDS.has(field));
   if (unknown !== undefined) throw new HttpError(400, `unknown field ${JSON.stringify(unknown)}: ${SHAPE}`);
-  const { ladder, qualities, ratios, signing, confirmPublic } = body as TenantPut;
+  const { ladder, qualities, ratios, fits, background, signing, confirmPublic } = body as TenantPut;
   const spelled = ratios === undefined ? undefined : Array.isArray(ratios) ? ratios.map((ratio) => (typeof ratio === 'string' ? aspectRatio(ratio) : undefined)) : [undefined];
   const misspelled = spelled?.indexOf(undefined) ?? -1;
   if (misspelled >= 0) throw new HttpError(400, `ratio ${JSON.stringify(Array.isArray(ratios) ? ratios[misspelled] : ratios)} is not W:H (e.g. "16:9"): ${SHAPE}`);
@@ -33,6 +34,8 @@ export function tenantConfigFromPut(tenant: string, current: TenantConfig | unde
     ...(ladder !== undefined && { ladder }),
     ...(qualities !== undefined && { qualities }),
     ...(spelled !== undefined && { ratios: spelled as AspectRatio[] }),
+    ...(fits !== undefined && { fits }),
+    ...(background !== undefined && { background }),
     ...(signing !== undefined && signing !== 'none' && { signing }),
   };
 }

@@ -25,6 +25,7 @@ const plan = (format: OutputFormat, width: number): RenderPlan => ({
   animated: false,
   palette: false,
   box: { width, height: 4096, fit: 'inside' },
+  background: '#ffffff',
 });
 
 export async function independent(source: Buffer, widths: readonly number[]): Promise<Buffer[]> {

@@ -1,22 +1,31 @@
 /**
- * A tenant that holds q to two steps and h to two aspect ratios, through the whole local stack:
- * registered over the API (a config past the bound on variants per original is refused), its
- * uploads pre-rendered at its quality, a viewer's request normalized by the built viewer function
- * to its steps and ratios and rendered to that box, and a sweep of anonymous requests landing on
- * no more cache keys than keysPerOriginal says it allows.
+ * A tenant that holds q to two steps, h to two aspect ratios and fit to three, with its own
+ * background, through the whole local stack: registered over the API (a config past the bound on
+ * variants per original is refused), its uploads pre-rendered at its quality, a viewer's request
+ * normalized by the built viewer function to its steps and ratios and rendered to exactly that
+ * box (cover cropped, contain padded with its colour), and a sweep of anonymous requests landing
+ * on no more cache keys than keysPerOriginal says it allows.
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keysPerOriginal, MAX_KEYS_PER_ORIGINAL, tenantPolicy } from '../../core/index.ts';
 import { createOpsClient, OperationFailed } from '../../infra/local/ops/index.ts';
+import { colourDistance, pixelAt } from '../fixtures/pixels.ts';
 import { photo } from '../console/photo.ts';
 import { settled, startTestStack, upload, type RunningStack } from '../support/local-stack.ts';
 
 const TENANT = 'frames';
-const POLICY = { qualities: [60, 85], ratios: ['1:1', '16:9'] };
+const POLICY = { qualities: [60, 85], ratios: ['1:1', '16:9'], fits: ['inside', 'cover', 'contain'], background: '#1d2330' };
 const KEY = `${TENANT}/hero.jpg`;
 
-describe('a tenant that restricts q and h', () => {
+/** Format and size of an answer's image (a Response, or its bytes). */
+async function imageOf(answer: Response | Buffer): Promise<{ format?: string; width?: number; height?: number }> {
+  const bytes = Buffer.isBuffer(answer) ? answer : Buffer.from(await answer.arrayBuffer());
+  const { format, width, height } = await sharp(bytes).metadata();
+  return { format, width, height };
+}
+
+describe('a tenant that restricts q, h and fit', () => {
   let running: RunningStack;
   beforeAll(async () => {
     running = await startTestStack({ pipeline: { flushEveryMs: 0 } });
@@ -32,7 +41,7 @@ describe('a tenant that restricts q and h', () => {
     const refused = await running.request('/_local/tenants/wide', { method: 'PUT', body: JSON.stringify({ ladder }) });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: string }).error).toBe(
-      `tenant wide: this config allows 10000 variants of each original, more than ${MAX_KEYS_PER_ORIGINAL}: use fewer ladder rungs, or restrict h (ratios) or q (qualities)`,
+      `tenant wide: this config allows 37648 variants of each original, more than ${MAX_KEYS_PER_ORIGINAL}: use fewer ladder rungs, or restrict h (ratios), q (qualities) or fit (fits)`,
     );
     const fits = await running.request('/_local/tenants/wide', { method: 'PUT', body: JSON.stringify({ ladder, ratios: ['4:3'] }) });
     expect(fits.status).toBe(200);
@@ -44,28 +53,44 @@ describe('a tenant that restricts q and h', () => {
     expect(new Set(variants.map((v) => v.params.q))).toEqual(new Set([85]));
   });
 
-  it('normalizes a request to the nearest ratio at the snapped width and the next quality step, and renders exactly that box', async () => {
+  it('normalizes a request to the nearest ratio at the snapped width and the next quality step, and renders exactly that box (cover)', async () => {
     const ops = createOpsClient(running.url);
     // 320×200 (8:5) is nearest 16:9; w snaps to 384, so h = 216. q 70 snaps up to 85.
-    const normalized = await ops.normalize(`/${KEY}?w=320&h=200&q=70&fmt=jpeg`, '');
-    expect(normalized).toMatchObject({ ok: true, params: { fmt: 'jpeg', q: 85, w: 384, h: 216 }, variantKey: `${KEY}/w384_h216_q85.jpeg` });
-    const res = await running.request(`/${KEY}?w=320&h=200&q=70&fmt=jpeg`);
-    expect(res.status).toBe(200);
-    // Both sides given: the box exactly (cover), so the tenant's ratio is the image's.
-    const { format, width, height } = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
-    expect({ format, width, height }).toEqual({ format: 'jpeg', width: 384, height: 216 });
+    const normalized = await ops.normalize(`/${KEY}?w=320&h=200&q=70&fmt=jpeg&fit=cover`, '');
+    expect(normalized).toMatchObject({ ok: true, params: { fmt: 'jpeg', q: 85, w: 384, h: 216, fit: 'cover' }, variantKey: `${KEY}/w384_h216_cover_q85.jpeg` });
+    expect(await imageOf(await running.request(`/${KEY}?w=320&h=200&q=70&fmt=jpeg&fit=cover`))).toEqual({ format: 'jpeg', width: 384, height: 216 });
+    // No fit: inside the same box, the photo's own 4:3.
+    expect(await imageOf(await running.request(`/${KEY}?w=320&h=200&q=70&fmt=jpeg`))).toEqual({ format: 'jpeg', width: 288, height: 216 });
+  });
+
+  it("pads a contain to exactly the box: the tenant's background on a JPEG, transparent on a WebP", async () => {
+    const jpeg = await running.request(`/${KEY}?w=320&h=200&fmt=jpeg&fit=contain&bg=ffffff`);
+    const jpegBytes = Buffer.from(await jpeg.arrayBuffer());
+    expect(await imageOf(jpegBytes)).toEqual({ format: 'jpeg', width: 384, height: 216 });
+    // The 4:3 photo is 288 wide in the 384 box: 48 px of padding each side.
+    expect(colourDistance(await pixelAt(jpegBytes, 10, 108), [0x1d, 0x23, 0x30])).toBeLessThan(8);
+    const webp = Buffer.from(await (await running.request(`/${KEY}?w=320&h=200&fmt=webp&fit=contain`)).arrayBuffer());
+    expect(await imageOf(webp)).toEqual({ format: 'webp', width: 384, height: 216 });
+    expect((await pixelAt(webp, 10, 108))[3]).toBe(0);
+  });
+
+  it('refuses a fit the tenant does not allow, saying which it does', async () => {
+    const res = await running.request(`/${KEY}?w=320&h=200&fit=fill`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe('fit=fill is not allowed for this tenant: it allows inside, cover, contain');
   });
 
   it('keeps a sweep of anonymous requests within the cache keys its policy allows', async () => {
     const ops = createOpsClient(running.url);
-    const allowed = keysPerOriginal(tenantPolicy({ qualities: POLICY.qualities, ratios: [[1, 1], [16, 9]] }));
-    expect(allowed).toBe((13 + 12 + 12 * 2) * (3 * 2 + 1));
+    const allowed = keysPerOriginal(tenantPolicy({ qualities: POLICY.qualities, ratios: [[1, 1], [16, 9]], fits: ['inside', 'cover', 'contain'] }));
+    expect(allowed).toBe((13 + 12 + 12 * 2 * 3) * (3 * 2 + 1));
     let seed = 7;
     const next = (n: number) => ((seed = (seed * 48271) % 2147483647) % n) + 1;
     const formats = ['auto', 'jpeg', 'webp', 'avif', 'png', 'jpg'];
+    const fits = ['inside', 'cover', 'contain', 'COVER'];
     const keys = new Set<string>();
     for (let i = 0; i < 600; i++) {
-      const query = [`w=${next(5000)}`, `h=${next(5000)}`, `q=${next(100)}`, `fmt=${formats[next(formats.length) - 1]}`, `junk=${i}`].filter(() => next(4) > 1);
+      const query = [`w=${next(5000)}`, `h=${next(5000)}`, `q=${next(100)}`, `fmt=${formats[next(formats.length) - 1]}`, `fit=${fits[next(fits.length) - 1]}`, `bg=${i}`, `junk=${i}`].filter(() => next(4) > 1);
       const normalized = await ops.normalize(`/${KEY}?${query.join('&')}`, 'image/avif,image/webp,*/*');
       if (!normalized.ok) throw new OperationFailed(normalized.status, normalized.reason);
       keys.add(normalized.cacheKey);

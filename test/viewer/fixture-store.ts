@@ -63,11 +63,11 @@ export function freshnessEntries(changes: Readonly<Record<string, string>> = {})
 /** The generation of the fixtures' one replaced original, `demo/replaced/photo.jpg`. */
 export const REPLACED_TOKEN = 'r3pl4ced';
 
-/** Everything the fixtures read: three tenants (one with its own ladder, one that also holds q and h to steps and ratios), one takedown, one replaced original, and the signed tenants. */
+/** Everything the fixtures read: three tenants (one with its own ladder, one that also holds q, h and fit to steps, ratios and fits, with its own background), one takedown, one replaced original, and the signed tenants. */
 export const FIXTURE_STORE_ENTRIES: ReadonlyArray<readonly [string, string]> = [
   [tenantConfigKey('demo'), '{}'],
   [tenantConfigKey('acme'), JSON.stringify({ ladder: [100, 200, 400] })],
-  [tenantConfigKey('frames'), JSON.stringify({ ladder: [100, 200, 400], qualities: [60, 85], ratios: [[1, 1], [16, 9]] })],
+  [tenantConfigKey('frames'), JSON.stringify({ ladder: [100, 200, 400], qualities: [60, 85], ratios: [[1, 1], [16, 9]], fits: ['inside', 'cover', 'contain'], background: '#1D2330' })],
   ...SIGNING_STORE_ENTRIES,
   ...freshnessEntries({ 'demo/banned/photo.jpg': DENIED, 'demo/replaced/photo.jpg': REPLACED_TOKEN }),
 ];

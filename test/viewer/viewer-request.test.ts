@@ -97,8 +97,8 @@ describe('the built file', () => {
     const bytes = Buffer.byteLength(code, 'utf8');
     expect(bytes).toBeLessThan(MAX_FUNCTION_BYTES);
     // 5.3 KB before signing; the signature checks (hmac and key-group) added 1.4 KB, the freshness slot 0.4 KB,
-    // the tenants' quality steps and aspect ratios 1.0 KB, dpr 0.5 KB.
-    expect(bytes).toBeLessThan(9.25 * 1024);
+    // the tenants' quality steps and aspect ratios 1.0 KB, dpr 0.5 KB, fit and the tenants' fits and background 0.8 KB.
+    expect(bytes).toBeLessThan(9.9 * 1024);
   });
 
   it('is one file in the 2.0 dialect: the runtime modules imported first, a plain top-level async handler, no export', () => {
@@ -163,6 +163,18 @@ describe('rewrite: the cache key is the canonical path and exactly fmt, h, q, w'
     expect(query(asRequest(await run(variant('tenant-ratios-and-qualities', { querystring: { h: { value: '150' } } }))))).toEqual({ fmt: 'jpeg', h: '200', q: '85' });
     const again = asRequest(await run(variant('tenant-ratios-and-qualities', { querystring: { fmt: { value: 'jpeg' }, h: { value: '113' }, q: { value: '85' }, w: { value: '200' } } })));
     expect(query(again)).toEqual({ fmt: 'jpeg', h: '113', q: '85', w: '200' });
+  });
+
+  it("keys a fit the tenant allows, with its background on a JPEG contain whatever bg the viewer sent, and refuses one it does not", async () => {
+    // The same box as above (w 200, h 113 at 16:9), now padded: the tenant's #1D2330, lowercased; the viewer's bg=000000 ignored.
+    expect(query(asRequest(await run(fixture('fit-contain-tenant-background'))))).toEqual({ bg: '1d2330', fit: 'contain', fmt: 'jpeg', h: '113', q: '85', w: '200' });
+    const cover = asRequest(await run(variant('tenant-ratios-and-qualities', { querystring: { w: { value: '150' }, h: { value: '90' }, fit: { value: 'cover' } } })));
+    expect(query(cover)).toEqual({ fit: 'cover', fmt: 'jpeg', h: '113', q: '85', w: '200' });
+    const refused = asResponse(await run(fixture('fit-not-allowed-for-tenant')));
+    expect([refused.statusCode, refused.body]).toEqual([400, 'fit=fill is not allowed for this tenant: it allows inside, cover, contain']);
+    // The default tenant allows every fit; one side only drops it.
+    const demo = asRequest(await run(variant('jpeg-without-accept', { querystring: { w: { value: '600' }, fit: { value: 'fill' } } })));
+    expect(query(demo)).toEqual({ fmt: 'jpeg', q: '75', w: '640' });
   });
 
   it('clamps an absurd width to the top rung', async () => {

@@ -1,14 +1,16 @@
 /** The console's HTML and CSS: a static shell the bundled script (client/) fills from the JSON endpoints. */
-import { OUTPUT_FORMATS, VARIANT_NAME_ORDER, type NumberParam } from '../../../core/contract/index.ts';
+import { DEFAULT_FIT, FIT_PARAM, FITS, OUTPUT_FORMATS, VARIANT_NAME_ORDER, type NumberParam } from '../../../core/contract/index.ts';
 
 /**
  * One field per contract param, sizes first: the numbers are free text the
- * viewer function clamps, `fmt` offers what it may be (auto, then the output formats).
+ * viewer function clamps, `fit` and `fmt` offer what they may be (the default first).
  */
 const numberField = (param: NumberParam) => `<label>${param.name}<input name="${param.name}" inputmode="numeric" size="5"></label>`;
+const choiceField = (name: string, choices: readonly string[]) => `<label>${name}<select name="${name}">${choices.map((choice) => `<option>${choice}</option>`).join('')}</select></label>`;
 const PARAM_FIELDS = [
   ...VARIANT_NAME_ORDER.filter((param) => param.optional).map(numberField),
-  `<label>fmt<select name="fmt">${['auto', ...OUTPUT_FORMATS].map((fmt) => `<option>${fmt}</option>`).join('')}</select></label>`,
+  choiceField(FIT_PARAM, [DEFAULT_FIT, ...FITS.filter((fit) => fit !== DEFAULT_FIT)]),
+  choiceField('fmt', ['auto', ...OUTPUT_FORMATS]),
   ...VARIANT_NAME_ORDER.filter((param) => !param.optional).map(numberField),
 ].join('\n      ');
 

@@ -2,7 +2,7 @@
  * The shapes of the console's JSON endpoints, shared by the routes that
  * answer them, the page and the CLI. Types only: the browser bundle imports it.
  */
-import type { SigningMode, VariantParams } from '../../../core/index.ts';
+import type { Fit, SigningMode, VariantParams } from '../../../core/index.ts';
 import type { Execution } from '../executions.ts';
 
 /** An execution as the list and the operations return it: without its event history. */
@@ -38,6 +38,10 @@ export interface TenantPut {
   readonly qualities?: readonly number[];
   /** Aspect ratios as `"W:H"`, which w with h is held to; `[]` drops h (TenantConfig.ratios). */
   readonly ratios?: readonly string[];
+  /** The fits a request with w and h may name, `inside` among them (TenantConfig.fits). */
+  readonly fits?: readonly Fit[];
+  /** `#rrggbb`: a JPEG's padding under fit=contain (TenantConfig.background). */
+  readonly background?: string;
   /** `none`: its URLs need no signature. Left out: public for a new or public tenant; refused for one that signs. */
   readonly signing?: SigningMode | 'none';
   /** Required beside `"signing": "none"` to make a signing tenant public. */

@@ -3,7 +3,7 @@
  * side; the normalize control (the viewer function's own answer); upload and
  * takedown.
  */
-import { ALLOWED_PARAMS, keyToUri, type SigningMode } from '../../../../core/contract/index.ts';
+import { ALLOWED_PARAMS, DEFAULT_FIT, FIT_PARAM, keyToUri, type SigningMode } from '../../../../core/contract/index.ts';
 import type { ExecutionSummary, Normalized, VariantView } from '../../ops/api.ts';
 import { failure, formatBytes, formatMs, nextStep, subject, takedownReport } from '../../ops/execution-view.ts';
 import type { OpsClient } from '../../ops/ops-client.ts';
@@ -121,6 +121,7 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
         h('dt', {}, 'width'),
         h('dd', {}, params.w ?? 'original'),
         ...(params.h !== undefined ? [h('dt', {}, 'height'), h('dd', {}, params.h)] : []),
+        ...(params.fit !== undefined ? [h('dt', {}, 'fit'), h('dd', {}, params.fit)] : []),
         h('dt', {}, 'quality'),
         h('dd', {}, params.q),
         h('dt', {}, 'bytes'),
@@ -166,7 +167,7 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
     const query = [...form.keys()]
       .filter((name) => ALLOWED_PARAMS.includes(name))
       .map((name) => [name, String(form.get(name) ?? '').trim()] as const)
-      .filter(([name, value]) => value !== '' && !(name === 'fmt' && value === 'auto'))
+      .filter(([name, value]) => value !== '' && !(name === 'fmt' && value === 'auto') && !(name === FIT_PARAM && value === DEFAULT_FIT))
       .map(([name, value]) => `${name}=${encodeURIComponent(value)}`);
     const extra = String(form.get('extra') ?? '').trim();
     if (extra) query.push(extra);
