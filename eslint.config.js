@@ -63,6 +63,11 @@ export default tseslint.config(
     NOT_INTO_TOOLS,
     { regex: '^(\\.\\./)+core/(?!contract/index\\.ts$)', message: 'The console page runs in a browser: of core/ it imports the contract only (core/contract/index.ts).' },
   ]),
+  room('client', ['client/**/*.ts'], [
+    { regex: '^(\\.\\./)+(?!core/contract/index\\.ts$)', message: 'client/ is the URL builder tenants ship: of this repository it imports the contract only (core/contract/index.ts).' },
+    { regex: '^node:', message: 'client/ runs in browsers too: WebCrypto, not node: modules.' },
+    { regex: '^[^.]', message: 'client/ has no dependencies.' },
+  ]),
   room('tools', ['tools/**/*.ts'], [
     { regex: '^(\\.\\./)+infra/(aws/|local/(?!ops/index\\.ts$))', message: 'tools/ reach the local stack through infra/local/ops/index.ts only, and never infra/aws.' },
     { regex: into('edge', 'tasks'), message: 'tools/ use core/, not the edge or the tasks.' },

@@ -7,3 +7,4 @@ export * from './kvs.ts';
 export * from './object-keys.ts';
 export * from './signing.ts';
 export * from './standard-variants.ts';
+export * from './focus.ts';

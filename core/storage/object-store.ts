@@ -16,6 +16,8 @@ export interface StoredObject {
   readonly cacheControl: string | undefined;
   /** The ETag the store answered with, unquoted (absent from stores that have none). */
   readonly etag?: string;
+  /** User-defined metadata (S3: `x-amz-meta-*`, names lowercased, prefix dropped); absent when it has none. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** A call's own budget. Without one, an S3 store gives each call S3_CALL_TIMEOUT_MS. */
@@ -27,6 +29,8 @@ export interface CallOptions {
 export interface PutOptions extends CallOptions {
   readonly contentType: string;
   readonly cacheControl?: string;
+  /** User-defined metadata, stored with the object and answered with it (StoredObject.metadata). */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 export interface ReadOptions extends CallOptions {
@@ -119,7 +123,8 @@ export class S3ObjectStore implements ObjectStore {
         throw new SourceTooLarge(`original is larger than ${options.maxBytes} bytes`);
       }
       const body = await readCapped(out.Body as AsyncIterable<Uint8Array>, options.maxBytes);
-      return { body, contentType: out.ContentType, cacheControl: out.CacheControl, ...(out.ETag && { etag: out.ETag.replace(/"/g, '') }) };
+      const metadata = out.Metadata && Object.keys(out.Metadata).length > 0 ? out.Metadata : undefined;
+      return { body, contentType: out.ContentType, cacheControl: out.CacheControl, ...(out.ETag && { etag: out.ETag.replace(/"/g, '') }), ...(metadata && { metadata }) };
     } catch (err) {
       if (httpStatus(err) === 404) return undefined;
       return translate(err, this.bucket);
@@ -202,6 +207,7 @@ export class S3ObjectStore implements ObjectStore {
       Body: body,
       ContentType: options.contentType,
       CacheControl: options.cacheControl,
+      Metadata: options.metadata,
       IfNoneMatch: ifNoneMatch,
     });
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generationTokenOf } from '../freshness.ts';
-import { isGeneration, isUpload } from './original-version.ts';
+import { focusOf, isGeneration, isUpload, uploadVersion } from './original-version.ts';
 
 const body = Buffer.from('the bytes of upload B');
 const md5 = createHash('md5').update(body).digest('hex');
@@ -23,5 +23,22 @@ describe('which upload a read returned', () => {
     expect(isUpload(MULTIPART)({ body, etag: 'the-replica-own-etag' })).toBe(false);
     expect(isGeneration('demo/a.jpg', generationTokenOf(`demo/a.jpg@${md5}`))({ body: Buffer.from('A'), etag: undefined })).toBe(false);
     expect(isGeneration('demo/b.jpg', generationTokenOf(`demo/a.jpg@${md5}`))({ body, etag: md5 })).toBe(false); // another key's token
+  });
+
+  it('tells uploads of the same bytes apart by their focal point: a replica still holding the other one is not there yet', () => {
+    const left = { body, etag: md5, metadata: { focus: '0,0.5' } };
+    expect(uploadVersion(md5, '0,0.5')).toBe(`${md5}~0,0.5`);
+    expect(uploadVersion(md5, undefined)).toBe(md5);
+    expect(isUpload(`${md5}~0,0.5`)(left)).toBe(true);
+    expect(isUpload(`${md5}~1,0.5`)(left)).toBe(false);
+    expect(isUpload(md5)(left)).toBe(false);
+    expect(isUpload(`${md5}~0,0.5`)({ body, etag: md5 })).toBe(false);
+    expect(isGeneration('demo/a.jpg', generationTokenOf(`demo/a.jpg@${md5}~0,0.5`))(left)).toBe(true);
+  });
+
+  it('reads the focal point as the contract spells it, and a malformed one as none', () => {
+    expect(focusOf({ metadata: { focus: '0.50,1.0' } })).toBe('0.5,1');
+    expect(focusOf({ metadata: { focus: 'middle' } })).toBeUndefined();
+    expect(focusOf({})).toBeUndefined();
   });
 });

@@ -9,23 +9,40 @@
  * upload yet, so the read moves to the next region or answers 503, never the wrong bytes).
  */
 import { createHash } from 'node:crypto';
+import { FOCUS_METADATA, formatFocalPoint, parseFocalPoint } from '../contract/index.ts';
 import { generationTokenOf } from '../freshness.ts';
 import type { StoredObject } from './object-store.ts';
 
 /** Whether an object read is of the upload a render needs. */
-export type VersionCheck = (object: Pick<StoredObject, 'body' | 'etag'>) => boolean;
+export type VersionCheck = (object: Pick<StoredObject, 'body' | 'etag' | 'metadata'>) => boolean;
+
+/**
+ * An upload's version, what the pipeline calls its `etag`: the ETag, and after `~` the focal
+ * point when the upload carries one (core/contract/focus.ts). The same bytes with another focal
+ * point are another upload (a new generation, new crops); without one it is the ETag alone, as
+ * before focal points existed.
+ */
+export const uploadVersion = (etag: string, focus: string | undefined): string => (focus === undefined ? etag : `${etag}~${focus}`);
+
+/** The focal point an object's metadata names, spelled as the contract spells it; undefined when none (or malformed: validate-original refuses such an upload). */
+export function focusOf(object: Pick<StoredObject, 'metadata'>): string | undefined {
+  const focus = parseFocalPoint(object.metadata?.[FOCUS_METADATA]);
+  return focus === undefined ? undefined : formatFocalPoint(focus);
+}
 
 const md5Of = (body: Buffer) => createHash('md5').update(body).digest('hex');
 
-/** Whether the object is known by an ETag that `matches`: the replica's own first, the MD5 of its bytes only when that does not (42 ms for 25 MiB). */
-const knownBy = ({ body, etag }: Pick<StoredObject, 'body' | 'etag'>, matches: (etag: string) => boolean): boolean =>
-  (etag !== undefined && matches(etag)) || matches(md5Of(body));
+/** Whether the object is known by a version that `matches`: by the replica's own ETag first, the MD5 of its bytes only when that does not (42 ms for 25 MiB). */
+const knownBy = (object: Pick<StoredObject, 'body' | 'etag' | 'metadata'>, matches: (version: string) => boolean): boolean => {
+  const focus = focusOf(object);
+  return (object.etag !== undefined && matches(uploadVersion(object.etag, focus))) || matches(uploadVersion(md5Of(object.body), focus));
+};
 
-/** The upload whose ETag is `etag` (the render task knows it from the upload event). */
+/** The upload whose version is `version` (the render task knows it from the upload workflow). */
 export const isUpload =
-  (etag: string): VersionCheck =>
+  (version: string): VersionCheck =>
   (object) =>
-    knownBy(object, (known) => known === etag);
+    knownBy(object, (known) => known === version);
 
 /** The upload of `key` whose generation token is `token` (the edge knows only the token). */
 export const isGeneration =

@@ -45,6 +45,8 @@ export interface OriginalsReaderOptions {
 export interface OriginalRead {
   readonly body: Buffer;
   readonly region: string;
+  /** The original's user-defined metadata (its focal point: core/transform/focus.ts), when it has any. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** The one way originals are read, by the edge on a miss and by the render task alike. */
@@ -192,7 +194,7 @@ export function createOriginalsReader(options: OriginalsReaderOptions): Original
                   unavailable++;
                   failed(earlier.region, `no answer after ${regionTimeoutMs} ms while ${region} answered`);
                 }
-                finish(() => resolve({ region, body: object.body }));
+                finish(() => resolve({ region, body: object.body, ...(object.metadata && { metadata: object.metadata }) }));
               },
               (err: unknown) => {
                 if (done) return;

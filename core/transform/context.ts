@@ -1,5 +1,5 @@
 import type { Sharp } from 'sharp';
-import type { Fit, OutputFormat, VariantParams } from '../contract/index.ts';
+import type { FocalPoint, Fit, OutputFormat, VariantParams } from '../contract/index.ts';
 import type { SourceFormat } from './sniff.ts';
 
 export interface SourceInfo {
@@ -29,6 +29,11 @@ export interface RenderPlan {
   readonly box: { readonly width: number; readonly height: number; readonly fit: Fit };
   /** `#rrggbb` for what has no alpha (JPEG): under transparency and a contain's padding. */
   readonly background: string;
+  /**
+   * Where a `cover` crop centres: the original's focal point, else what libvips' attention
+   * strategy finds (stills), else the centre (animations, and every other fit).
+   */
+  readonly crop: FocalPoint | 'attention' | 'centre';
 }
 
 /**

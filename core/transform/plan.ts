@@ -1,5 +1,5 @@
 import { BadRequest } from '../errors.ts';
-import { DEFAULT_BACKGROUND, MAX_OUTPUT_DIMENSION, OUTPUT_FORMATS, QUALITY_STEPS, type OutputFormat, type VariantParams } from '../contract/index.ts';
+import { DEFAULT_BACKGROUND, MAX_OUTPUT_DIMENSION, OUTPUT_FORMATS, QUALITY_STEPS, type FocalPoint, type OutputFormat, type VariantParams } from '../contract/index.ts';
 import type { RenderPlan, SourceInfo } from './context.ts';
 import type { SourceHeader } from './inspect.ts';
 import type { SourceFormat } from './sniff.ts';
@@ -20,16 +20,19 @@ const ANIMATED_OUTPUTS: readonly OutputFormat[] = ['webp'];
  * The contract already clamps and validates params; this re-checks, because a
  * render task could be handed params that never went through the parser.
  */
-export function planRender(header: SourceHeader, params: VariantParams): RenderPlan {
+export function planRender(header: SourceHeader, params: VariantParams, focus?: FocalPoint): RenderPlan {
   checkParams(params);
   const { info } = header;
+  const animated = info.pages > 1 && ANIMATED_SOURCES.includes(info.format) && ANIMATED_OUTPUTS.includes(params.fmt);
   return {
     format: params.fmt,
     quality: params.q,
-    animated: info.pages > 1 && ANIMATED_SOURCES.includes(info.format) && ANIMATED_OUTPUTS.includes(params.fmt),
+    animated,
     palette: header.palette,
     box: fitBox(params, info),
     background: `#${params.bg ?? DEFAULT_BACKGROUND}`,
+    // libvips crops an animation's frames at a fixed position only.
+    crop: params.fit !== 'cover' || animated ? 'centre' : (focus ?? 'attention'),
   };
 }
 

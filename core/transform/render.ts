@@ -1,5 +1,5 @@
 import type { OutputInfo } from 'sharp';
-import { CONTENT_TYPES, MAX_OUTPUT_DIMENSION, type OutputFormat, type VariantParams } from '../contract/index.ts';
+import { CONTENT_TYPES, MAX_OUTPUT_DIMENSION, type FocalPoint, type OutputFormat, type VariantParams } from '../contract/index.ts';
 import type { RenderContext, RenderPlan } from './context.ts';
 import { readHeader } from './inspect.ts';
 import { openSource } from './open.ts';
@@ -18,15 +18,15 @@ export interface RenderedImage {
 }
 
 /**
- * Renders one variant of an original. Throws ImgedgeError subclasses for bad
- * input (400 params, 413 bytes, 415 type, 422 pixels/frames/corrupt) and never
- * crashes the process; anything else is an internal error.
+ * Renders one variant of an original, cover crops around its focal point when it has one
+ * (focus.ts). Throws ImgedgeError subclasses for bad input (400 params, 413 bytes, 415 type,
+ * 422 pixels/frames/corrupt) and never crashes the process; anything else is an internal error.
  */
-export async function renderVariant(source: Buffer, params: VariantParams): Promise<RenderedImage> {
+export async function renderVariant(source: Buffer, params: VariantParams, focus?: FocalPoint): Promise<RenderedImage> {
   // 1. Refuse from the header: size, real type, pixels and frames. Nothing decoded yet.
   const header = await readHeader(source);
-  // 2. Decide once: output format, animation, the box to fit.
-  const plan = planRender(header, params);
+  // 2. Decide once: output format, animation, the box to fit, where to crop.
+  const plan = planRender(header, params, focus);
   // 3. Build the one libvips pipeline, step by step.
   const ctx: RenderContext = { source: header.info, params, plan, image: openSource(source, plan) };
   for (const step of RENDER_STEPS) step(ctx);

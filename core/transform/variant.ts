@@ -2,7 +2,7 @@
  * Making one variant: the edge on a miss and the render task both go through
  * here, so a variant's bytes and headers do not depend on which path made it.
  */
-import { BROWSER_MAX_AGE_SECONDS, CONTENT_TYPES, EDGE_MAX_AGE_SECONDS, STALE_IF_ERROR_SECONDS, originalKey, variantKey, type ImageRequest, type VariantParams } from '../contract/index.ts';
+import { BROWSER_MAX_AGE_SECONDS, CONTENT_TYPES, EDGE_MAX_AGE_SECONDS, FOCUS_METADATA, STALE_IF_ERROR_SECONDS, originalKey, parseFocalPoint, variantKey, type FocalPoint, type ImageRequest, type VariantParams } from '../contract/index.ts';
 import { NotFound } from '../errors.ts';
 import type { ObjectStore, StoredObject } from '../storage/object-store.ts';
 import type { OriginalsReader } from '../storage/originals-reader.ts';
@@ -20,7 +20,7 @@ import type { RenderedImage } from './render.ts';
 export const VARIANT_CACHE_CONTROL = `public, s-maxage=${EDGE_MAX_AGE_SECONDS}, max-age=${BROWSER_MAX_AGE_SECONDS}, stale-if-error=${STALE_IF_ERROR_SECONDS}`;
 
 /** renderVariant, or a wrapper around it (the local stack counts renders). */
-export type Renderer = (source: Buffer, params: VariantParams) => Promise<RenderedImage>;
+export type Renderer = (source: Buffer, params: VariantParams, focus?: FocalPoint) => Promise<RenderedImage>;
 
 export type VariantRequest = Pick<ImageRequest, 'tenant' | 'path' | 'params' | 'generation'>;
 
@@ -35,7 +35,8 @@ export interface RenderedVariant {
 }
 
 /**
- * Reads the original from the nearest replica that has it and renders the variant; NotFound when
+ * Reads the original from the nearest replica that has it and renders the variant, around the
+ * original's focal point when its metadata names one (focus.ts); NotFound when
  * no replica has it. A variant of a generation is rendered only from that generation's upload,
  * and `version` (the render task's: the upload it renders) narrows it further: a replica that
  * still has an earlier upload is passed over (core/storage/original-version.ts).
@@ -51,7 +52,8 @@ export async function renderFromOriginals(
   const original = await originals.read(key, MAX_SOURCE_BYTES, version ?? (image.generation === undefined ? undefined : isGeneration(key, image.generation)));
   if (!original) throw new NotFound('no such image');
   const fetched = performance.now();
-  const rendered = await render(original.body, image.params);
+  // A malformed focal point (written to S3 without the upload API's check) is none: the crop finds the subject itself.
+  const rendered = await render(original.body, image.params, parseFocalPoint(original.metadata?.[FOCUS_METADATA]));
   return { key: variantKey(image), rendered, region: original.region, fetchMs: fetched - start, renderMs: performance.now() - fetched };
 }
 

@@ -58,9 +58,9 @@ export function startReplication(options: ReplicationOptions): Replication {
     let object: Awaited<ReturnType<ObjectStore['get']>>;
     await untilDone(async () => (object = await options.sourceStore.get(key, { maxBytes: MAX_REPLICATED_BYTES })));
     if (!object) return; // deleted before it replicated; the delete event follows
-    const { body, contentType } = object;
+    const { body, contentType, metadata } = object;
     await Promise.all(
-      options.replicas.map((replica) => untilDone(() => replica.put(key, body, { contentType: contentType ?? 'application/octet-stream' }))),
+      options.replicas.map((replica) => untilDone(() => replica.put(key, body, { contentType: contentType ?? 'application/octet-stream', ...(metadata && { metadata }) }))),
     );
   }
 

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AccessDenied, originalKey, parseImageRequest, StoreUnavailable, type TenantConfig, tenantConfigKey } from '../../core/index.ts';
+import { AccessDenied, BAD_FOCUS, FOCUS_METADATA, formatFocalPoint, originalKey, parseFocalPoint, parseImageRequest, StoreUnavailable, type FocalPoint, type TenantConfig, tenantConfigKey } from '../../core/index.ts';
 import { MAX_SOURCE_BYTES } from '../../core/transform/index.ts';
 import type { EdgeResponse } from './cloudfront.ts';
 import { EXECUTION_STATUSES, StepFunctionsError, type ExecutionStatus } from './executions.ts';
@@ -114,9 +114,19 @@ const uploadsInFlight = new WeakMap<LocalStack, number>();
  * again is safe, the pipeline takes them for nothing new, so a client retries until a 201. 408 (the
  * connection closed) when the body has not arrived within `bodyTimeoutMs`: nothing is stored.
  */
+/** The upload's `?focus=x,y` (its focal point, stored as the original's metadata), undefined when it names none; 400 when malformed. */
+function focusOf(req: IncomingMessage): FocalPoint | undefined {
+  const asked = new URL(req.url ?? '/', 'http://local').searchParams.get(FOCUS_METADATA);
+  if (asked === null) return undefined;
+  const focus = parseFocalPoint(asked);
+  if (focus === undefined) throw new HttpError(400, BAD_FOCUS);
+  return focus;
+}
+
 async function putOriginal(stack: LocalStack, req: IncomingMessage, match: RegExpExecArray, bodyTimeoutMs: number): Promise<EdgeResponse> {
   const parsed = parseImageRequest(match[1] as string, []);
   if (!parsed.ok) throw new HttpError(400, parsed.reason);
+  const focus = focusOf(req);
   const { tenant } = parsed.request;
   if (!stack.kvs.has(tenantConfigKey(tenant))) throw new HttpError(404, `unknown tenant ${tenant}`);
   const inFlight = uploadsInFlight.get(stack) ?? 0;
@@ -126,7 +136,8 @@ async function putOriginal(stack: LocalStack, req: IncomingMessage, match: RegEx
     const body = await readBody(req, MAX_SOURCE_BYTES, { timeoutMs: bodyTimeoutMs });
     const key = originalKey(parsed.request);
     try {
-      await stack.originals[PRIMARY_REGION].put(key, body, { contentType: req.headers['content-type'] ?? 'application/octet-stream' });
+      const metadata = focus === undefined ? undefined : { [FOCUS_METADATA]: formatFocalPoint(focus) };
+      await stack.originals[PRIMARY_REGION].put(key, body, { contentType: req.headers['content-type'] ?? 'application/octet-stream', ...(metadata && { metadata }) });
     } catch (err) {
       // Throttled, failing or too slow: load, not the request's fault. A missing grant is not load.
       if (err instanceof StoreUnavailable && !(err instanceof AccessDenied)) return busy(`the originals bucket in ${PRIMARY_REGION} is unavailable (${err.message}); it may be stored: send it again`);

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { VariantParams } from '../../core/index.ts';
 import { createOriginRequestHandler, ORIGIN_ROLE_HEADER } from '../../edge/origin/origin-request.ts';
 import { createOriginalsReader } from '../../core/storage/index.ts';
-import { renderVariant } from '../../core/transform/index.ts';
+import { renderVariant, type Renderer } from '../../core/transform/index.ts';
 import { sampleImage } from '../../test/fixtures/generate.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
 import { replay, useLocalDynamo, type TestRuntime } from '../../test/support/tasks.ts';
@@ -30,9 +30,9 @@ describe('render-variant', () => {
     { region: 'eu-west-1', store: near },
     { region: 'us-east-1', store: far },
   ];
-  const render = (source: Buffer, params: VariantParams) => {
+  const render: Renderer = (source, params, focus) => {
     renders++;
-    return renderVariant(source, params);
+    return renderVariant(source, params, focus);
   };
 
   beforeEach(async () => {
@@ -75,6 +75,26 @@ describe('render-variant', () => {
     expect(response.status).toBe('200');
     expect(Buffer.from(response.body!, 'base64').equals(variants.objects.get(VARIANT_KEY)!.body)).toBe(true);
     expect(edgeVariants.objects.get(VARIANT_KEY)).toEqual(variants.objects.get(VARIANT_KEY));
+  });
+
+  it("crops a cover around the original's focal point (its metadata), and the edge crops it byte for byte alike", async () => {
+    const focused = (focus: string) => {
+      for (const replica of [near, far]) replica.objects.set('demo/cat.jpg', { ...replica.objects.get('demo/cat.jpg')!, metadata: { focus } });
+    };
+    const cover: VariantParams = { fmt: 'webp', q: 75, w: 256, h: 256, fit: 'cover' };
+    const key = 'demo/cat.jpg/w256_h256_cover_q75.webp';
+    focused('0,0.5');
+    // The focal point is part of the upload's version (validate-original): etag~x,y.
+    await recordUpload('etag-1~0,0.5');
+    expect(await task()(test.runtime)(input(cover, 'etag-1~0,0.5'))).toMatchObject({ key, status: 'created' });
+    const left = variants.objects.get(key)!.body;
+    const edgeVariants = new MemoryStore('edge-variants');
+    const edge = createOriginRequestHandler({ variants: edgeVariants, originals: replicas(), render: renderVariant, log: () => undefined });
+    const response = (await edge(renderOriginEvent('/demo/cat.jpg', 'fit=cover&fmt=webp&h=256&q=75&w=256'))) as CloudFrontResultResponse;
+    expect(Buffer.from(response.body!, 'base64').equals(left)).toBe(true);
+    // The crop is the focal point's: at the other edge it is another image.
+    expect((await renderVariant(await sampleImage('jpeg'), cover, { x: 0, y: 0.5 })).body.equals(left)).toBe(true);
+    expect((await renderVariant(await sampleImage('jpeg'), cover, { x: 1, y: 0.5 })).body.equals(left)).toBe(false);
   });
 
   it('renders the canonical variant: params are read by the contract like a request', async () => {

@@ -81,6 +81,26 @@ describe('validate-original', () => {
     expect(test.metric('OriginalsRejected')).toBe(1);
   });
 
+  it("takes the focal point the upload carries into its version (etag~focus): the same bytes with another focal point are another upload", async () => {
+    const photo = await sampleImage('jpeg');
+    const focused = (focus: string) => {
+      uploads.objects.set('demo/f.jpg', { body: photo, contentType: 'image/jpeg', cacheControl: undefined, metadata: { focus } });
+      return createValidateOriginalTask({ uploads })(test.runtime)({ bucket: 'uploads', key: 'demo/f.jpg', etag: 'e1', size: photo.length, sequencer: focus === '1,0.5' ? '5F3B' : '5F3A', executionName: 'upload-f' });
+    };
+    const left = await focused('0.0,0.5');
+    expect(left.etag).toBe('e1~0,0.5');
+    const right = await focused('1,0.5');
+    expect(right.etag).toBe('e1~1,0.5');
+    expect(right.renderExecutionName).not.toBe(left.renderExecutionName);
+    expect((await validate('demo/plain.jpg', photo)).etag).toBe('e1');
+  });
+
+  it('rejects an upload whose focal point metadata is malformed, saying what it must be', async () => {
+    uploads.objects.set('demo/f.jpg', { body: await sampleImage('jpeg'), contentType: 'image/jpeg', cacheControl: undefined, metadata: { focus: 'centre' } });
+    const rejection = createValidateOriginalTask({ uploads })(test.runtime)({ bucket: 'uploads', key: 'demo/f.jpg', etag: 'e1', size: 1, sequencer: '5F3A', executionName: 'upload-f' });
+    await expect(rejection).rejects.toMatchObject({ name: 'OriginalRejected', message: 'x-amz-meta-focus "centre": focus must be x,y: two fractions 0 to 1 of the width and the height (at most 4 decimals), such as 0.5,0.33' });
+  });
+
   it('catches a truncated JPEG with the test render: its header alone looks fine', async () => {
     await expect(inspectSource(await truncatedJpeg())).resolves.toMatchObject({ width: 800, height: 600 });
   });

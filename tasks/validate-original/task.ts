@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { BadRequest, keyToUri, NotFound, parseImageRequest, toErrorResponse, type VariantParams } from '../../core/index.ts';
-import type { ObjectStore } from '../../core/storage/index.ts';
+import { BAD_FOCUS, BadRequest, FOCUS_METADATA, keyToUri, NotFound, parseImageRequest, toErrorResponse, type VariantParams } from '../../core/index.ts';
+import { focusOf, uploadVersion, type ObjectStore } from '../../core/storage/index.ts';
 import { inspectSource, MAX_SOURCE_BYTES, renderVariant } from '../../core/transform/index.ts';
 import type { ValidatedOriginal } from '../record-original/task.ts';
 import { OriginalRejected } from '../shared/errors.ts';
@@ -37,7 +37,7 @@ export const createValidateOriginalTask = (deps: ValidateOriginalDeps) =>
     idempotencyKey: (input) => `${input.bucket}/${uploadedKey(NAME, input, deps.uploads.bucket)}@${input.etag}@${input.sequencer}`,
     run: async (input, { logger, metrics }): Promise<ValidatedOriginal> => {
       const key = uploadedKey(NAME, input, deps.uploads.bucket);
-      const { tenant, path, info } = await check(deps.uploads, key).catch((err: unknown) => {
+      const { tenant, path, info, focus } = await check(deps.uploads, key).catch((err: unknown) => {
         const { status, message } = toErrorResponse(err);
         if (status >= 500) throw err;
         metrics.addMetric('OriginalsRejected', MetricUnit.Count, 1);
@@ -45,17 +45,18 @@ export const createValidateOriginalTask = (deps: ValidateOriginalDeps) =>
         throw new OriginalRejected(message);
       });
       metrics.addMetric('OriginalsValidated', MetricUnit.Count, 1);
+      const version = uploadVersion(input.etag, focus);
       return {
         tenant,
         path,
         key,
-        etag: input.etag,
+        etag: version,
         sequencer: input.sequencer,
         format: info.format,
         width: info.width,
         height: info.height,
         bytes: info.bytes,
-        renderExecutionName: renderExecutionName(key, input.etag, input.sequencer),
+        renderExecutionName: renderExecutionName(key, version, input.sequencer),
       };
     },
   });
@@ -66,7 +67,10 @@ async function check(uploads: ObjectStore, key: string) {
   if (!parsed.ok) throw new BadRequest(parsed.reason);
   const original = await uploads.get(key, { maxBytes: MAX_SOURCE_BYTES });
   if (!original) throw new NotFound('the file was deleted before it could be checked');
+  const named = original.metadata?.[FOCUS_METADATA];
+  const focus = focusOf(original);
+  if (named !== undefined && focus === undefined) throw new BadRequest(`x-amz-meta-${FOCUS_METADATA} ${JSON.stringify(named)}: ${BAD_FOCUS}`);
   const info = await inspectSource(original.body);
   await renderVariant(original.body, PROBE);
-  return { tenant: parsed.request.tenant, path: parsed.request.path, info };
+  return { tenant: parsed.request.tenant, path: parsed.request.path, info, focus };
 }

@@ -19,4 +19,5 @@ export const BENCH_STEPS: readonly BenchStep[] = [
   { id: 5, name: 'coalescing', run: async (quick) => [await (await import('./coalescing.ts')).coalescingTable(quick)] },
   { id: 6, name: 'end to end', run: async (quick) => (await import('./end-to-end.ts')).endToEndTables(quick) },
   { id: 7, name: 'heavy renders', run: async (quick) => [await (await import('./heavy-renders.ts')).heavyRendersTable(quick)] },
+  { id: 8, name: 'cover crops', run: async (quick) => [await (await import('./cover-crops.ts')).coverCropsTable(quick)] },
 ];

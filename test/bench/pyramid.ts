@@ -26,6 +26,7 @@ const plan = (format: OutputFormat, width: number): RenderPlan => ({
   palette: false,
   box: { width, height: 4096, fit: 'inside' },
   background: '#ffffff',
+  crop: 'centre',
 });
 
 export async function independent(source: Buffer, widths: readonly number[]): Promise<Buffer[]> {

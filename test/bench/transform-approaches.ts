@@ -23,7 +23,7 @@ export const naiveSharp: Render = async (source, width, format) => {
   const decoded = await sharp(source).rotate().raw().toBuffer({ resolveWithObject: true });
   const { width: w, height: h, channels } = decoded.info;
   const resized = sharp(decoded.data, { raw: { width: w, height: h, channels } }).resize({ width, withoutEnlargement: true });
-  const plan: RenderPlan = { format, quality: DEFAULT_QUALITY, animated: false, palette: false, box: { width, height: MAX_OUTPUT_DIMENSION, fit: 'inside' }, background: '#ffffff' };
+  const plan: RenderPlan = { format, quality: DEFAULT_QUALITY, animated: false, palette: false, box: { width, height: MAX_OUTPUT_DIMENSION, fit: 'inside' }, background: '#ffffff', crop: 'centre' };
   return ENCODERS[format](resized, plan).toBuffer();
 };
 

@@ -74,6 +74,28 @@ describe('a tenant that restricts q, h and fit', () => {
     expect((await pixelAt(webp, 10, 108))[3]).toBe(0);
   });
 
+  it("crops a cover around the focal point given at upload, and a re-upload with another focal point crops anew", async () => {
+    // Three bands, red, green, blue, across a 900×300 image: a square cover shows one of them.
+    const bands = Buffer.alloc(900 * 300 * 3);
+    for (let i = 0; i < 900 * 300; i++) bands.set([[220, 20, 20], [20, 200, 20], [20, 20, 220]][Math.floor((i % 900) / 300)]!, i * 3);
+    const png = await sharp(bands, { raw: { width: 900, height: 300, channels: 3 } }).png().toBuffer();
+    const band = async () => {
+      const bytes = Buffer.from(await (await running.request(`/${TENANT}/bands.png?w=128&h=128&fit=cover&fmt=png`)).arrayBuffer());
+      const [r, g, b] = await pixelAt(bytes, 64, 64);
+      return r! > 150 ? 'red' : g! > 150 ? 'green' : b! > 150 ? 'blue' : 'none';
+    };
+    const put = (focus: string) => running.request(`/_local/originals/${TENANT}/bands.png?focus=${focus}`, { method: 'PUT', body: new Uint8Array(png), headers: { 'content-type': 'image/png' } });
+    expect((await put('1,0.5')).status).toBe(201);
+    await settled(running);
+    expect(await band()).toBe('blue');
+    expect((await put('0.1,0.5')).status).toBe(201);
+    await settled(running);
+    expect(await band()).toBe('red');
+    const bad = await put('left');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/^focus must be x,y/);
+  });
+
   it('refuses a fit the tenant does not allow, saying which it does', async () => {
     const res = await running.request(`/${KEY}?w=320&h=200&fit=fill`);
     expect(res.status).toBe(400);

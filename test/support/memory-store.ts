@@ -28,13 +28,13 @@ export class MemoryStore implements ObjectStore {
 
   async put(key: string, body: Buffer, options: PutOptions): Promise<void> {
     this.enter(`put ${key}`);
-    this.objects.set(key, { body, contentType: options.contentType, cacheControl: options.cacheControl });
+    this.objects.set(key, stored(body, options));
   }
 
   async putIfAbsent(key: string, body: Buffer, options: PutOptions): Promise<'created' | 'exists'> {
     this.enter(`putIfAbsent ${key}`);
     if (this.objects.has(key)) return 'exists';
-    this.objects.set(key, { body, contentType: options.contentType, cacheControl: options.cacheControl });
+    this.objects.set(key, stored(body, options));
     return 'created';
   }
 
@@ -48,3 +48,10 @@ export class MemoryStore implements ObjectStore {
     for (const key of this.objects.keys()) if (key.startsWith(prefix)) yield key;
   }
 }
+
+const stored = (body: Buffer, options: PutOptions): StoredObject => ({
+  body,
+  contentType: options.contentType,
+  cacheControl: options.cacheControl,
+  ...(options.metadata && { metadata: options.metadata }),
+});

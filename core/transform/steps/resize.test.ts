@@ -80,8 +80,8 @@ const named = (pixel: number[]): string => {
 };
 
 describe('step: resize, by fit', () => {
-  it('cover: exactly the box, the overflow cropped equally from both sides', async () => {
-    const out = await renderVariant(await stripes(), { fmt: 'png', q: 75, w: 60, h: 60, fit: 'cover' });
+  it('cover: exactly the box, the overflow cropped equally from both sides of a centred focal point', async () => {
+    const out = await renderVariant(await stripes(), { fmt: 'png', q: 75, w: 60, h: 60, fit: 'cover' }, { x: 0.5, y: 0.5 });
     expect([out.width, out.height]).toEqual([60, 60]);
     // 300×100 scaled to 180×60, then the middle 60 kept: all green.
     expect(await Promise.all([pixelAt(out.body, 2, 30), pixelAt(out.body, 57, 30)].map(async (p) => named(await p)))).toEqual(['green', 'green']);
@@ -138,4 +138,35 @@ describe('step: resize, by fit', () => {
     const past = await renderVariant(source, { fmt: 'webp', q: 75, w: 641, h: 427, fit: 'cover' });
     expect([past.width, past.height]).toEqual([640, 426]);
   });
+
+  it('cover: crops around the focal point when there is one, kept inside the image near an edge', async () => {
+    const source = await stripes();
+    const at = async (x: number) => {
+      const out = await renderVariant(source, { fmt: 'png', q: 75, w: 60, h: 60, fit: 'cover' }, { x, y: 0.5 });
+      expect([out.width, out.height]).toEqual([60, 60]);
+      return Promise.all([2, 57].map(async (px) => named(await pixelAt(out.body, px, 30))));
+    };
+    expect(await at(0.1)).toEqual(['red', 'red']);
+    expect(await at(0.5)).toEqual(['green', 'green']);
+    expect(await at(1)).toEqual(['blue', 'blue']);
+    // Other fits ignore it: a contain shows the whole image.
+    const contain = await renderVariant(source, { fmt: 'png', q: 75, w: 90, h: 90, fit: 'contain' }, { x: 0, y: 0 });
+    expect(named(await pixelAt(contain.body, 85, 45))).toBe('blue');
+  });
+
+  it('cover: without a focal point, finds the subject (attention), the same way every time', async () => {
+    // A flat grey field with a saturated, busy patch near its right edge: the centre crop misses it.
+    const pixels = Buffer.alloc(600 * 200 * 3, 128);
+    for (let y = 60; y < 140; y++) {
+      for (let x = 480; x < 580; x++) pixels.set((x + y) % 8 < 4 ? [230, 30, 40] : [250, 200, 40], (y * 600 + x) * 3);
+    }
+    const source = await sharp(pixels, { raw: { width: 600, height: 200, channels: 3 } }).png().toBuffer();
+    const out = await renderVariant(source, { fmt: 'png', q: 75, w: 100, h: 100, fit: 'cover' });
+    const again = await renderVariant(source, { fmt: 'png', q: 75, w: 100, h: 100, fit: 'cover' });
+    expect(again.body.equals(out.body)).toBe(true);
+    const grey = (pixel: number[]) => pixel.slice(0, 3).every((v) => Math.abs(v - 128) < 10);
+    const row = await Promise.all([10, 30, 50, 70, 90].map((x) => pixelAt(out.body, x, 50)));
+    expect(row.some((pixel) => !grey(pixel))).toBe(true);
+  });
 });
+

@@ -54,8 +54,11 @@ export interface OpsClient {
   originals(): Promise<OriginalsListing>;
   variants(key: string): Promise<VariantsListing>;
   normalize(url: string, accept: string): Promise<Normalized>;
-  /** PUT an original under `key` (`{tenant}/{path}`): the S3 event starts its upload execution. */
-  upload(key: string, body: Uint8Array | Blob, contentType: string): Promise<{ key: string; bytes: number; region: string }>;
+  /**
+   * PUT an original under `key` (`{tenant}/{path}`): the S3 event starts its upload execution.
+   * `focus` (`x,y`, core/transform/focus.ts) is its focal point, kept with it for cover crops.
+   */
+  upload(key: string, body: Uint8Array | Blob, contentType: string, focus?: string): Promise<{ key: string; bytes: number; region: string }>;
   takedown(request: TakedownRequest): Promise<ExecutionSummary>;
   flush(): Promise<ExecutionSummary>;
   executions(filter?: { stateMachine?: string; status?: ExecutionStatus }): Promise<ExecutionSummary[]>;
@@ -94,7 +97,8 @@ export function createOpsClient(endpoint: string): OpsClient {
     originals: () => call('GET', '/_local/originals'),
     variants: (key) => call('GET', `/_local/variants?key=${encodeURIComponent(key)}`),
     normalize: (url, accept) => call('GET', `/_local/normalize?url=${encodeURIComponent(url)}&accept=${encodeURIComponent(accept)}`),
-    upload: (key, body, contentType) => call('PUT', `/_local/originals${keyToUri(key)}`, { body: body as BodyInit, headers: { 'content-type': contentType } }),
+    upload: (key, body, contentType, focus) =>
+      call('PUT', `/_local/originals${keyToUri(key)}${focus === undefined ? '' : `?focus=${encodeURIComponent(focus)}`}`, { body: body as BodyInit, headers: { 'content-type': contentType } }),
     takedown: (request) => call('POST', '/_local/takedown', { body: JSON.stringify(request), headers: { 'content-type': 'application/json' } }),
     flush: () => call('POST', '/_local/flush'),
     executions: (filter = {}) => {

@@ -48,10 +48,10 @@ describe('imgedge upload', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  async function run(ops: OpsClient, timeout = '30') {
+  async function run(ops: OpsClient, timeout = '30', focus?: string) {
     const printed: string[] = [];
     const error = await upload
-      .run({ ops, endpoint: 'http://stack', json: true, print: (line = '') => printed.push(line) }, { tenant: 'demo', prefix: 'bulk', timeout }, [dir])
+      .run({ ops, endpoint: 'http://stack', json: true, print: (line = '') => printed.push(line) }, { tenant: 'demo', prefix: 'bulk', timeout, ...(focus && { focus }) }, [dir])
       .then(() => undefined, (err: unknown) => err as Error);
     return { error, summary: JSON.parse(printed.join('\n')) as { uploaded: number; outcomes: unknown[] } };
   }
@@ -82,6 +82,19 @@ describe('imgedge upload', () => {
       const { summary } = await run(s.ops);
       expect(summary.outcomes, ends).toEqual([{ file: 'my photo.jpg', key: KEY, ...outcome }]);
     }
+  });
+
+  it('sends --focus with every PUT (the focal point cover crops keep), and refuses a malformed one before sending anything', async () => {
+    const s = stack([]);
+    s.uploads.push(s.uploadOf('upload-again', 'SUCCEEDED'));
+    s.variants.push('a');
+    const sent: unknown[][] = [];
+    const ops: OpsClient = { ...s.ops, upload: (...args) => (sent.push(args), s.ops.upload(...args)) };
+    expect((await run(ops, '30', '0.25,0.75')).error).toBeUndefined();
+    expect(sent).toEqual([[KEY, BYTES, 'image/jpeg', '0.25,0.75']]);
+    const refused = upload.run({ ops, endpoint: 'http://stack', json: true, print: () => undefined }, { tenant: 'demo', focus: '25%,75%' }, [dir]);
+    await expect(refused).rejects.toThrow('--focus 25%,75%: focus must be x,y: two fractions 0 to 1 of the width and the height (at most 4 decimals), such as 0.5,0.33');
+    expect(sent).toHaveLength(1);
   });
 
   it('takes bytes accepted before this run whose render is no longer listed as ready, unchanged, when their variants are there', async () => {

@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
-import { isSourceExtension, type SourceExtension } from '../../../core/index.ts';
+import { BAD_FOCUS, formatFocalPoint, isSourceExtension, parseFocalPoint, type SourceExtension } from '../../../core/index.ts';
+import { uploadVersion } from '../../../core/storage/index.ts';
 import { type ExecutionSummary, failure, formatMs, nextStep, type ObjectCreatedEvent, type OpsClient, subject } from '../../../infra/local/ops/index.ts';
 import { positiveInteger, report, type Command } from '../command.ts';
 import { OperationIncomplete, UsageError } from '../errors.ts';
@@ -42,6 +43,8 @@ interface Pending {
   readonly file: string;
   readonly key: string;
   readonly etag: string;
+  /** The upload's version, as the pipeline records it: the ETag, and the focal point when sent (core/storage/original-version.ts). */
+  readonly version: string;
   /** PUTs sent again after a 503 or no answer. */
   readonly retries: number;
   upload?: ExecutionSummary;
@@ -49,8 +52,8 @@ interface Pending {
 
 export const upload: Command = {
   summary: 'upload a folder of originals, wait for validation and rendering, summarize (exit 1 when any is not ready)',
-  usage: `upload <dir> --tenant T [--prefix P] [--concurrency N (default ${UPLOAD_CONCURRENCY})] [--timeout SECONDS with no file settling (default ${DEFAULT_SETTLE_TIMEOUT_SECONDS})]`,
-  options: { tenant: { type: 'string' }, prefix: { type: 'string' }, concurrency: { type: 'string' }, timeout: { type: 'string' } },
+  usage: `upload <dir> --tenant T [--prefix P] [--focus X,Y (each file's focal point for cover crops, fractions 0..1)] [--concurrency N (default ${UPLOAD_CONCURRENCY})] [--timeout SECONDS with no file settling (default ${DEFAULT_SETTLE_TIMEOUT_SECONDS})]`,
+  options: { tenant: { type: 'string' }, prefix: { type: 'string' }, focus: { type: 'string' }, concurrency: { type: 'string' }, timeout: { type: 'string' } },
   async run(context, values, positionals) {
     const [dir, ...extra] = positionals;
     if (!dir || extra.length > 0) throw new UsageError('upload takes one folder of originals');
@@ -59,6 +62,8 @@ export const upload: Command = {
     const concurrency = positiveInteger(values.concurrency, UPLOAD_CONCURRENCY, '--concurrency');
     const timeoutMs = positiveInteger(values.timeout, DEFAULT_SETTLE_TIMEOUT_SECONDS, '--timeout') * 1000;
     const prefix = ((values.prefix as string | undefined) ?? '').replace(/^\/+|\/+$/g, '');
+    const focus = values.focus as string | undefined;
+    if (focus !== undefined && parseFocalPoint(focus) === undefined) throw new UsageError(`--focus ${focus}: ${BAD_FOCUS}`);
     const files = await filesIn(dir);
     if (files.length === 0) throw new UsageError(`${dir} has no files to upload`);
 
@@ -79,9 +84,10 @@ export const upload: Command = {
         return settle();
       }
       const ext = extname(file).slice(1).toLowerCase();
-      const put = await putWithRetries(() => context.ops.upload(key, body, isSourceExtension(ext) ? CONTENT_TYPES[ext] : 'application/octet-stream'));
+      const put = await putWithRetries(() => context.ops.upload(key, body, isSourceExtension(ext) ? CONTENT_TYPES[ext] : 'application/octet-stream', focus));
       const retries = put.attempts - 1;
-      if (put.stored) pending.push({ file, key, etag: createHash('md5').update(body).digest('hex'), retries });
+      const etag = createHash('md5').update(body).digest('hex');
+      if (put.stored) pending.push({ file, key, etag, version: uploadVersion(etag, focus && formatFocalPoint(parseFocalPoint(focus)!)), retries });
       else outcomes.push({ file, key, result: 'rejected', reason: put.reason, ...(retries > 0 && { retries }) });
       settle();
     });
@@ -147,7 +153,7 @@ async function outcomeOf(ops: OpsClient, item: Pending, uploads: readonly Execut
   // (NothingNew), or a later upload of the key took over (Superseded). Their render says whether they are ready.
   const earlier = (await renders()).find((e) => {
     const input = e.input as { key?: string; etag?: string } | null;
-    return input?.key === key && input.etag === item.etag;
+    return input?.key === key && input.etag === item.version;
   });
   if (earlier) return renderOutcome(ops, item, earlier, true);
   // A render too old to be kept (MAX_EXECUTIONS): ready if its variants are there.
