@@ -62,6 +62,7 @@ export default tseslint.config(
     NOT_INTO_AWS,
     NOT_INTO_TOOLS,
     { regex: '^(\\.\\./)+core/(?!contract/index\\.ts$)', message: 'The console page runs in a browser: of core/ it imports the contract only (core/contract/index.ts).' },
+    { regex: '^(\\.\\./)+client/(?!index\\.ts$)', message: 'The console page uses the URL builder through client/index.ts.' },
   ]),
   room('client', ['client/**/*.ts'], [
     { regex: '^(\\.\\./)+(?!core/contract/index\\.ts$)', message: 'client/ is the URL builder tenants ship: of this repository it imports the contract only (core/contract/index.ts).' },

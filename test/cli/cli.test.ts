@@ -126,6 +126,21 @@ describe('npm run imgedge', { timeout: 60_000 }, () => {
     expect(again.stderr).not.toMatch(STACK_FRAME);
   });
 
+  it("prints an original's <img> and <picture> markup over its tenant's ladder, whose candidates the edge serves", async () => {
+    const run = await cli('snippet', 'demo/samples/landscape.jpg', '--sizes', '(max-width: 600px) 100vw, 600px', '--max-width', '1000', '--alt', 'Hills');
+    expect(run.code).toBe(0);
+    const [img, blank, ...picture] = run.stdout.trim().split('\n');
+    expect(img).toMatch(/^<img src="http:\/\/127\.0\.0\.1:\d+\/demo\/samples\/landscape\.jpg\?w=640" srcset=".*\?w=64 64w, .*\?w=1080 1000w" sizes="\(max-width: 600px\) 100vw, 600px" alt="Hills"/);
+    expect([blank, picture[0], picture.at(-1)]).toEqual(['', '<picture>', '</picture>']);
+    const src = /src="([^"]+)"/.exec(img!)![1]!;
+    expect((await fetch(src)).status).toBe(200);
+    const json = JSON.parse((await cli('snippet', 'demo/samples/landscape.jpg', '--json')).stdout) as { sizes: string; srcset: string };
+    expect(json.sizes).toBe('100vw');
+    expect(json.srcset.split(', ')).toHaveLength(12);
+    const missing = await cli('snippet', 'demo/nope.jpg');
+    expect([missing.code, missing.stderr.trim()]).toEqual([1, 'imgedge: demo/nope.jpg is not an original of the stack: upload it first']);
+  });
+
   it('takes an original down: deny entry, deletions per region, queued invalidation; the edge answers 451', async () => {
     const run = await cli('takedown', 'demo/cli/sub/good.jpg', '--reason', 'dmca 2026-0042', '--requested-by', 'legal@example.com');
     expect(run.code).toBe(0);
@@ -201,7 +216,7 @@ describe('npm run imgedge', { timeout: 60_000 }, () => {
     it('an unknown command', async () => {
       const run = await cli('frobnicate');
       expect(run).toMatchObject({ code: 2, stdout: '' });
-      expect(run.stderr).toContain("imgedge: unknown command 'frobnicate': the commands are upload, sign, takedown, flush, executions, redrive");
+      expect(run.stderr).toContain("imgedge: unknown command 'frobnicate': the commands are upload, snippet, sign, takedown, flush, executions, redrive");
       expect(run.stderr).not.toMatch(STACK_FRAME);
     });
 

@@ -11,13 +11,14 @@ import { executions } from './commands/executions.ts';
 import { flush } from './commands/flush.ts';
 import { redrive } from './commands/redrive.ts';
 import { sign } from './commands/sign.ts';
+import { snippet } from './commands/snippet.ts';
 import { takedown } from './commands/takedown.ts';
 import { upload } from './commands/upload.ts';
 import { EXIT, OperationIncomplete, UsageError } from './errors.ts';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8080';
 
-const COMMANDS: Readonly<Record<string, Command>> = { upload, sign, takedown, flush, executions, redrive };
+const COMMANDS: Readonly<Record<string, Command>> = { upload, snippet, sign, takedown, flush, executions, redrive };
 
 const GLOBAL_OPTIONS: Options = {
   endpoint: { type: 'string' },

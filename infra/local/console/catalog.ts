@@ -4,7 +4,21 @@
  * bucket, how each variant was made from the render executions' events and
  * the origin handler's reports, and the viewer function's own answer for a URL.
  */
-import { DENIED, type ImageRequest, keyToUri, originalKey, parseImageRequest, parseOriginalKey, parseVariantName, queryPairs, type TenantConfig, tenantConfigKey, variantKey, variantUri } from '../../../core/index.ts';
+import {
+  DENIED,
+  type ImageRequest,
+  keyToUri,
+  originalKey,
+  parseImageRequest,
+  parseOriginalKey,
+  parseVariantName,
+  queryPairs,
+  type TenantConfig,
+  tenantConfigKey,
+  tenantPolicy,
+  variantKey,
+  variantUri,
+} from '../../../core/index.ts';
 import { cacheKey, viewerEvent } from '../cloudfront.ts';
 import type { Execution } from '../executions.ts';
 import { decodeEventKey, type ObjectCreatedEvent } from '../s3-events.ts';
@@ -15,11 +29,11 @@ const TENANT_PREFIX = tenantConfigKey('');
 
 export async function listOriginals(stack: LocalStack): Promise<OriginalsListing> {
   const byTenant = new Map<string, OriginalSummary[]>();
-  const signing = new Map<string, TenantConfig['signing']>();
+  const configs = new Map<string, TenantConfig>();
   for (const [key, value] of stack.kvs) {
     if (!key.startsWith(TENANT_PREFIX)) continue;
     byTenant.set(key.slice(TENANT_PREFIX.length), []);
-    signing.set(key.slice(TENANT_PREFIX.length), (JSON.parse(value) as TenantConfig).signing);
+    configs.set(key.slice(TENANT_PREFIX.length), JSON.parse(value) as TenantConfig);
   }
   const inFlight = pipelineInFlight(stack);
   for await (const key of stack.originals[PRIMARY_REGION].list('')) {
@@ -33,7 +47,9 @@ export async function listOriginals(stack: LocalStack): Promise<OriginalsListing
     byTenant.set(original.tenant, list);
   }
   return {
-    tenants: [...byTenant].sort(([a], [b]) => a.localeCompare(b)).map(([tenant, originals]) => ({ tenant, signing: signing.get(tenant), originals })),
+    tenants: [...byTenant]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([tenant, originals]) => ({ tenant, signing: configs.get(tenant)?.signing, ladder: tenantPolicy(configs.get(tenant)).ladder as readonly number[], originals })),
     takenDown: takenDown(stack),
   };
 }

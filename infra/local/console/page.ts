@@ -90,6 +90,8 @@ export const CONSOLE_PAGE = `<!doctype html>
     <p id="detail-key" class="mono"></p>
     <p id="auto-served" class="hint"></p>
     <div class="variants" id="variants"></div>
+    <h3>Markup <span class="hint" id="snippet-note"></span></h3>
+    <pre id="snippet" class="mono" data-testid="snippet"></pre>
     <h3>Request any variant</h3>
     <form id="normalize-form">
       ${PARAM_FIELDS}

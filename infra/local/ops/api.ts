@@ -26,7 +26,13 @@ export interface TakenDown {
 
 export interface OriginalsListing {
   /** Every registered tenant, with or without originals; `signing` when its URLs need a signature. */
-  readonly tenants: ReadonlyArray<{ readonly tenant: string; readonly signing?: SigningMode; readonly originals: readonly OriginalSummary[] }>;
+  readonly tenants: ReadonlyArray<{
+    readonly tenant: string;
+    readonly signing?: SigningMode;
+    /** The width ladder its URLs snap to (its config's, else the default): what a srcset offers. */
+    readonly ladder: readonly number[];
+    readonly originals: readonly OriginalSummary[];
+  }>;
   /** The deny-list: what the viewer function answers 451 for. */
   readonly takenDown: readonly TakenDown[];
 }

@@ -3,6 +3,7 @@
  * side; the normalize control (the viewer function's own answer); upload and
  * takedown.
  */
+import { pictureHtml } from '../../../../client/index.ts';
 import { ALLOWED_PARAMS, DEFAULT_FIT, FIT_PARAM, keyToUri, type SigningMode } from '../../../../core/contract/index.ts';
 import type { ExecutionSummary, Normalized, VariantView } from '../../ops/api.ts';
 import { failure, formatBytes, formatMs, nextStep, subject, takedownReport } from '../../ops/execution-view.ts';
@@ -17,7 +18,9 @@ const UPLOAD_EXECUTION_WAIT_MS = 30_000;
 export function createOriginalsView(ops: OpsClient, onChange: () => void) {
   let selected: string | undefined;
   const signing = new Map<string, SigningMode>();
-  const signingOf = (key: string) => signing.get(key.slice(0, key.indexOf('/')));
+  const ladders = new Map<string, readonly number[]>();
+  const tenantOf = (key: string) => key.slice(0, key.indexOf('/'));
+  const signingOf = (key: string) => signing.get(tenantOf(key));
 
   /** The image at `url`; for a signed tenant, whose unsigned URLs the edge refuses, how to get a signed one. */
   function picture(key: string, url: string, alt: string) {
@@ -29,7 +32,10 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
   async function refresh() {
     const listing = await ops.originals();
     signing.clear();
-    for (const { tenant, signing: mode } of listing.tenants) if (mode) signing.set(tenant, mode);
+    for (const { tenant, signing: mode, ladder } of listing.tenants) {
+      if (mode) signing.set(tenant, mode);
+      ladders.set(tenant, ladder);
+    }
     const tenants = byId<HTMLSelectElement>('upload-tenant');
     const chosen = tenants.value;
     fill(tenants, ...listing.tenants.map(({ tenant }) => h('option', { value: tenant, selected: tenant === chosen }, tenant)));
@@ -76,9 +82,18 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
     fill(byId('normalized'));
     fill(byId('takedown-result'));
     fill(byId('variants'), h('p', { class: 'hint' }, 'loading its variants…'));
+    showSnippet(key);
     probeAuto(key, uri);
     await showVariants(key);
     detail.scrollIntoView({ block: 'start' });
+  }
+
+  /** The markup a page would embed it with (client/, the URL builder), over its tenant's ladder. */
+  function showSnippet(key: string) {
+    const markup = pictureHtml({ origin: location.origin, key }, { alt: key }, { ladder: ladders.get(tenantOf(key)), sizes: '(max-width: 640px) 100vw, 640px' });
+    const mode = signingOf(key);
+    fill(byId('snippet-note'), mode ? `This tenant signs its URLs (${mode}): sign each with client/'s ${mode === 'hmac' ? 'hmacSigner' : 'keyGroupSigner'} on your server.` : 'Built by client/ (README, URL builder).');
+    fill(byId('snippet'), markup);
   }
 
   /** Loads the fmt=auto URL as an image, so the browser sends its own Accept; Resource Timing tells what came back. */
