@@ -93,7 +93,7 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), { timeou
     expect(await variants.filter({ hasText: '/demo/console/photo.jpg?fmt=webp&q=75&w=640' }).count()).toBe(1);
     // The markup a page embeds it with, from the URL builder over the tenant's ladder.
     const snippet = await page.getByTestId('snippet').textContent();
-    expect(snippet).toMatch(/^<picture>\n  <source type="image\/avif" srcset="http:\/\/127\.0\.0\.1:\d+\/demo\/console\/photo\.jpg\?fmt=avif&amp;w=64 64w, /);
+    expect(snippet).toMatch(/^<picture>\n {2}<source type="image\/avif" srcset="http:\/\/127\.0\.0\.1:\d+\/demo\/console\/photo\.jpg\?fmt=avif&amp;w=64 64w, /);
     expect(snippet).toContain('/demo/console/photo.jpg?fmt=jpeg&amp;w=3840 3840w" sizes="(max-width: 640px) 100vw, 640px" alt="demo/console/photo.jpg"');
   });
 
