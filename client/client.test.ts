@@ -1,6 +1,6 @@
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LADDER, MIN_SECRET_LENGTH, parseImageRequest, queryPairs, variantKey } from '../core/contract/index.ts';
+import { DEFAULT_LADDER, MAX_QUERY_PARAMS, MIN_SECRET_LENGTH, parseImageRequest, queryPairs, variantKey } from '../core/contract/index.ts';
 import { signUrl } from '../core/signing/index.ts';
 import { generateRsaKeyPair } from '../infra/local/dev-keys.ts';
 import { candidates, hmacSigner, imageUrl, imgHtml, keyGroupSigner, pickCandidate, pictureHtml, responsiveImage, srcset } from './index.ts';
@@ -100,12 +100,29 @@ describe('signing with WebCrypto', () => {
     expect(signed).toBe(signUrl({ url, tenant: 'shop', ttlSeconds: 600, key: { mode: 'key-group', keyPairId: 'KSHOP0001', privateKey }, now: NOW }));
   });
 
+  it('replaces signature params a URL already has, as core/signing does', async () => {
+    const secret = 's'.repeat(MIN_SECRET_LENGTH);
+    const signer = hmacSigner({ kid: 'k1', secret, ttlSeconds: 3600, now: () => NOW });
+    const resigned = await signer(`${url}&kid=old&exp=1&sig=${'x'.repeat(43)}`);
+    expect(resigned).toBe(await signer(url));
+    const { privateKey } = generateRsaKeyPair();
+    const keyed = keyGroupSigner({ keyPairId: 'KSHOP0001', privateKey, ttlSeconds: 600, now: () => NOW });
+    expect(await keyed(`${url}&Expires=1&Signature=x&Key-Pair-Id=KOLD`)).toBe(await keyed(url));
+  });
+
   it('refuses what it cannot sign, saying why', async () => {
     expect(() => hmacSigner({ kid: 'k1', secret: 'short', ttlSeconds: 60 })).toThrow(`the secret must be at least ${MIN_SECRET_LENGTH} characters`);
     expect(() => keyGroupSigner({ keyPairId: 'K1', privateKey: '-----BEGIN RSA PRIVATE KEY-----\nAA==\n-----END RSA PRIVATE KEY-----', ttlSeconds: 60 })).toThrow(/PKCS#8/);
     const signer = hmacSigner({ kid: 'k1', secret: 's'.repeat(MIN_SECRET_LENGTH), ttlSeconds: 8 * 86_400 });
     await expect(signer(url)).rejects.toThrow(/ttl must be a whole number of seconds/);
     await expect(hmacSigner({ kid: 'k1', secret: 's'.repeat(MIN_SECRET_LENGTH), ttlSeconds: 60 })('https://img.example.com/shop/notes.txt')).rejects.toThrow(/not an image URL: unknown extension/);
+    const { privateKey } = generateRsaKeyPair();
+    await expect(keyGroupSigner({ keyPairId: 'K1', privateKey, ttlSeconds: 60 })('https://img.example.com/shop/../x.jpg?w=1')).rejects.toThrow(/not an image URL/);
+    // Within the edge's query limits unsigned, past them with the three signature params.
+    const junk = Array.from({ length: MAX_QUERY_PARAMS - 1 }, (_, i) => `j${i}=1`).join('&');
+    await expect(hmacSigner({ kid: 'k1', secret: 's'.repeat(MIN_SECRET_LENGTH), ttlSeconds: 60 })(`https://img.example.com/shop/a.jpg?${junk}`)).rejects.toThrow(
+      'signed, the URL would be refused by the edge: too many query parameters',
+    );
   });
 });
 

@@ -6,7 +6,20 @@
  * which client.test.ts checks. Keep secrets and private keys on a server: whoever holds one
  * can sign any URL of the tenant.
  */
-import { KEY_ID, MAX_SIGNED_URL_TTL_SECONDS, MIN_SECRET_LENGTH, parseImageRequest, queryPairs, requestedParams, signingString, type RequestedParams } from '../core/contract/index.ts';
+import {
+  KEY_ID,
+  MAX_SIGNED_URL_TTL_SECONDS,
+  MIN_SECRET_LENGTH,
+  parseImageRequest,
+  queryPairs,
+  requestedParams,
+  SIGNED_URL_PARAMS,
+  signingString,
+  TOKEN_PARAMS,
+  type ImageRequest,
+  type QueryPairs,
+  type RequestedParams,
+} from '../core/contract/index.ts';
 
 /** Signs one image URL; rejects with the reason when it cannot. */
 export type UrlSigner = (url: string) => Promise<string>;
@@ -24,15 +37,12 @@ export function hmacSigner(key: Lifetime & { readonly kid: string; readonly secr
   if (key.secret.length < MIN_SECRET_LENGTH) throw new Error(`the secret must be at least ${MIN_SECRET_LENGTH} characters`);
   const secret = crypto.subtle.importKey('raw', new TextEncoder().encode(key.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return async (url) => {
-    const { parsed, base } = imageOf(url);
+    const { image, pairs, base } = imageOf(url);
     const exp = expiry(key);
-    const pairs = queryPairs(parsed.search.slice(1));
-    const image = parseImageRequest(parsed.pathname, pairs);
-    if (!image.ok) throw new Error(`not an image URL: ${image.reason}`);
-    // The parse succeeded, so the requested params do too.
+    // The URL parsed, so its requested params do too.
     const requested = requestedParams(pairs) as RequestedParams;
-    const mac = await crypto.subtle.sign('HMAC', await secret, new TextEncoder().encode(signingString(image.request, requested, key.kid, exp)));
-    return `${base}${parsed.search ? '&' : '?'}kid=${key.kid}&exp=${exp}&sig=${base64(mac).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+    const mac = await crypto.subtle.sign('HMAC', await secret, new TextEncoder().encode(signingString(image, requested, key.kid, exp)));
+    return checked(`${base}${pairs.length > 0 ? '&' : '?'}kid=${key.kid}&exp=${exp}&sig=${base64(mac).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`);
   };
 }
 
@@ -47,21 +57,38 @@ export function keyGroupSigner(key: Lifetime & { readonly keyPairId: string; rea
   const der = Uint8Array.from(atob((pem[1] as string).replace(/\s+/g, '')), (c) => c.charCodeAt(0));
   const privateKey = crypto.subtle.importKey('pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-1' }, false, ['sign']);
   return async (url) => {
-    const { base } = imageOf(url);
+    const { base, pairs } = imageOf(url);
     const exp = expiry(key);
     const policy = JSON.stringify({ Statement: [{ Resource: base, Condition: { DateLessThan: { 'AWS:EpochTime': exp } } }] });
     const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', await privateKey, new TextEncoder().encode(policy));
     // CloudFront's URL-safe base64: + → -, = → _, / → ~.
     const safe = base64(signature).replace(/\+/g, '-').replace(/=/g, '_').replace(/\//g, '~');
-    return `${base}${base.includes('?') ? '&' : '?'}Expires=${exp}&Key-Pair-Id=${key.keyPairId}&Signature=${safe}`;
+    return checked(`${base}${pairs.length > 0 ? '&' : '?'}Expires=${exp}&Key-Pair-Id=${key.keyPairId}&Signature=${safe}`);
   };
 }
 
-/** The URL (one not signed yet) parsed, and as it is signed: origin, path and query. */
-function imageOf(url: string): { parsed: URL; base: string } {
+/**
+ * An image URL as it is signed: origin, path and its query without any signature params it had,
+ * and what the contract reads of it. Signs URLs as imageUrl (url.ts) spells them; @aws-sdk's
+ * signer also rewrites needless percent-escapes (`%6F` → `o`), which these keep as written.
+ */
+function imageOf(url: string): { image: Pick<ImageRequest, 'tenant' | 'path'>; pairs: QueryPairs; base: string } {
   const parsed = new URL(url);
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('the URL must be http or https');
-  return { parsed, base: `${parsed.origin}${parsed.pathname}${parsed.search}` };
+  const signatureParams: readonly string[] = [...TOKEN_PARAMS, ...SIGNED_URL_PARAMS];
+  const pairs = queryPairs(parsed.search.slice(1)).filter((pair) => !signatureParams.includes(pair[0]));
+  const image = parseImageRequest(parsed.pathname, pairs);
+  if (!image.ok) throw new Error(`not an image URL: ${image.reason}`);
+  const query = pairs.map((pair) => `${pair[0]}=${pair[1]}`).join('&');
+  return { image: image.request, pairs, base: `${parsed.origin}${parsed.pathname}${query ? `?${query}` : ''}` };
+}
+
+/** The signed URL, when the edge would still take it: its signature params count toward the query's limits too. */
+function checked(signed: string): string {
+  const parsed = new URL(signed);
+  const viewed = parseImageRequest(parsed.pathname, queryPairs(parsed.search.slice(1)));
+  if (!viewed.ok) throw new Error(`signed, the URL would be refused by the edge: ${viewed.reason}`);
+  return signed;
 }
 
 function expiry(lifetime: Lifetime): number {

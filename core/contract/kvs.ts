@@ -43,7 +43,7 @@ export interface TenantConfig {
   readonly ratios?: readonly AspectRatio[];
   /** The fits a request with w and h may name (image-request.ts FITS), `inside` among them; all four when absent. */
   readonly fits?: readonly Fit[];
-  /** `#rrggbb`: a JPEG's padding under fit=contain and its background under transparency; white when absent. */
+  /** `#rrggbb`: the padding of a JPEG under fit=contain, and that JPEG's background under transparency (other JPEGs flatten onto white); white when absent. */
   readonly background?: string;
   /** `hmac`: kid/exp/sig checked by the viewer function; `key-group`: CloudFront signed URLs with this tenant's Key-Pair-Id. */
   readonly signing?: SigningMode;

@@ -30,7 +30,7 @@ export const MAX_LADDER_RUNGS = 24;
 export const QUALITY_STEPS: readonly number[] = [40, 60, 75, 85, 95];
 export const DEFAULT_QUALITY = 75;
 
-/** A JPEG `contain`'s padding, and a JPEG's background under transparency, when the tenant names none (`rrggbb`). */
+/** A JPEG `contain`'s padding when the tenant names none, and the background every JPEG without one flattens transparency onto (`rrggbb`). */
 export const DEFAULT_BACKGROUND = 'ffffff';
 
 /**

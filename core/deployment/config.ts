@@ -76,7 +76,7 @@ const tenant = z
     ratios: z.array(z.string()).optional(),
     /** The fits a request with w and h may name (inside, cover, contain, fill), inside among them; all four otherwise. */
     fits: z.array(z.enum(FITS)).optional(),
-    /** `#rrggbb`: a JPEG's padding under fit=contain and its background under transparency; white otherwise. */
+    /** `#rrggbb`: the padding of a JPEG under fit=contain, and that JPEG's background under transparency (other JPEGs flatten onto white); white otherwise. */
     background: z.string().optional(),
     /** Sites allowed to embed this tenant's images (the domain and its subdomains). Empty: no hotlink rule. */
     allowedRefererDomains: z.array(refererDomain).max(MAX_REFERER_DOMAINS).default([]),

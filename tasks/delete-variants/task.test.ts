@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalUri, MAX_KEYS_PER_ORIGINAL, MAX_ORIGINAL_KEY_LENGTH, parseVariantKey, tenantPolicy, variantKey, variantSpace, variantUri } from '../../core/index.ts';
 import { MemoryStore } from '../../test/support/memory-store.ts';
+import { MAX_DELETED_PATHS_BYTES } from '../shared/variants-of.ts';
 import { replay, useLocalDynamo } from '../../test/support/tasks.ts';
 import { createDeleteVariantsTask } from './task.ts';
 
@@ -89,6 +91,26 @@ describe('delete-variants', () => {
     const { runtime } = await local.runtime();
     expect((await createDeleteVariantsTask({ variants })(runtime)({ ...input, executionName: 'e' })).deleted).toBe(40);
     expect(variants.objects.size).toBe(0);
+  });
+
+  it(`names every variant of an original the policy allows (MAX_KEYS_PER_ORIGINAL, ${MAX_KEYS_PER_ORIGINAL}) by one wildcard, past MAX_DELETED_PATHS_BYTES: the output fits the workflow's state`, async () => {
+    // The longest key the contract takes, all of it percent-encoded in the path: the longest paths there are.
+    const path = `${'é'.repeat((MAX_ORIGINAL_KEY_LENGTH - 'demo/'.length - '.jpg'.length) / 2)}.jpg`;
+    const key = `demo/${path}`;
+    const all = variantSpace(tenantPolicy({})).map((params) => variantKey({ tenant: 'demo', path, params }));
+    expect(all).toHaveLength(MAX_KEYS_PER_ORIGINAL);
+    const { runtime } = await local.runtime();
+    const out = await createDeleteVariantsTask({ variants: variantsStore(all) })(runtime)({ tenant: 'demo', key, requestId: 'takedown-1', executionName: 'e' });
+    expect(out).toEqual({ deleted: MAX_KEYS_PER_ORIGINAL, paths: [`${canonicalUri({ tenant: 'demo', path })}*`] });
+    expect(Buffer.byteLength(JSON.stringify(out))).toBeLessThan(4 * 1024);
+    // At the edge: the most variants whose paths fit are named exactly, one more is the wildcard.
+    const bytesOf = (n: number) => all.slice(0, n).reduce((sum, variant) => sum + Buffer.byteLength(variantUri(parseVariantKey(variant)!)) + 3, 0);
+    let fit = 1;
+    while (bytesOf(fit + 1) <= MAX_DELETED_PATHS_BYTES) fit++;
+    const at = await createDeleteVariantsTask({ variants: variantsStore(all.slice(0, fit)) })(runtime)({ tenant: 'demo', key, requestId: 'takedown-2', executionName: 'e' });
+    expect(at.paths).toHaveLength(fit);
+    const past = await createDeleteVariantsTask({ variants: variantsStore(all.slice(0, fit + 1)) })(runtime)({ tenant: 'demo', key, requestId: 'takedown-3', executionName: 'e' });
+    expect(past.paths).toEqual([`${canonicalUri({ tenant: 'demo', path })}*`]);
   });
 
   it("refuses another tenant's key and lists nothing", async () => {
