@@ -6,7 +6,7 @@
  * KVS limits (docs/aws-limits.md §A): key ≤ 512 chars, value ≤ 1,024 chars.
  * The takedown deny-list and the generations of replaced originals: freshness.ts (`s:{slot}`).
  */
-import { DEFAULT_FIT, FITS, type AspectRatio, type Fit, type TenantPolicy } from './image-request.ts';
+import { DEFAULT_FIT, FITS, type AspectRatio, type Fit, type ParseOptions, type TenantPolicy } from './image-request.ts';
 import { keysPerOriginal } from './key-space.ts';
 import { DEFAULT_BACKGROUND, DEFAULT_LADDER, DEFAULT_QUALITY, MAX_ASPECT_RATIOS, MAX_KEYS_PER_ORIGINAL, MAX_LADDER_RUNGS, MAX_OUTPUT_DIMENSION, MAX_RATIO_TERM, QUALITY_STEPS } from './limits.ts';
 
@@ -68,10 +68,16 @@ export function tenantConfigProblem(config: TenantConfig): string | undefined {
  * no messages: the viewer function runs it.
  */
 export function tenantPolicy(config: TenantConfig | null | undefined): TenantPolicy {
-  const policy: { ladder: readonly number[]; qualities?: readonly number[]; ratios?: readonly AspectRatio[]; fits?: readonly Fit[]; background: string } = {
+  return parseOptions(config, undefined);
+}
+
+/** What the viewer function parses a request of the tenant with: its policy, and the client's Accept for fmt=auto. */
+export function parseOptions(config: TenantConfig | null | undefined, accept: string | undefined): ParseOptions {
+  const policy: { ladder: readonly number[]; qualities?: readonly number[]; ratios?: readonly AspectRatio[]; fits?: readonly Fit[]; background: string; accept?: string } = {
     ladder: DEFAULT_LADDER,
     background: DEFAULT_BACKGROUND,
   };
+  if (accept !== undefined) policy.accept = accept;
   if (!config) return policy;
   if (isLadder(config.ladder)) policy.ladder = config.ladder as readonly number[];
   if (config.qualities !== undefined) policy.qualities = isQualityList(config.qualities) ? config.qualities : [DEFAULT_QUALITY];

@@ -48,7 +48,7 @@ import {
   singleParam,
   slotEntry,
   tenantConfigKey,
-  tenantPolicy,
+  parseOptions,
   type ImageRequest,
   type QueryPairs,
   type RequestedParams,
@@ -112,19 +112,11 @@ async function route(request: Request): Promise<Request | Response> {
     }
   }
   // Writers validate configs (tenantConfigProblem); a bad ladder, ratio or quality list read back fails
-  // closed (tenantPolicy), a bad signing mode refuses every request (step 4).
-  const policy = tenantPolicy(config);
+  // closed (parseOptions), a bad signing mode refuses every request (step 4).
 
   // 2. Parse once; the contract decides everything about the URL.
   const pairs = eventQueryPairs(request.querystring);
-  const parsed = parseImageRequest(request.uri, pairs, {
-    accept: headerValue(request.headers, 'accept'),
-    ladder: policy.ladder,
-    qualities: policy.qualities,
-    ratios: policy.ratios,
-    fits: policy.fits,
-    background: policy.background,
-  });
+  const parsed = parseImageRequest(request.uri, pairs, parseOptions(config, headerValue(request.headers, 'accept')));
   if (!parsed.ok) return textResponse(400, 'Bad Request', CACHE_BAD_REQUEST, parsed.reason);
   const requested = parsed.request;
 
