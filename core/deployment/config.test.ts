@@ -110,6 +110,15 @@ describe('limits, at the edge and one past it', () => {
     expectOneProblem(withTenants({ name: 'demo', qualities: [70] }), 'tenants.0.qualities', 'qualities must be 1 to 5 of 40, 60, 75, 85, 95');
   });
 
+  it('fits and background: the tenant config the viewer reads; a fit list without inside, or a colour not #rrggbb, refused', () => {
+    const config = parseDeploymentConfig(withTenants({ name: 'demo', fits: ['inside', 'cover'], background: '#1d2330' }));
+    expect(tenantConfig(config.tenants[0]!)).toEqual({ fits: ['inside', 'cover'], background: '#1d2330' });
+    expectOneProblem(withTenants({ name: 'demo', fits: ['cover'] }), 'tenants.0.fits', 'inside among them');
+    expectOneProblem(withTenants({ name: 'demo', background: 'navy' }), 'tenants.0.background', 'background must be a colour #rrggbb');
+    // 13 rungs are past the bound with four fits, within it with inside alone: (27 + 169) × 16 = 3,136.
+    expect(() => parseDeploymentConfig(withTenants({ name: 'demo', ladder: ascendingRungs(13), fits: ['inside'] }))).not.toThrow();
+  });
+
   it(`ladder rung: ${MAX_OUTPUT_DIMENSION} accepted, ${MAX_OUTPUT_DIMENSION + 1} refused`, () => {
     expect(() => parseDeploymentConfig(withTenants({ name: 'demo', ladder: [640, MAX_OUTPUT_DIMENSION] }))).not.toThrow();
     expectOneProblem(withTenants({ name: 'demo', ladder: [640, MAX_OUTPUT_DIMENSION + 1] }), 'tenants.0.ladder', `${MAX_OUTPUT_DIMENSION + 1} is outside`);
