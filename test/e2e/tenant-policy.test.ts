@@ -64,6 +64,8 @@ describe('a tenant that restricts q, h and fit', () => {
   });
 
   it("pads a contain to exactly the box: the tenant's background on a JPEG, transparent on a WebP", async () => {
+    const normalized = await createOpsClient(running.url).normalize(`/${KEY}?w=320&h=200&fmt=jpeg&fit=contain&bg=ffffff`, '');
+    expect(normalized).toMatchObject({ ok: true, params: { fit: 'contain', bg: '1d2330' }, dropped: ['bg'] });
     const jpeg = await running.request(`/${KEY}?w=320&h=200&fmt=jpeg&fit=contain&bg=ffffff`);
     const jpegBytes = Buffer.from(await jpeg.arrayBuffer());
     expect(await imageOf(jpegBytes)).toEqual({ format: 'jpeg', width: 384, height: 216 });

@@ -5,7 +5,9 @@
  * the origin handler's reports, and the viewer function's own answer for a URL.
  */
 import {
+  BACKGROUND_PARAM,
   DENIED,
+  GENERATION_PARAM,
   type ImageRequest,
   keyToUri,
   originalKey,
@@ -130,7 +132,8 @@ export async function normalize(stack: LocalStack, url: string, accept: string):
     cacheKey: key,
     variantKey: variantKey(parsed.request),
     params: parsed.request.params,
-    dropped: [...new Set(asked.filter((name) => !kept.has(name)))],
+    // A viewer's bg and v are never read: the viewer function sets the tenant's and the store's.
+    dropped: [...new Set(asked.filter((name) => !kept.has(name) || name === BACKGROUND_PARAM || name === GENERATION_PARAM))],
   };
 }
 
