@@ -20,4 +20,5 @@ export const BENCH_STEPS: readonly BenchStep[] = [
   { id: 6, name: 'end to end', run: async (quick) => (await import('./end-to-end.ts')).endToEndTables(quick) },
   { id: 7, name: 'heavy renders', run: async (quick) => [await (await import('./heavy-renders.ts')).heavyRendersTable(quick)] },
   { id: 8, name: 'cover crops', run: async (quick) => [await (await import('./cover-crops.ts')).coverCropsTable(quick)] },
+  { id: 9, name: 'perceptual', run: async (quick) => [await (await import('./perceptual.ts')).perceptualTable(quick)] },
 ];
