@@ -37,7 +37,7 @@ export function hmacSigner(key: Lifetime & { readonly kid: string; readonly secr
   if (key.secret.length < MIN_SECRET_LENGTH) throw new Error(`the secret must be at least ${MIN_SECRET_LENGTH} characters`);
   const secret = crypto.subtle.importKey('raw', new TextEncoder().encode(key.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return async (url) => {
-    const { image, pairs, base } = imageOf(url);
+    const { image, pairs, base } = imageOf(url, TOKEN_PARAMS);
     const exp = expiry(key);
     // The URL parsed, so its requested params do too.
     const requested = requestedParams(pairs) as RequestedParams;
@@ -57,7 +57,7 @@ export function keyGroupSigner(key: Lifetime & { readonly keyPairId: string; rea
   const der = Uint8Array.from(atob((pem[1] as string).replace(/\s+/g, '')), (c) => c.charCodeAt(0));
   const privateKey = crypto.subtle.importKey('pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-1' }, false, ['sign']);
   return async (url) => {
-    const { base, pairs } = imageOf(url);
+    const { base, pairs } = imageOf(url, SIGNED_URL_PARAMS);
     const exp = expiry(key);
     const policy = JSON.stringify({ Statement: [{ Resource: base, Condition: { DateLessThan: { 'AWS:EpochTime': exp } } }] });
     const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', await privateKey, new TextEncoder().encode(policy));
@@ -68,15 +68,21 @@ export function keyGroupSigner(key: Lifetime & { readonly keyPairId: string; rea
 }
 
 /**
- * An image URL as it is signed: origin, path and its query without any signature params it had,
- * and what the contract reads of it. Signs URLs as imageUrl (url.ts) spells them; @aws-sdk's
- * signer also rewrites needless percent-escapes (`%6F` → `o`), which these keep as written.
+ * An image URL as it is signed: origin, path and its query without the mode's signature params
+ * it had (`dropped`), as core/signing drops them, and what the contract reads of it. Equal to
+ * core/signing's for URLs as imageUrl (url.ts) spells them; for key-group, @aws-sdk's signer also
+ * re-encodes some characters (raw `@ , +` in the path, lower-case escapes such as `%c3`), which
+ * these keep as written: both signatures are valid, over different spellings.
  */
-function imageOf(url: string): { image: Pick<ImageRequest, 'tenant' | 'path'>; pairs: QueryPairs; base: string } {
-  const parsed = new URL(url);
+function imageOf(url: string, dropped: readonly string[]): { image: Pick<ImageRequest, 'tenant' | 'path'>; pairs: QueryPairs; base: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`not an absolute URL: ${url}`);
+  }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('the URL must be http or https');
-  const signatureParams: readonly string[] = [...TOKEN_PARAMS, ...SIGNED_URL_PARAMS];
-  const pairs = queryPairs(parsed.search.slice(1)).filter((pair) => !signatureParams.includes(pair[0]));
+  const pairs = queryPairs(parsed.search.slice(1)).filter((pair) => !dropped.includes(pair[0]));
   const image = parseImageRequest(parsed.pathname, pairs);
   if (!image.ok) throw new Error(`not an image URL: ${image.reason}`);
   const query = pairs.map((pair) => `${pair[0]}=${pair[1]}`).join('&');

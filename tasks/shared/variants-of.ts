@@ -22,7 +22,7 @@ export async function variantsOf(variants: ObjectStore, key: string): Promise<St
  * (`/demo/cat.jpg*`, every query of its URI). They ride in the workflow's state and the task's
  * idempotency record, at most 256 KiB (docs/aws-limits.md §E) and 400 KB: an original may have
  * MAX_KEYS_PER_ORIGINAL (9,616) variants of a generation, and more across generations, while
- * 64 KiB holds some 110 of the longest paths and 1,000 of the common ones. The invalidation
+ * 64 KiB holds some 40 of the longest paths (1,542 bytes) and 1,000 of the common ones. The invalidation
  * planner folds that many exact paths of one original into the same wildcard anyway.
  */
 export const MAX_DELETED_PATHS_BYTES = 64 * 1024;

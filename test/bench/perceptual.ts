@@ -68,11 +68,12 @@ export async function perceptualTable(quick: boolean): Promise<BenchTable> {
       for (const fmt of formats) {
         const sweeps: Record<string, Point[]> = {};
         for (const [name, pipeline] of Object.entries(PIPELINES)) sweeps[name] = await sweep(pipeline, source, w, fmt, reference, dir);
-        const target = (sweeps.imgedge as Point[]).find((point) => point.q === DEFAULT_QUALITY)!.score;
+        const ourDefault = (sweeps.imgedge as Point[]).find((point) => point.q === DEFAULT_QUALITY)!;
+        const target = ourDefault.score;
         const at = Object.fromEntries(Object.entries(sweeps).map(([name, points]) => [name, bytesAtScore(points, target)]));
         const peers = ['image-optimization', 'serverless-image-handler'].map((name) => at[name]).filter((bytes): bytes is number => bytes !== undefined);
         const better = peers.length > 0 ? Math.min(...peers) : undefined;
-        const ours = at.imgedge as number;
+        const ours = ourDefault.bytes;
         if (better !== undefined) savings.push(1 - ours / better);
         const defaults = ['image-optimization', 'serverless-image-handler'].map((name) => {
           const point = (sweeps[name] as Point[]).find((p) => p.q === SHARP_DEFAULT_QUALITY[fmt])!;
@@ -81,14 +82,16 @@ export async function perceptualTable(quick: boolean): Promise<BenchTable> {
         rows.push([`${fmt} ${w} px`, Number(target.toFixed(2)), kb(ours), cellKb(at['image-optimization']), cellKb(at['serverless-image-handler']), better === undefined ? '—' : `${((1 - ours / better) * 100).toFixed(0)}%`, ...defaults]);
       }
     }
-    const worst = Math.min(...savings);
+    const worst = savings.length > 0 ? Math.min(...savings) : Number.NaN;
     return {
       title: `${title}: a ${width}×${height} photo-like JPEG`,
       columns: ['format, width', 'target score', 'imgedge KB', 'image-optimization KB', 'serverless-image-handler KB', 'saved vs better peer', 'image-optimization default', 'serverless-image-handler default'],
       rows,
       notes: [
         `Target: imgedge's default (q=${DEFAULT_QUALITY}) score; each pipeline's bytes at it from its quality sweep (imgedge: ${QUALITY_STEPS.join(', ')}; peers: ${PEER_QUALITIES.join(', ')}). Peer defaults: sharp's (JPEG and WebP 80, AVIF 50).`,
-        `Goal: ≥ ${GOAL_SAVING * 100}% fewer bytes than the better peer at the same score; worst ${(worst * 100).toFixed(0)}%: ${worst >= GOAL_SAVING ? 'met' : 'missed'}.`,
+        Number.isNaN(worst)
+          ? `Goal: ≥ ${GOAL_SAVING * 100}% fewer bytes than the better peer at the same score: not measured (no peer's sweep brackets the target).`
+          : `Goal: ≥ ${GOAL_SAVING * 100}% fewer bytes than the better peer at the same score; worst ${(worst * 100).toFixed(0)}%: ${worst >= GOAL_SAVING ? 'met' : 'missed'}.`,
       ],
     };
   } finally {
@@ -109,14 +112,17 @@ async function sweep(pipeline: (typeof PIPELINES)[string], source: Buffer, width
   return points;
 }
 
-/** Bytes at `target` on a sweep (linear between the points around it); undefined when no quality reaches it. */
+/**
+ * Bytes at `target` on a sweep (linear between the points around it); undefined when no quality
+ * reaches it, or when the cheapest already does (the sweep does not say how few bytes would).
+ */
 function bytesAtScore(points: readonly Point[], target: number): number | undefined {
   const sorted = [...points].sort((a, b) => a.bytes - b.bytes);
   const reached = sorted.findIndex((point) => point.score <= target);
-  if (reached < 0) return undefined;
+  if (reached <= 0) return undefined;
   const hit = sorted[reached] as Point;
-  const before = sorted[reached - 1];
-  if (before === undefined || before.score === hit.score) return hit.bytes;
+  const before = sorted[reached - 1] as Point;
+  if (before.score === hit.score) return hit.bytes;
   return before.bytes + ((before.score - target) / (before.score - hit.score)) * (hit.bytes - before.bytes);
 }
 

@@ -139,6 +139,8 @@ describe('npm run imgedge', { timeout: 60_000 }, () => {
     expect(json.srcset.split(', ')).toHaveLength(12);
     const missing = await cli('snippet', 'demo/nope.jpg');
     expect([missing.code, missing.stderr.trim()]).toEqual([1, 'imgedge: demo/nope.jpg is not an original of the stack: upload it first']);
+    const keyless = await cli('snippet', 'landscape.jpg');
+    expect([keyless.code, keyless.stderr.split('\n')[0]]).toEqual([2, 'imgedge: snippet takes one original key, tenant first, e.g. demo/samples/landscape.jpg']);
   });
 
   it('takes an original down: deny entry, deletions per region, queued invalidation; the edge answers 451', async () => {

@@ -106,7 +106,7 @@ describe.skipIf(!HAS_CHROMIUM)(withChromium('the console in Chromium'), { timeou
     await form.getByRole('button', { name: 'Normalize' }).click();
 
     expect(await page.getByTestId('cache-key').textContent()).toBe(`/${UPLOADED}?fmt=webp&q=75&w=750`);
-    expect(await page.getByTestId('normalized').textContent()).toContain('left out of the cache key: utm_source');
+    expect(await page.getByTestId('normalized').textContent()).toContain('not taken from the request: utm_source');
     expect((await preview).headers()['content-type']).toBe('image/webp');
 
     await openOriginal(UPLOADED);

@@ -132,7 +132,7 @@ export async function normalize(stack: LocalStack, url: string, accept: string):
     cacheKey: key,
     variantKey: variantKey(parsed.request),
     params: parsed.request.params,
-    // A viewer's bg and v are never read: the viewer function sets the tenant's and the store's.
+    // A request's bg and v are never read: the viewer function sets the tenant's and the store's.
     dropped: [...new Set(asked.filter((name) => !kept.has(name) || name === BACKGROUND_PARAM || name === GENERATION_PARAM))],
   };
 }

@@ -100,7 +100,7 @@ export type Normalized =
       readonly cacheKey: string;
       readonly variantKey: string;
       readonly params: VariantParams;
-      /** Query parameters the viewer function left out of the cache key. */
+      /** Query parameters of the request the cache key does not take from it: dropped, or (`bg`, `v`) set by the viewer function itself. */
       readonly dropped: readonly string[];
     }
   | { readonly ok: false; readonly status: number; readonly reason: string };

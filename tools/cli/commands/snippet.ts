@@ -15,7 +15,7 @@ export const snippet: Command = {
   options: { sizes: { type: 'string' }, 'max-width': { type: 'string' }, alt: { type: 'string' } },
   async run(context, values, positionals) {
     const [key, ...extra] = positionals;
-    if (!key || extra.length > 0) throw new UsageError('snippet takes one original key, e.g. demo/samples/landscape.jpg');
+    if (!key || extra.length > 0 || !key.includes('/')) throw new UsageError('snippet takes one original key, tenant first, e.g. demo/samples/landscape.jpg');
     const listing = await context.ops.originals();
     const tenant = listing.tenants.find((entry) => entry.tenant === key.slice(0, key.indexOf('/')));
     if (!tenant) throw new OperationIncomplete(`no tenant ${key.slice(0, key.indexOf('/'))} on the stack: the tenants are ${listing.tenants.map((entry) => entry.tenant).join(', ')}`);

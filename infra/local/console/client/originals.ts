@@ -166,7 +166,7 @@ export function createOriginalsView(ops: OpsClient, onChange: () => void) {
               {},
               h('div', {}, 'cache key ', h('code', { 'data-testid': 'cache-key' }, normalized.cacheKey)),
               h('div', {}, 'variant object ', h('code', {}, normalized.variantKey)),
-              normalized.dropped.length > 0 && h('div', {}, 'left out of the cache key: ', h('code', {}, normalized.dropped.join(', '))),
+              normalized.dropped.length > 0 && h('div', {}, 'not taken from the request: ', h('code', {}, normalized.dropped.join(', '))),
             )
           : h('div', {}, `the viewer function answers ${normalized.status}: ${normalized.reason}`),
       ),
