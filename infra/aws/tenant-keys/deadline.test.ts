@@ -85,6 +85,10 @@ describe('Custom::TenantKeys against a KeyValueStore that never answers', () => 
     while (!answered) {
       await vi.waitUntil(() => arrived > before || answered, { timeout: 5_000 });
       await new Promise((resolve) => setImmediate(resolve));
+      // No fake timer pending: the handler waits on real I/O only (its answer to CloudFormation), which the
+      // fake clock must not run on past, or a loaded machine's slow PUT reads as a late failure.
+      await vi.waitUntil(() => answered || vi.getTimerCount() > 0, { timeout: 10_000 });
+      if (answered) break;
       await vi.advanceTimersByTimeAsync(50);
       fakeMs += 50;
       if (fakeMs > 60_000) throw new Error('no answer to CloudFormation after a minute of the fake clock');
