@@ -68,6 +68,8 @@ export const ALLOWED_PARAMS: readonly string[] = [FIT_PARAM, 'fmt'].concat(NUMBE
 export const BACKGROUND_PARAM = 'bg';
 const BACKGROUND = /^[0-9a-f]{6}$/;
 export const isBackground = (colour: string): boolean => BACKGROUND.test(colour);
+/** Whether a variant names the background: a contain (its padding) in a format without alpha. */
+export const keysBackground = (fit: Fit | undefined, fmt: OutputFormat): boolean => fit === 'contain' && fmt === 'jpeg';
 
 /** The params of a variant's canonical query, sorted: the allowlisted ones and the tenant's background. */
 const VARIANT_QUERY_PARAMS: readonly string[] = /* @__PURE__ */ ALLOWED_PARAMS.concat(BACKGROUND_PARAM).sort();
@@ -345,7 +347,7 @@ function parseParams(query: QueryPairs, source: SourceExtension, options: ParseO
   }
   if (asked.fit !== undefined && params.w !== undefined && params.h !== undefined) {
     params.fit = asked.fit;
-    if (asked.fit === 'contain' && format === 'jpeg') params.bg = backgroundOf(query, options);
+    if (keysBackground(asked.fit, format)) params.bg = backgroundOf(query, options);
   }
   return params;
 }

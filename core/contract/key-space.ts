@@ -5,7 +5,7 @@
  * any of these and nothing else; MAX_KEYS_PER_ORIGINAL bounds them for every tenant.
  */
 import { OUTPUT_FORMATS, type OutputFormat } from './formats.ts';
-import { DEFAULT_FIT, FITS, heightAt, type Fit, type TenantPolicy, type VariantParams } from './image-request.ts';
+import { DEFAULT_FIT, FITS, heightAt, keysBackground, type Fit, type TenantPolicy, type VariantParams } from './image-request.ts';
 import { DEFAULT_BACKGROUND, DEFAULT_LADDER, DEFAULT_QUALITY, QUALITY_STEPS } from './limits.ts';
 
 /** Every variant params a request can be normalized to under `policy`, each once. */
@@ -56,6 +56,6 @@ function params(fmt: OutputFormat, q: number, w: number | undefined, h: number |
   if (h !== undefined) out.h = h;
   if (fit !== 'inside') out.fit = fit;
   // The tenant's one background: it adds no key, only names the JPEG contain's padding.
-  if (fit === 'contain' && fmt === 'jpeg') out.bg = policy.background === undefined ? DEFAULT_BACKGROUND : policy.background;
+  if (keysBackground(fit, fmt)) out.bg = policy.background === undefined ? DEFAULT_BACKGROUND : policy.background;
   return out;
 }
